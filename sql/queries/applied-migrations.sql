@@ -1,0 +1,2 @@
+-- Migrations already applied. No parameters.
+SELECT name, checksum FROM runway_migrations ORDER BY name

@@ -1,0 +1,72 @@
+import { mkdirSync } from 'node:fs'
+import { createClient, type ClickHouseClient } from '@clickhouse/client'
+import { createChdbConnection } from 'chdb/connection'
+import { DependencyError, InputError } from '../../errors.js'
+import type { QueryParams, TableName, Warehouse } from '../../ports/warehouse.js'
+
+/** Dedup tokens go into a SETTINGS clause: allow only plain characters. */
+const TOKEN = /^[A-Za-z0-9_.:/-]{1,200}$/
+
+/**
+ * Warehouse on the official ClickHouse client. The same class serves a
+ * ClickHouse server (HTTP) and the embedded engine (chDB's connection for the
+ * client), so both run the same code path and the same SQL files.
+ */
+export class ClickHouseWarehouse implements Warehouse {
+  constructor(private readonly client: ClickHouseClient) {}
+
+  async command(sql: string): Promise<void> {
+    await this.wrap(() => this.client.command({ query: sql }), 'command')
+  }
+
+  async select<T>(sql: string, params: QueryParams = {}): Promise<T[]> {
+    return this.wrap(async () => {
+      const rs = await this.client.query({ query: sql, query_params: params, format: 'JSONEachRow' })
+      return (await rs.json()) as T[]
+    }, 'query')
+  }
+
+  async insert(table: TableName, rows: ReadonlyArray<Record<string, unknown>>, options: { dedupToken?: string } = {}): Promise<void> {
+    if (rows.length === 0) return
+    if (options.dedupToken !== undefined && !TOKEN.test(options.dedupToken)) {
+      throw new InputError(`invalid deduplication token ${JSON.stringify(options.dedupToken)}`)
+    }
+    await this.wrap(
+      () =>
+        this.client.insert({
+          table,
+          values: rows as Record<string, unknown>[],
+          format: 'JSONEachRow',
+          clickhouse_settings: options.dedupToken
+            ? // Both settings are needed so a retried block is skipped by the views too.
+              { insert_deduplication_token: options.dedupToken, deduplicate_blocks_in_dependent_materialized_views: 1 }
+            : {},
+        }),
+      `insert into ${table}`,
+    )
+  }
+
+  async close(): Promise<void> {
+    await this.client.close()
+  }
+
+  private async wrap<T>(fn: () => Promise<T>, what: string): Promise<T> {
+    try {
+      return await fn()
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error)
+      throw new DependencyError(`warehouse ${what} failed: ${message}`, error)
+    }
+  }
+}
+
+/** The embedded default: ClickHouse in-process, data under `path`. */
+export function embeddedWarehouse(path: string): ClickHouseWarehouse {
+  mkdirSync(path, { recursive: true })
+  return new ClickHouseWarehouse(createClient({ connection: createChdbConnection({ path }) }))
+}
+
+/** A ClickHouse server over HTTP, e.g. http://user:pass@host:8123/db. */
+export function serverWarehouse(url: string): ClickHouseWarehouse {
+  return new ClickHouseWarehouse(createClient({ url }))
+}

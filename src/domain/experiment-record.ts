@@ -1,0 +1,118 @@
+import type { ExperimentSpec } from './experiment.js'
+import { type Actor, type LifecycleEvent, type LifecycleState, canTransition } from './lifecycle.js'
+
+/** A contiguous range of a layer's 10,000 buckets held by one experiment. */
+export interface Allocation {
+  start: number
+  size: number
+}
+
+/** The live state of one experiment: spec plus where it is in its lifecycle. */
+export interface ExperimentRecord {
+  spec: ExperimentSpec
+  state: LifecycleState
+  /** Index into spec.rollout.steps. */
+  step: number
+  enqueuedAt: number
+  startedAt: number | null
+  stepStartedAt: number | null
+  endedAt: number | null
+  allocation: Allocation | null
+  /** Ledger sequence of the last transition; doubles as the compare-and-set version. */
+  version: number
+  /** Highest verdict seq the controller has applied (or skipped). */
+  lastAppliedVerdictSeq: number
+  /** A ramp a verdict asked for that waits for a human. */
+  pendingApproval: { verdictId: string; toStep: number } | null
+}
+
+export function newRecord(spec: ExperimentSpec, now: number): ExperimentRecord {
+  return {
+    spec,
+    state: 'draft',
+    step: 0,
+    enqueuedAt: now,
+    startedAt: null,
+    stepStartedAt: null,
+    endedAt: null,
+    allocation: null,
+    version: 0,
+    lastAppliedVerdictSeq: 0,
+    pendingApproval: null,
+  }
+}
+
+/** Current exposure in percent of the experiment's allocation; 0 unless running. */
+export function exposureOf(record: ExperimentRecord): number {
+  if (record.state !== 'running') return 0
+  return record.spec.rollout.steps[record.step]?.exposure ?? 0
+}
+
+export interface TransitionRequest {
+  to: LifecycleState
+  actor: Actor
+  reason: string
+  at: number
+  /** For ramps: the step to move to. */
+  step?: number
+  allocation?: Allocation | null
+  verdictId?: string | null
+}
+
+export type TransitionResult =
+  | { ok: true; record: ExperimentRecord; event: LifecycleEvent }
+  | { ok: false; code: 'INVALID_TRANSITION'; message: string }
+
+/** Applies one lifecycle move, returning the new record and its ledger entry. */
+export function transition(record: ExperimentRecord, req: TransitionRequest): TransitionResult {
+  const from = record.state
+  const id = record.spec.id
+  if (!canTransition(from, req.to)) {
+    return { ok: false, code: 'INVALID_TRANSITION', message: `${id}: cannot move from ${from} to ${req.to}` }
+  }
+  const lastStep = record.spec.rollout.steps.length - 1
+  let step = record.step
+  if (from === 'running' && req.to === 'running') {
+    const target = req.step ?? record.step + 1
+    if (target !== record.step + 1 || target > lastStep) {
+      return { ok: false, code: 'INVALID_TRANSITION', message: `${id}: cannot ramp from step ${record.step} to step ${target} (last step is ${lastStep})` }
+    }
+    step = target
+  }
+  const next: ExperimentRecord = {
+    ...record,
+    state: req.to,
+    step,
+    version: record.version + 1,
+    allocation: req.allocation !== undefined ? req.allocation : record.allocation,
+    pendingApproval: req.to === 'running' && from === 'running' ? null : record.pendingApproval,
+  }
+  if (req.to === 'running' && from === 'scheduled') {
+    next.startedAt = req.at
+    next.stepStartedAt = req.at
+  } else if (req.to === 'running' && from === 'running') {
+    next.stepStartedAt = req.at
+  } else if (req.to === 'running' && from === 'paused') {
+    // Resuming starts the step's minimum duration again: the paused time gave no evidence.
+    next.stepStartedAt = req.at
+  }
+  if (['completed', 'rolled_back', 'rejected', 'cancelled', 'expired'].includes(req.to)) {
+    next.endedAt = req.at
+    next.allocation = null
+    next.pendingApproval = null
+  }
+  const event: LifecycleEvent = {
+    experimentId: id,
+    seq: next.version,
+    at: req.at,
+    from,
+    to: req.to,
+    step: next.step,
+    exposure: exposureOf(next),
+    actor: req.actor,
+    reason: req.reason,
+    verdictId: req.verdictId ?? null,
+    allocation: next.allocation,
+  }
+  return { ok: true, record: next, event }
+}

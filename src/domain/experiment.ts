@@ -1,0 +1,128 @@
+import { z } from 'zod'
+import { Duration } from './duration.js'
+
+/** Identifiers end up in job ids, topic keys and SQL parameters: keep them plain. */
+export const Slug = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be 1-63 chars of a-z, 0-9, "-" or "_", starting with a letter or digit')
+
+export const MetricName = z
+  .string()
+  .regex(/^[a-z][a-z0-9_.]{0,62}$/, 'must start with a-z and use a-z, 0-9, "_" or "."')
+
+export const ExperimentKind = z.enum(['ab', 'canary', 'rollout', 'model', 'chaos'])
+
+export const Variant = z.object({
+  name: Slug,
+  weight: z.number().gt(0, 'must be > 0'),
+  description: z.string().optional(),
+})
+
+export const TargetingRule = z.object({
+  attribute: z.string().min(1),
+  op: z.enum(['in', 'not_in']),
+  values: z.array(z.string()).min(1),
+})
+
+export const MetricSpec = z.object({
+  name: MetricName,
+  /** Which way is good for the business. */
+  direction: z.enum(['increase', 'decrease']).default('increase'),
+  /** How a unit's events reduce to the unit-level value: their mean or their sum. */
+  aggregation: z.enum(['mean', 'sum']).default('mean'),
+})
+
+export const GuardrailSpec = MetricSpec.extend({
+  /** Relative non-inferiority margin: harm smaller than this is tolerated. */
+  margin: z.number().min(0).default(0),
+  /** SLO threshold on the metric's unit-level mean, for reporting and policy. */
+  slo: z.object({ max: z.number().optional(), min: z.number().optional() }).optional(),
+})
+
+export const RolloutStep = z.object({
+  exposure: z.number().gt(0, 'must be > 0').max(100, 'must be <= 100'),
+  minDuration: Duration.default(0),
+  /** A human must approve the ramp into the next step. */
+  approval: z.boolean().default(false),
+})
+
+export const StatisticsSpec = z.object({
+  alpha: z.number().gt(0).lt(0.5).default(0.05),
+  test: z.enum(['msprt']).default('msprt'),
+  /** Relative minimum detectable effect; sets the mSPRT mixing variance when tau is not given. */
+  mde: z.number().gt(0).default(0.05),
+  tau: z.number().gt(0).optional(),
+  srmAlpha: z.number().gt(0).lt(0.5).default(0.001),
+})
+
+export const ExperimentSpecSchema = z
+  .object({
+    id: Slug,
+    namespace: Slug.default('default'),
+    layer: Slug.default('default'),
+    /** Share of the layer's traffic this experiment reserves, in percent. */
+    trafficShare: z.number().gt(0).max(100).default(100),
+    // Required by policy rather than by shape, so a refusal lists them with the other rules.
+    owner: z.string().default(''),
+    hypothesis: z.string().default(''),
+    kind: ExperimentKind.default('ab'),
+    variants: z.array(Variant).min(2, 'needs a control and at least one treatment'),
+    targeting: z.array(TargetingRule).default([]),
+    priority: z.number().int().min(0).max(1000).default(100),
+    rollout: z
+      .object({ steps: z.array(RolloutStep).min(1) })
+      .default({ steps: [{ exposure: 100, minDuration: 0, approval: false }] }),
+    metrics: z.object({
+      primary: MetricSpec,
+      secondary: z.array(MetricSpec).default([]),
+      guardrails: z.array(GuardrailSpec).default([]),
+    }),
+    statistics: StatisticsSpec.default({ alpha: 0.05, test: 'msprt', mde: 0.05, srmAlpha: 0.001 }),
+    policy: z
+      .object({ autoRollback: z.boolean().default(true), approvalToRamp: z.boolean().default(false) })
+      .default({ autoRollback: true, approvalToRamp: false }),
+    maxDuration: Duration.default('14d'),
+    evaluation: z
+      .object({
+        interval: Duration.default('5m'),
+        /** Telemetry older than this pauses the experiment. */
+        staleAfter: Duration.default('30m'),
+        /** Units per variant before any test is allowed to act. */
+        minUnits: z.number().int().min(2).default(100),
+      })
+      .default({ interval: 300_000, staleAfter: 1_800_000, minUnits: 100 }),
+  })
+  .superRefine((spec, ctx) => {
+    const names = new Set<string>()
+    spec.variants.forEach((v, i) => {
+      if (names.has(v.name)) ctx.addIssue({ code: 'custom', path: ['variants', i, 'name'], message: `duplicate variant "${v.name}"` })
+      names.add(v.name)
+    })
+    let last = 0
+    spec.rollout.steps.forEach((s, i) => {
+      if (s.exposure < last) ctx.addIssue({ code: 'custom', path: ['rollout', 'steps', i, 'exposure'], message: `must not decrease (previous step is ${last}%)` })
+      last = s.exposure
+    })
+    const metricNames = new Set<string>([spec.metrics.primary.name])
+    spec.metrics.guardrails.forEach((g, i) => {
+      if (metricNames.has(g.name)) ctx.addIssue({ code: 'custom', path: ['metrics', 'guardrails', i, 'name'], message: `metric "${g.name}" is listed twice` })
+      metricNames.add(g.name)
+    })
+  })
+
+export type ExperimentSpec = z.infer<typeof ExperimentSpecSchema>
+export type ExperimentSpecInput = z.input<typeof ExperimentSpecSchema>
+export type MetricSpec = z.infer<typeof MetricSpec>
+export type GuardrailSpec = z.infer<typeof GuardrailSpec>
+export type RolloutStep = z.infer<typeof RolloutStep>
+
+export const controlOf = (spec: ExperimentSpec) => spec.variants[0]!.name
+
+/** Every metric the experiment measures, each once, with its role. */
+export function metricsOf(spec: ExperimentSpec): Array<{ role: 'primary' | 'secondary' | 'guardrail'; metric: MetricSpec | GuardrailSpec }> {
+  return [
+    { role: 'primary' as const, metric: spec.metrics.primary },
+    ...spec.metrics.guardrails.map((metric) => ({ role: 'guardrail' as const, metric })),
+    ...spec.metrics.secondary.map((metric) => ({ role: 'secondary' as const, metric })),
+  ]
+}

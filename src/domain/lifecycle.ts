@@ -1,0 +1,70 @@
+import { z } from 'zod'
+
+export const LifecycleState = z.enum([
+  'draft',
+  'queued',
+  'scheduled',
+  'running',
+  'paused',
+  'completed',
+  'rolled_back',
+  'rejected',
+  'cancelled',
+  'expired',
+  'archived',
+])
+export type LifecycleState = z.infer<typeof LifecycleState>
+
+/**
+ * Allowed moves. running → running is a ramp (step k → k+1); every terminal
+ * state can only be archived.
+ */
+const ALLOWED: Record<LifecycleState, readonly LifecycleState[]> = {
+  draft: ['queued', 'rejected', 'cancelled'],
+  queued: ['scheduled', 'rejected', 'cancelled', 'expired'],
+  scheduled: ['running', 'queued', 'cancelled', 'expired'],
+  running: ['running', 'paused', 'completed', 'rolled_back', 'cancelled', 'expired'],
+  paused: ['running', 'completed', 'rolled_back', 'cancelled', 'expired'],
+  completed: ['archived'],
+  rolled_back: ['archived'],
+  rejected: ['archived'],
+  cancelled: ['archived'],
+  expired: ['archived'],
+  archived: [],
+}
+
+export const TERMINAL_STATES: readonly LifecycleState[] = ['completed', 'rolled_back', 'rejected', 'cancelled', 'expired', 'archived']
+
+export const isTerminal = (s: LifecycleState) => TERMINAL_STATES.includes(s)
+
+export function canTransition(from: LifecycleState, to: LifecycleState): boolean {
+  return ALLOWED[from].includes(to)
+}
+
+export function allowedTargets(from: LifecycleState): readonly LifecycleState[] {
+  return ALLOWED[from]
+}
+
+/** Who caused a transition: a person, the policy engine, a verdict or the system (scheduler). */
+export const Actor = z.object({
+  type: z.enum(['person', 'policy', 'verdict', 'system']),
+  id: z.string().min(1),
+})
+export type Actor = z.infer<typeof Actor>
+
+/** One ledger entry: every transition names its actor and reason. */
+export const LifecycleEventSchema = z.object({
+  experimentId: z.string(),
+  seq: z.number().int().nonnegative(),
+  at: z.number().int(),
+  from: LifecycleState.nullable(),
+  to: LifecycleState,
+  step: z.number().int().nonnegative(),
+  exposure: z.number().min(0).max(100),
+  actor: Actor,
+  reason: z.string(),
+  verdictId: z.string().nullable().default(null),
+  /** Bucket range held in the layer after this move (null when none is held). */
+  allocation: z.object({ start: z.number().int(), size: z.number().int() }).nullable().default(null),
+})
+export type LifecycleEvent = z.infer<typeof LifecycleEventSchema>

@@ -1,0 +1,70 @@
+import { z } from 'zod'
+import { MetricName, Slug } from './experiment.js'
+
+const Timestamp = z.union([
+  z.number().int('epoch milliseconds must be an integer').nonnegative(),
+  z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 time or epoch milliseconds'),
+])
+
+/** One telemetry event as services send it (HTTP batch or Kafka). */
+export const TelemetryEventSchema = z
+  .object({
+    eventId: z.string().min(1).max(128),
+    ts: Timestamp,
+    experimentId: Slug,
+    variant: Slug,
+    unitId: z.string().min(1).max(256),
+    service: z.string().min(1).max(128).default('unknown'),
+    metric: MetricName,
+    value: z.number().refine(Number.isFinite, 'must be a finite number').optional(),
+    /** A success/failure outcome; stored as 1/0. */
+    outcome: z.boolean().optional(),
+    attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+  })
+  .strict()
+  .refine((e) => (e.value === undefined) !== (e.outcome === undefined), {
+    message: 'exactly one of value or outcome is required',
+    path: ['value'],
+  })
+
+export type TelemetryEvent = z.infer<typeof TelemetryEventSchema>
+
+/** The row stored in the warehouse `events` table. */
+export interface EventRow {
+  event_id: string
+  ts: string
+  experiment_id: string
+  variant: string
+  unit_id: string
+  service: string
+  metric: string
+  value: number
+  attributes: Record<string, string>
+  received_at: string
+}
+
+/** ClickHouse DateTime64(3) text in UTC: "2026-01-01 00:00:00.000". */
+export function toWarehouseTime(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '')
+}
+
+export function eventTimeMs(ts: string | number): number {
+  return typeof ts === 'number' ? ts : Date.parse(ts)
+}
+
+export function toEventRow(e: TelemetryEvent, receivedAtMs: number): EventRow {
+  const attributes: Record<string, string> = {}
+  for (const [k, v] of Object.entries(e.attributes)) attributes[k] = String(v)
+  return {
+    event_id: e.eventId,
+    ts: toWarehouseTime(eventTimeMs(e.ts)),
+    experiment_id: e.experimentId,
+    variant: e.variant,
+    unit_id: e.unitId,
+    service: e.service,
+    metric: e.metric,
+    value: e.value ?? (e.outcome ? 1 : 0),
+    attributes,
+    received_at: toWarehouseTime(receivedAtMs),
+  }
+}

@@ -1,0 +1,18 @@
+/** Tables Runway writes; names come from this list, never from input. */
+export type TableName = 'events' | 'dead_letters' | 'verdicts' | 'lifecycle' | 'experiments' | 'runway_migrations'
+
+export type QueryParams = Record<string, string | number | boolean | null>
+
+/** The analytical store: ClickHouse SQL, embedded (chDB) or a server. */
+export interface Warehouse {
+  /** Runs one statement that returns no rows (DDL). */
+  command(sql: string): Promise<void>
+  /** Runs one SELECT with server-side bound `{name:Type}` parameters. */
+  select<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]>
+  /**
+   * Inserts rows as one block. A retried call with the same `dedupToken` is
+   * stored once, in the table and in the materialized views fed by it.
+   */
+  insert(table: TableName, rows: ReadonlyArray<Record<string, unknown>>, options?: { dedupToken?: string }): Promise<void>
+  close(): Promise<void>
+}
