@@ -41,8 +41,9 @@ export class TooLargeError extends RunwayError {
 
 /** A system Runway depends on (warehouse, bus) failed; the caller may retry. */
 export class DependencyError extends RunwayError {
-  constructor(message: string, readonly cause?: unknown) {
+  constructor(message: string, cause?: unknown) {
     super('DEPENDENCY_FAILED', message)
+    this.cause = cause
   }
 }
 

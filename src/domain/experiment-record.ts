@@ -18,8 +18,10 @@ export interface ExperimentRecord {
   stepStartedAt: number | null
   endedAt: number | null
   allocation: Allocation | null
-  /** Ledger sequence of the last transition; doubles as the compare-and-set version. */
+  /** Compare-and-set version: bumped by every write. */
   version: number
+  /** Ledger sequence of the last transition. */
+  ledgerSeq: number
   /** Highest verdict seq the controller has applied (or skipped). */
   lastAppliedVerdictSeq: number
   /** A ramp a verdict asked for that waits for a human. */
@@ -37,6 +39,7 @@ export function newRecord(spec: ExperimentSpec, now: number): ExperimentRecord {
     endedAt: null,
     allocation: null,
     version: 0,
+    ledgerSeq: 0,
     lastAppliedVerdictSeq: 0,
     pendingApproval: null,
   }
@@ -84,6 +87,7 @@ export function transition(record: ExperimentRecord, req: TransitionRequest): Tr
     state: req.to,
     step,
     version: record.version + 1,
+    ledgerSeq: record.ledgerSeq + 1,
     allocation: req.allocation !== undefined ? req.allocation : record.allocation,
     pendingApproval: req.to === 'running' && from === 'running' ? null : record.pendingApproval,
   }
@@ -103,7 +107,7 @@ export function transition(record: ExperimentRecord, req: TransitionRequest): Tr
   }
   const event: LifecycleEvent = {
     experimentId: id,
-    seq: next.version,
+    seq: next.ledgerSeq,
     at: req.at,
     from,
     to: req.to,

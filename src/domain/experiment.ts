@@ -81,12 +81,12 @@ export const ExperimentSpecSchema = z
     policy: z
       .object({ autoRollback: z.boolean().default(true), approvalToRamp: z.boolean().default(false) })
       .default({ autoRollback: true, approvalToRamp: false }),
-    maxDuration: Duration.default('14d'),
+    maxDuration: Duration.default(14 * 86_400_000),
     evaluation: z
       .object({
-        interval: Duration.default('5m'),
+        interval: Duration.default(300_000),
         /** Telemetry older than this pauses the experiment. */
-        staleAfter: Duration.default('30m'),
+        staleAfter: Duration.default(1_800_000),
         /** Units per variant before any test is allowed to act. */
         minUnits: z.number().int().min(2).default(100),
       })

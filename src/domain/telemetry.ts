@@ -30,7 +30,7 @@ export const TelemetryEventSchema = z
 export type TelemetryEvent = z.infer<typeof TelemetryEventSchema>
 
 /** The row stored in the warehouse `events` table. */
-export interface EventRow {
+export type EventRow = {
   event_id: string
   ts: string
   experiment_id: string

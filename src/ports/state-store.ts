@@ -8,6 +8,8 @@ export interface StateStore {
   list(): Promise<ExperimentRecord[]>
   /** Writes `record` only if the stored version equals `expectedVersion` (null: must not exist). */
   put(record: ExperimentRecord, expectedVersion: number | null): Promise<PutResult>
+  /** Removes the record if its version matches (undoing a failed create). */
+  remove(id: string, expectedVersion: number): Promise<PutResult>
   /** Next per-experiment verdict sequence number (atomic). */
   nextVerdictSeq(id: string): Promise<number>
   /** Ensures the verdict counter is at least `seq` (after a rebuild). */

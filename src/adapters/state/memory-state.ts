@@ -23,6 +23,13 @@ export class MemoryStateStore implements StateStore {
     return { ok: true }
   }
 
+  async remove(id: string, expectedVersion: number): Promise<PutResult> {
+    const current = this.records.get(id)
+    if (!current || current.version !== expectedVersion) return { ok: false, actualVersion: current ? current.version : null }
+    this.records.delete(id)
+    return { ok: true }
+  }
+
   async nextVerdictSeq(id: string): Promise<number> {
     const next = (this.verdictSeqs.get(id) ?? 0) + 1
     this.verdictSeqs.set(id, next)

@@ -63,7 +63,9 @@ export class ClickHouseWarehouse implements Warehouse {
 /** The embedded default: ClickHouse in-process, data under `path`. */
 export function embeddedWarehouse(path: string): ClickHouseWarehouse {
   mkdirSync(path, { recursive: true })
-  return new ClickHouseWarehouse(createClient({ connection: createChdbConnection({ path }) }))
+  // chDB builds against its own copy of the client's types; the runtime contract is the same.
+  const connection = createChdbConnection({ path }) as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection']
+  return new ClickHouseWarehouse(createClient({ connection }))
 }
 
 /** A ClickHouse server over HTTP, e.g. http://user:pass@host:8123/db. */

@@ -1,0 +1,46 @@
+import type { ExperimentRecord } from '../domain/experiment-record.js'
+import type { Moments } from '../stats/moments.js'
+
+/** Units seen per variant and the newest event time, from the warehouse. */
+export interface VariantUnits {
+  variant: string
+  units: number
+  events: number
+  lastEventMs: number | null
+}
+
+/** Per-variant sufficient statistics of one metric. */
+export interface MetricMoments {
+  metric: string
+  byVariant: Record<string, Moments>
+}
+
+/** Everything the decision engine needs, as plain data. */
+export interface EvaluationInput {
+  record: ExperimentRecord
+  now: number
+  units: VariantUnits[]
+  metrics: MetricMoments[]
+}
+
+export interface Comparison {
+  metric: string
+  role: 'primary' | 'secondary' | 'guardrail'
+  variant: string
+  status: string
+  controlMean: number | null
+  treatmentMean: number | null
+  effect: number | null
+  relativeEffect: number | null
+  welchP: number | null
+  sequentialP: number | null
+  ci: [number, number] | null
+  /** α this comparison was tested at, after multiple-testing correction. */
+  alpha: number
+  significant: boolean
+  harmful: boolean
+  controlN: number
+  treatmentN: number
+}
+
+export const EMPTY_MOMENTS: Moments = { n: 0, sum: 0, sumSquares: 0 }

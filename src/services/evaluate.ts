@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto'
+import type { Logger } from 'pino'
+import { decide, type DecisionOutcome } from '../decide/decide.js'
+import type { MetricMoments, VariantUnits } from '../decide/evidence.js'
+import { metricsOf } from '../domain/experiment.js'
+import { toWarehouseTime } from '../domain/telemetry.js'
+import { ENGINE_VERSION, type Verdict } from '../domain/verdict.js'
+import { type Bus, TOPICS } from '../ports/bus.js'
+import type { Clock } from '../ports/clock.js'
+import type { StateStore } from '../ports/state-store.js'
+import type { Warehouse } from '../ports/warehouse.js'
+import { sqlQuery } from '../sql-files.js'
+
+export interface EvaluateDeps {
+  warehouse: Warehouse
+  state: StateStore
+  bus: Bus
+  clock: Clock
+  log: Logger
+}
+
+interface StatsRow {
+  variant: string
+  n: number | string
+  sum: number
+  sum_squares: number
+}
+
+interface UnitsRow {
+  variant: string
+  units: number | string
+  events: number | string
+  last_event_ms: number | string | null
+}
+
+export interface Evaluation {
+  verdict: Verdict
+  outcome: DecisionOutcome
+}
+
+/**
+ * One evaluation of a running experiment: read sufficient statistics from the
+ * warehouse, let the pure decision engine decide, record and publish the verdict.
+ */
+export class EvaluateService {
+  constructor(private readonly d: EvaluateDeps) {}
+
+  async evaluate(experimentId: string): Promise<Evaluation | null> {
+    const record = await this.d.state.get(experimentId)
+    if (!record || record.state !== 'running') return null
+    const now = this.d.clock.now()
+    const unitRows = await this.d.warehouse.select<UnitsRow>(sqlQuery('variant-units'), { experiment: experimentId })
+    const units: VariantUnits[] = unitRows.map((r) => ({
+      variant: r.variant,
+      units: Number(r.units),
+      events: Number(r.events),
+      lastEventMs: r.last_event_ms === null ? null : Number(r.last_event_ms),
+    }))
+    const metrics: MetricMoments[] = []
+    for (const { metric } of metricsOf(record.spec)) {
+      const rows = await this.d.warehouse.select<StatsRow>(sqlQuery('variant-stats'), {
+        experiment: experimentId,
+        metric: metric.name,
+        aggregation: metric.aggregation,
+      })
+      metrics.push({
+        metric: metric.name,
+        byVariant: Object.fromEntries(rows.map((r) => [r.variant, { n: Number(r.n), sum: Number(r.sum), sumSquares: Number(r.sum_squares) }])),
+      })
+    }
+    const outcome = decide({ record, now, units, metrics })
+    const verdict: Verdict = {
+      id: randomUUID(),
+      experimentId,
+      seq: await this.d.state.nextVerdictSeq(experimentId),
+      decision: outcome.decision,
+      step: record.step,
+      reasons: outcome.reasons,
+      window: { from: record.startedAt ?? now, to: now },
+      evaluatedAt: now,
+      engineVersion: ENGINE_VERSION,
+      needsApproval: outcome.needsApproval,
+    }
+    await this.d.warehouse.insert(
+      'verdicts',
+      [
+        {
+          id: verdict.id,
+          experiment_id: experimentId,
+          seq: verdict.seq,
+          decision: verdict.decision,
+          step: verdict.step,
+          reasons: JSON.stringify(verdict.reasons),
+          window_from: toWarehouseTime(verdict.window.from),
+          window_to: toWarehouseTime(verdict.window.to),
+          evaluated_at: toWarehouseTime(now),
+          engine_version: verdict.engineVersion,
+          needs_approval: verdict.needsApproval,
+        },
+      ],
+      { dedupToken: `verdict/${experimentId}/${verdict.seq}` },
+    )
+    this.d.log.debug({ experiment: experimentId, seq: verdict.seq, decision: verdict.decision }, 'verdict')
+    await this.d.bus.publish(TOPICS.verdicts, experimentId, verdict)
+    return { verdict, outcome }
+  }
+}

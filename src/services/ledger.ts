@@ -1,0 +1,70 @@
+import type { Allocation } from '../domain/experiment-record.js'
+import type { LifecycleEvent, LifecycleState } from '../domain/lifecycle.js'
+import { toWarehouseTime } from '../domain/telemetry.js'
+import type { Warehouse } from '../ports/warehouse.js'
+import { sqlQuery } from '../sql-files.js'
+
+interface LedgerRow {
+  experiment_id: string
+  seq: number
+  at_ms: number
+  from_state: string
+  to_state: string
+  step: number
+  exposure: number
+  actor_type: string
+  actor_id: string
+  reason: string
+  verdict_id: string
+  alloc_start: number | null
+  alloc_size: number | null
+}
+
+/** Appends one transition; retried with the same (experiment, seq) it is stored once. */
+export async function appendLedger(warehouse: Warehouse, e: LifecycleEvent): Promise<void> {
+  await warehouse.insert(
+    'lifecycle',
+    [
+      {
+        experiment_id: e.experimentId,
+        seq: e.seq,
+        at: toWarehouseTime(e.at),
+        from_state: e.from ?? '',
+        to_state: e.to,
+        step: e.step,
+        exposure: e.exposure,
+        actor_type: e.actor.type,
+        actor_id: e.actor.id,
+        reason: e.reason,
+        verdict_id: e.verdictId ?? '',
+        alloc_start: e.allocation?.start ?? null,
+        alloc_size: e.allocation?.size ?? null,
+      },
+    ],
+    { dedupToken: `lifecycle/${e.experimentId}/${e.seq}` },
+  )
+}
+
+function rowToEvent(r: LedgerRow): LifecycleEvent {
+  const allocation: Allocation | null = r.alloc_start === null || r.alloc_size === null ? null : { start: Number(r.alloc_start), size: Number(r.alloc_size) }
+  return {
+    experimentId: r.experiment_id,
+    seq: Number(r.seq),
+    at: Number(r.at_ms),
+    from: r.from_state === '' ? null : (r.from_state as LifecycleState),
+    to: r.to_state as LifecycleState,
+    step: Number(r.step),
+    exposure: Number(r.exposure),
+    actor: { type: r.actor_type as LifecycleEvent['actor']['type'], id: r.actor_id },
+    reason: r.reason,
+    verdictId: r.verdict_id === '' ? null : r.verdict_id,
+    allocation,
+  }
+}
+
+export async function readLedger(warehouse: Warehouse, experimentId?: string): Promise<LifecycleEvent[]> {
+  const rows = experimentId
+    ? await warehouse.select<LedgerRow>(sqlQuery('lifecycle-of'), { experiment: experimentId })
+    : await warehouse.select<LedgerRow>(sqlQuery('lifecycle-all'))
+  return rows.map(rowToEvent)
+}

@@ -1,0 +1,146 @@
+import type { Logger } from 'pino'
+import { ExperimentSpecSchema } from '../domain/experiment.js'
+import { type ExperimentRecord, type TransitionRequest, newRecord, transition } from '../domain/experiment-record.js'
+import type { Actor, LifecycleEvent } from '../domain/lifecycle.js'
+import { type PolicyContext, type PolicyFailure, checkEnqueuePolicy } from '../domain/policy.js'
+import { planSchedule } from '../domain/schedule.js'
+import { toWarehouseTime } from '../domain/telemetry.js'
+import { parseWith } from '../domain/validation.js'
+import { ConflictError, InputError, NotFoundError } from '../errors.js'
+import { type Bus, TOPICS } from '../ports/bus.js'
+import type { Clock } from '../ports/clock.js'
+import type { StateStore } from '../ports/state-store.js'
+import type { Warehouse } from '../ports/warehouse.js'
+import { appendLedger } from './ledger.js'
+
+export interface QueueDeps {
+  state: StateStore
+  warehouse: Warehouse
+  bus: Bus
+  clock: Clock
+  policy: PolicyContext
+  log: Logger
+}
+
+export type EnqueueOutcome =
+  | { accepted: true; record: ExperimentRecord }
+  | { accepted: false; experimentId: string; failures: PolicyFailure[] }
+
+/** What a caller wants to do to a record; null means "nothing to do". */
+export type TransitionPlan = (record: ExperimentRecord) => { request: TransitionRequest; patch?: Partial<ExperimentRecord> } | null
+
+const MAX_CAS_ATTEMPTS = 5
+
+/** Queue commands: enqueue, transitions with a ledger entry each, and scheduling. */
+export class QueueService {
+  constructor(private readonly d: QueueDeps) {}
+
+  async enqueue(input: unknown, actor: Actor): Promise<EnqueueOutcome> {
+    const parsed = parseWith(ExperimentSpecSchema, input)
+    if (!parsed.ok) throw new InputError('experiment spec is invalid', parsed.problems, 'INVALID_SPEC')
+    const spec = parsed.value
+    const now = this.d.clock.now()
+    const existing = await this.d.state.get(spec.id)
+    if (existing && existing.state !== 'rejected') {
+      throw new ConflictError(`experiment ${spec.id} already exists (state ${existing.state})`, 'EXPERIMENT_EXISTS')
+    }
+    // A rejected spec may be fixed and sent again: a new revision with its own lifecycle.
+    const revision = existing ? existing.version + 1 : 1
+    const draft: ExperimentRecord = { ...newRecord(spec, now), version: existing?.version ?? 0, ledgerSeq: existing?.ledgerSeq ?? 0 }
+    await this.d.warehouse.insert(
+      'experiments',
+      [{ id: spec.id, revision, namespace: spec.namespace, layer: spec.layer, spec: JSON.stringify(spec), enqueued_at: toWarehouseTime(now) }],
+      { dedupToken: `experiment/${spec.id}/${revision}` },
+    )
+    const policy = checkEnqueuePolicy(spec, this.d.policy)
+    const to = policy.allowed ? 'queued' : 'rejected'
+    const reason = policy.allowed ? 'enqueued; policy checks passed' : `policy refused: ${policy.failures.map((f) => f.rule).join(', ')}`
+    const step = transition(draft, { to, actor, reason, at: now })
+    if (!step.ok) throw new ConflictError(step.message, step.code)
+    await this.commit(existing, step.record, step.event)
+    return policy.allowed ? { accepted: true, record: step.record } : { accepted: false, experimentId: spec.id, failures: policy.failures }
+  }
+
+  async get(id: string): Promise<ExperimentRecord> {
+    const r = await this.d.state.get(id)
+    if (!r) throw new NotFoundError(`no experiment ${id}`)
+    return r
+  }
+
+  list(): Promise<ExperimentRecord[]> {
+    return this.d.state.list()
+  }
+
+  /**
+   * Applies a planned transition with compare-and-set, retrying on a concurrent
+   * write. Returns the ledger entry, or null when the plan found nothing to do.
+   */
+  async apply(id: string, plan: TransitionPlan): Promise<LifecycleEvent | null> {
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const record = await this.get(id)
+      const planned = plan(record)
+      if (!planned) return null
+      const result = transition(record, planned.request)
+      if (!result.ok) throw new ConflictError(result.message, result.code)
+      const next = { ...result.record, ...planned.patch }
+      if (await this.commit(record, next, result.event, false)) return result.event
+    }
+    throw new ConflictError(`experiment ${id} kept changing; gave up after ${MAX_CAS_ATTEMPTS} attempts`, 'CAS_EXHAUSTED')
+  }
+
+  /** Updates a record without a transition (e.g. bookkeeping); CAS-retried. */
+  async patch(id: string, fn: (r: ExperimentRecord) => Partial<ExperimentRecord> | null): Promise<void> {
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const record = await this.get(id)
+      const change = fn(record)
+      if (!change) return
+      const put = await this.d.state.put({ ...record, ...change, version: record.version + 1 }, record.version)
+      if (put.ok) return
+    }
+    throw new ConflictError(`experiment ${id} kept changing; gave up after ${MAX_CAS_ATTEMPTS} attempts`, 'CAS_EXHAUSTED')
+  }
+
+  /** Starts what fits: queued → scheduled (bucket range reserved) → running. */
+  async scheduleTick(): Promise<LifecycleEvent[]> {
+    const records = await this.d.state.list()
+    const { schedule } = planSchedule(records, this.d.policy.layerCapacity)
+    const events: LifecycleEvent[] = []
+    for (const s of schedule) {
+      const actor: Actor = { type: 'system', id: 'scheduler' }
+      const a = await this.apply(s.experimentId, (r) =>
+        r.state === 'queued'
+          ? { request: { to: 'scheduled', actor, reason: `layer capacity reserved: buckets ${s.allocation.start}-${s.allocation.start + s.allocation.size - 1}`, at: this.d.clock.now(), allocation: s.allocation } }
+          : null,
+      )
+      if (a) events.push(a)
+      const b = await this.apply(s.experimentId, (r) =>
+        r.state === 'scheduled'
+          ? { request: { to: 'running', actor, reason: `started at step 1 (${r.spec.rollout.steps[0]!.exposure}% exposure)`, at: this.d.clock.now() } }
+          : null,
+      )
+      if (b) events.push(b)
+    }
+    return events
+  }
+
+  /** Writes state, then the ledger; if the ledger write fails the state write is undone. */
+  private async commit(previous: ExperimentRecord | null, next: ExperimentRecord, event: LifecycleEvent, throwOnConflict = true): Promise<boolean> {
+    const put = await this.d.state.put(next, previous ? previous.version : null)
+    if (!put.ok) {
+      if (throwOnConflict) throw new ConflictError(`experiment ${next.spec.id} changed concurrently`, 'VERSION_CONFLICT', { actualVersion: put.actualVersion })
+      return false
+    }
+    try {
+      await appendLedger(this.d.warehouse, event)
+    } catch (error) {
+      const undo = previous
+        ? await this.d.state.put({ ...previous, version: next.version + 1 }, next.version)
+        : await this.d.state.remove(next.spec.id, next.version)
+      this.d.log.error({ err: error, experiment: next.spec.id, undone: undo.ok }, 'ledger write failed; transition not applied')
+      throw error
+    }
+    this.d.log.info({ experiment: event.experimentId, from: event.from, to: event.to, step: event.step, actor: event.actor, reason: event.reason }, 'transition')
+    await this.d.bus.publish(TOPICS.lifecycle, event.experimentId, event)
+    return true
+  }
+}

@@ -1,0 +1,45 @@
+import { ExperimentSpecSchema } from '../domain/experiment.js'
+import { type ExperimentRecord, newRecord } from '../domain/experiment-record.js'
+import type { StateStore } from '../ports/state-store.js'
+import type { Warehouse } from '../ports/warehouse.js'
+import { sqlQuery } from '../sql-files.js'
+import { readLedger } from './ledger.js'
+
+/**
+ * Rebuilds live state from the warehouse: the newest spec of each experiment,
+ * then its ledger replayed in order. The ledger is the source of truth.
+ */
+export async function rebuildState(warehouse: Warehouse, state: StateStore): Promise<number> {
+  const specs = await warehouse.select<{ id: string; spec: string; enqueued_ms: number | string }>(sqlQuery('experiments-latest'))
+  const ledger = await readLedger(warehouse)
+  const seqs = await warehouse.select<{ experiment_id: string; seq: number | string }>(sqlQuery('verdict-seqs'))
+  const lastSeq = new Map(seqs.map((s) => [s.experiment_id, Number(s.seq)]))
+  let count = 0
+  for (const row of specs) {
+    const spec = ExperimentSpecSchema.parse(JSON.parse(row.spec))
+    const enqueuedAt = Number(row.enqueued_ms)
+    let r: ExperimentRecord = newRecord(spec, enqueuedAt)
+    for (const e of ledger.filter((x) => x.experimentId === spec.id)) {
+      // A resubmitted (rejected) id starts over from its newest draft → ... entries.
+      if (e.from === null || e.from === 'draft') r = { ...newRecord(spec, e.at), ledgerSeq: r.ledgerSeq }
+      r = {
+        ...r,
+        state: e.to,
+        step: e.step,
+        ledgerSeq: e.seq,
+        version: e.seq,
+        allocation: e.allocation,
+        startedAt: e.from === 'scheduled' && e.to === 'running' ? e.at : r.startedAt,
+        stepStartedAt: e.to === 'running' ? e.at : r.stepStartedAt,
+        endedAt: ['completed', 'rolled_back', 'rejected', 'cancelled', 'expired'].includes(e.to) ? e.at : r.endedAt,
+      }
+    }
+    const seq = lastSeq.get(spec.id) ?? 0
+    r.lastAppliedVerdictSeq = seq
+    const existing = await state.get(spec.id)
+    await state.put(r, existing ? existing.version : null)
+    await state.seedVerdictSeq(spec.id, seq)
+    count++
+  }
+  return count
+}
