@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Creates the Python environment used by the statistics agreement tests:
+# scipy / statsmodels / numpy serve as independent reference implementations.
+# Idempotent: when the venv already has the pinned versions it exits in well under a second.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${RUNWAY_PYENV:-$ROOT/.cache/pyenv}"
+PY="${PYTHON:-python3}"
+
+# Pinned so reference numbers do not drift between machines.
+REQS=(numpy==2.1.3 scipy==1.14.1 statsmodels==0.14.4)
+STAMP="$VENV/.runway-requirements"
+WANT="$(printf '%s\n' "${REQS[@]}")"
+
+if [[ -x "$VENV/bin/python" && -f "$STAMP" && "$(cat "$STAMP")" == "$WANT" ]]; then
+  exit 0
+fi
+
+if ! command -v "$PY" >/dev/null 2>&1; then
+  echo "setup-python: $PY not found; install Python 3.9+ to run the stats agreement tests" >&2
+  exit 1
+fi
+
+mkdir -p "$(dirname "$VENV")"
+if [[ ! -x "$VENV/bin/python" ]]; then
+  echo "setup-python: creating venv at $VENV" >&2
+  if ! "$PY" -m venv "$VENV"; then
+    # Debian/Ubuntu split the venv module out (python3-venv); install it when we are root.
+    if [[ "$(id -u)" == "0" ]] && command -v apt-get >/dev/null 2>&1; then
+      rm -rf "$VENV"
+      ver="$("$PY" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
+      apt-get update -qq && (apt-get install -y -qq "python${ver}-venv" || apt-get install -y -qq python3-venv)
+      "$PY" -m venv "$VENV"
+    else
+      echo "setup-python: '$PY -m venv' failed; install the venv module (e.g. python3-venv)" >&2
+      exit 1
+    fi
+  fi
+fi
+
+echo "setup-python: installing ${REQS[*]}" >&2
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${REQS[@]}"
+"$VENV/bin/python" -c 'import numpy, scipy, statsmodels' 
+printf '%s' "$WANT" > "$STAMP"
+echo "setup-python: ready ($VENV)" >&2

@@ -1,0 +1,11 @@
+/** Public API of the statistics engine: pure functions over sufficient statistics. */
+export type { StatsStatus } from './status.js'
+export type { Moments } from './moments.js'
+export { mean, mergeMoments, momentsOf, sampleVariance, validateMoments } from './moments.js'
+export type { Sided } from './sided.js'
+export { welch, type WelchResult } from './welch.js'
+export { defaultTau2, msprt, tau2FromPlannedSampleSize, type MsprtResult, type Tau2Choice } from './msprt.js'
+export { srmChiSquare, type SrmChiSquareResult } from './srm.js'
+export { normalCdf, normalQuantile, normalSf } from './normal.js'
+export { studentTCdf, studentTQuantileUpper, studentTSf } from './student-t.js'
+export { chiSquareSf } from './gamma.js'
