@@ -22,6 +22,7 @@ const EnvSchema = z.object({
   RUNWAY_INGEST_MAX_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
   RUNWAY_INGEST_MAX_EVENTS: z.coerce.number().int().positive().default(50_000),
   RUNWAY_SCHEDULE_INTERVAL: DurationMs.default(5_000),
+  USER: z.string().default('cli'),
   RUNWAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 
@@ -35,6 +36,8 @@ export interface RunwayConfig {
   /** How often the queue tries to start waiting experiments. */
   scheduleIntervalMs: number
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  /** Who CLI actions are recorded as, unless --actor is given. */
+  actor: string
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<RunwayConfig> = {}): RunwayConfig {
@@ -49,6 +52,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ingest: { maxBytes: e.RUNWAY_INGEST_MAX_BYTES, maxEvents: e.RUNWAY_INGEST_MAX_EVENTS },
     scheduleIntervalMs: e.RUNWAY_SCHEDULE_INTERVAL,
     logLevel: e.RUNWAY_LOG_LEVEL,
+    actor: e.USER,
   }
   return { ...config, ...overrides, dataDir: resolve(overrides.dataDir ?? config.dataDir) }
 }

@@ -1,0 +1,21 @@
+import type { FastifyInstance } from 'fastify'
+import { InputError } from '../../errors.js'
+import type { Runtime } from '../../services/runtime.js'
+import { sqlQuery } from '../../sql-files.js'
+
+export function registerEventRoutes(app: FastifyInstance, rt: Runtime): void {
+  /** NDJSON (one event a line) or a JSON array; 200 with counts once the batch is stored. */
+  app.post('/v1/events', async (request) => {
+    const type = String(request.headers['content-type'] ?? 'application/x-ndjson')
+    const body = String(request.body ?? '')
+    const format = /json(?!l)/.test(type) && !/ndjson/.test(type) ? 'json' : 'ndjson'
+    const key = request.headers['idempotency-key']
+    return rt.ingest.ingest({ body, format, source: 'http', ...(typeof key === 'string' ? { idempotencyKey: key } : {}) })
+  })
+
+  app.get<{ Querystring: { limit?: string } }>('/v1/dead-letters', async (request) => {
+    const limit = Number(request.query.limit ?? 100)
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new InputError('limit must be an integer from 1 to 10000')
+    return { deadLetters: await rt.warehouse.select(sqlQuery('dead-letters-recent'), { limit }) }
+  })
+}

@@ -1,0 +1,38 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import { errorBody, httpStatusOf, InputError, RunwayError, TooLargeError } from '../errors.js'
+import type { Runtime } from '../services/runtime.js'
+import { registerEventRoutes } from './routes/events.js'
+import { registerExperimentRoutes } from './routes/experiments.js'
+import { registerGateRoutes } from './routes/gate.js'
+
+/** The HTTP API. Bodies arrive as text; each route validates with the domain's zod schemas. */
+export function buildServer(rt: Runtime): FastifyInstance {
+  // Per-request access lines are debug noise here; failures are logged by the error handler.
+  const logger = rt.log.child({ component: 'api' }, { level: rt.log.levelVal > 20 ? 'warn' : rt.log.level })
+  const app: FastifyInstance = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: rt.config.ingest.maxBytes })
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body))
+
+  app.setErrorHandler((error, request, reply) => {
+    let e: unknown = error
+    const code = (error as { code?: string }).code
+    if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      e = new TooLargeError(`request body exceeds the limit of ${rt.config.ingest.maxBytes} bytes (RUNWAY_INGEST_MAX_BYTES)`, { maxBytes: rt.config.ingest.maxBytes })
+    } else if (!(error instanceof RunwayError) && typeof (error as { statusCode?: number }).statusCode === 'number' && (error as { statusCode: number }).statusCode < 500) {
+      e = new InputError((error as Error).message, [], code ?? 'BAD_REQUEST')
+    }
+    const status = httpStatusOf(e)
+    if (status >= 500) request.log.error({ err: error, url: request.url }, 'request failed')
+    else request.log.debug({ url: request.url, status, code: (e as RunwayError).code }, 'request refused')
+    void reply.status(status).send(errorBody(e))
+  })
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}` } })
+  })
+
+  app.get('/healthz', async () => ({ ok: true }))
+  registerExperimentRoutes(app, rt)
+  registerEventRoutes(app, rt)
+  registerGateRoutes(app, rt)
+  return app
+}

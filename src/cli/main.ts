@@ -1,0 +1,88 @@
+import { Command, Option } from 'commander'
+import { loadConfig, type RunwayConfig } from '../config.js'
+import { RunwayError } from '../errors.js'
+import { enqueueCommand } from './commands/enqueue.js'
+import { migrateCommand } from './commands/migrate.js'
+import { serveCommand } from './commands/serve.js'
+import { DEMO_SCENARIO, simulateCommand } from './commands/simulate.js'
+import { statusCommand } from './commands/status.js'
+import { validateCommand } from './commands/validate.js'
+import { CliExit } from './output.js'
+
+function config(opts: { dataDir?: string; port?: string; host?: string }): RunwayConfig {
+  return loadConfig(process.env, {
+    ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+    ...(opts.port ? { port: Number(opts.port) } : {}),
+    ...(opts.host ? { host: opts.host } : {}),
+  })
+}
+
+const serverOption = () => new Option('--server <url>', 'Runway server URL (default: $RUNWAY_URL or http://127.0.0.1:8080)')
+
+export function program(): Command {
+  const p = new Command('runway')
+    .description('Runway: an experiment queue with a stream-analytics measurement pipeline')
+    .showHelpAfterError()
+  p.command('validate')
+    .description('check an experiment spec (YAML or JSON; - for stdin) and print every problem with its path')
+    .argument('<file>')
+    .action((file: string) => validateCommand(file))
+  p.command('enqueue')
+    .description('enqueue an experiment spec on a running server')
+    .argument('<file>')
+    .addOption(serverOption())
+    .option('--actor <name>', 'who to record as the actor (default: $USER)')
+    .action(async (file: string, o: { server?: string; actor?: string }) => {
+      const c = config({})
+      await enqueueCommand(file, { server: o.server ?? c.serverUrl, actor: o.actor ?? c.actor })
+    })
+  p.command('status')
+    .description('list experiments with state, step and exposure')
+    .addOption(serverOption())
+    .option('--json', 'print JSON')
+    .action(async (o: { server?: string; json?: boolean }) => statusCommand({ server: o.server ?? config({}).serverUrl, json: o.json }))
+  p.command('migrate')
+    .description('apply SQL migrations to the embedded warehouse (safe to run twice)')
+    .option('--data-dir <dir>', 'data directory (default: $RUNWAY_DATA_DIR or ./data)')
+    .action(async (o: { dataDir?: string }) => migrateCommand(config(o)))
+  p.command('serve')
+    .description('run the API, evaluation jobs and controller in one process (embedded default)')
+    .option('--data-dir <dir>', 'data directory (default: $RUNWAY_DATA_DIR or ./data)')
+    .option('--host <host>', 'listen address (default: $RUNWAY_HOST or 127.0.0.1)')
+    .option('--port <port>', 'listen port (default: $RUNWAY_PORT or 8080)')
+    .action(async (o: { dataDir?: string; host?: string; port?: string }) => serveCommand(config(o)))
+  p.command('simulate')
+    .description('run a scenario of synthetic traffic in accelerated time through the real ingest path')
+    .argument('<scenario>', 'scenario YAML file')
+    .option('--json', 'print only the summary as JSON')
+    .option('--data-dir <dir>', 'keep the warehouse in this directory (default: a temporary one)')
+    .action(async (file: string, o: { json?: boolean; dataDir?: string }) => {
+      await simulateCommand(file, config({}), { json: o.json, ...(o.dataDir ? { keepData: o.dataDir } : {}) })
+    })
+  p.command('demo')
+    .description('run the built-in three-experiment scenario (healthy ramp, rollback, stale telemetry)')
+    .option('--json', 'print only the summary as JSON')
+    .action(async (o: { json?: boolean }) => {
+      await simulateCommand(DEMO_SCENARIO, config({}), { json: o.json })
+    })
+  return p
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv)
+    return 0
+  } catch (error) {
+    if (error instanceof CliExit) {
+      if (error.message) console.error(error.message)
+      return error.exitCode
+    }
+    if (error instanceof RunwayError) {
+      const problems = (error.details.problems as Array<{ path: string; message: string }> | undefined) ?? []
+      console.error([`error (${error.code}): ${error.message}`, ...problems.map((p) => `  ${p.path}: ${p.message}`)].join('\n'))
+      return 1
+    }
+    console.error(error)
+    return 1
+  }
+}

@@ -1,0 +1,49 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Logger } from 'pino'
+import { ManualClock } from '../adapters/clock/manual-clock.js'
+import { buildServer } from '../api/server.js'
+import type { RunwayConfig } from '../config.js'
+import { createRuntime, embeddedPorts } from '../services/runtime.js'
+import type { Scenario } from './scenario.js'
+import { type SimulationSummary, type TimelineEntry, simulate } from './simulator.js'
+
+export interface HarnessOptions {
+  config: RunwayConfig
+  log: Logger
+  /** Keep the data directory (default: a temporary one, removed afterwards). */
+  dataDir?: string
+  onTransition?: (entry: TimelineEntry) => void
+  onProgress?: (done: number, total: number) => void
+}
+
+/**
+ * A whole embedded Runway on a manual clock, with its HTTP API on an ephemeral
+ * loopback port, running one scenario and then shutting down.
+ */
+export async function runScenario(scenario: Scenario, opts: HarnessOptions): Promise<SimulationSummary> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'runway-sim-'))
+  const config: RunwayConfig = { ...opts.config, dataDir, scheduleIntervalMs: 60_000 }
+  const clock = new ManualClock(Date.parse(scenario.start))
+  const runtime = createRuntime(config, embeddedPorts(config, opts.log, clock), opts.log)
+  const app = buildServer(runtime)
+  try {
+    await runtime.start()
+    await app.listen({ host: '127.0.0.1', port: 0 })
+    const address = app.server.address()
+    const port = typeof address === 'object' && address ? address.port : 0
+    return await simulate({
+      scenario,
+      runtime,
+      clock,
+      baseUrl: `http://127.0.0.1:${port}`,
+      ...(opts.onTransition ? { onTransition: opts.onTransition } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    })
+  } finally {
+    await app.close()
+    await runtime.stop()
+    if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true })
+  }
+}
