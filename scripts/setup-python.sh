@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Creates the Python environment used by the statistics agreement tests:
-# scipy / statsmodels / numpy serve as independent reference implementations.
+# scipy / statsmodels / numpy / gbstats serve as independent reference implementations.
 # Idempotent: when the venv already has the pinned versions it exits in well under a second.
 set -euo pipefail
 
@@ -9,7 +9,9 @@ VENV="${RUNWAY_PYENV:-$ROOT/.cache/pyenv}"
 PY="${PYTHON:-python3}"
 
 # Pinned so reference numbers do not drift between machines.
-REQS=(numpy==2.1.3 scipy==1.14.1 statsmodels==0.14.4)
+# gbstats (GrowthBook's engine) is the independent reference for confidence sequences, ratio and CUPED;
+# it needs numpy < 2 and pandas < 2, hence these pins.
+REQS=(numpy==1.26.4 scipy==1.14.1 statsmodels==0.14.4 pandas==1.5.3 gbstats==0.8.0)
 STAMP="$VENV/.runway-requirements"
 WANT="$(printf '%s\n' "${REQS[@]}")"
 
@@ -42,6 +44,6 @@ fi
 echo "setup-python: installing ${REQS[*]}" >&2
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${REQS[@]}"
-"$VENV/bin/python" -c 'import numpy, scipy, statsmodels' 
+"$VENV/bin/python" -c 'import numpy, scipy, statsmodels, gbstats' 
 printf '%s' "$WANT" > "$STAMP"
 echo "setup-python: ready ($VENV)" >&2
