@@ -26,6 +26,7 @@ CREATE TABLE IF NOT EXISTS lifecycle
     actor_id      String,
     reason        String,
     verdict_id    String,
+    verdict_seq   UInt32,
     alloc_start   Nullable(UInt32),
     alloc_size    Nullable(UInt32)
 )

@@ -1,2 +1,2 @@
 -- Migrations already applied. No parameters.
-SELECT name, checksum FROM runway_migrations ORDER BY name
+SELECT name, checksum FROM runway_migrations FINAL ORDER BY name

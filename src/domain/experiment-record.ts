@@ -60,6 +60,7 @@ export interface TransitionRequest {
   step?: number
   allocation?: Allocation | null
   verdictId?: string | null
+  verdictSeq?: number | null
 }
 
 export type TransitionResult =
@@ -116,6 +117,7 @@ export function transition(record: ExperimentRecord, req: TransitionRequest): Tr
     actor: req.actor,
     reason: req.reason,
     verdictId: req.verdictId ?? null,
+    verdictSeq: req.verdictSeq ?? null,
     allocation: next.allocation,
   }
   return { ok: true, record: next, event }

@@ -64,6 +64,8 @@ export const LifecycleEventSchema = z.object({
   actor: Actor,
   reason: z.string(),
   verdictId: z.string().nullable().default(null),
+  /** The applied verdict's per-experiment sequence, so a rebuild knows what was applied. */
+  verdictSeq: z.number().int().positive().nullable().default(null),
   /** Bucket range held in the layer after this move (null when none is held). */
   allocation: z.object({ start: z.number().int(), size: z.number().int() }).nullable().default(null),
 })

@@ -68,7 +68,7 @@ export class Controller {
     const plan: TransitionPlan = (r) =>
       v.seq > r.lastAppliedVerdictSeq
         ? {
-            request: { to, actor, reason: `${v.decision}: ${summary(v)}`, at: this.clock.now(), verdictId: v.id, ...(v.decision === 'ramp' ? { step: v.step + 1 } : {}) },
+            request: { to, actor, reason: `${v.decision}: ${summary(v)}`, at: this.clock.now(), verdictId: v.id, verdictSeq: v.seq, ...(v.decision === 'ramp' ? { step: v.step + 1 } : {}) },
             patch: { lastAppliedVerdictSeq: v.seq },
           }
         : null

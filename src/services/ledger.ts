@@ -16,6 +16,7 @@ interface LedgerRow {
   actor_id: string
   reason: string
   verdict_id: string
+  verdict_seq: number | string
   alloc_start: number | null
   alloc_size: number | null
 }
@@ -37,6 +38,7 @@ export async function appendLedger(warehouse: Warehouse, e: LifecycleEvent): Pro
         actor_id: e.actor.id,
         reason: e.reason,
         verdict_id: e.verdictId ?? '',
+        verdict_seq: e.verdictSeq ?? 0,
         alloc_start: e.allocation?.start ?? null,
         alloc_size: e.allocation?.size ?? null,
       },
@@ -58,6 +60,7 @@ function rowToEvent(r: LedgerRow): LifecycleEvent {
     actor: { type: r.actor_type as LifecycleEvent['actor']['type'], id: r.actor_id },
     reason: r.reason,
     verdictId: r.verdict_id === '' ? null : r.verdict_id,
+    verdictSeq: Number(r.verdict_seq) > 0 ? Number(r.verdict_seq) : null,
     allocation,
   }
 }

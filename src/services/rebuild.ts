@@ -34,7 +34,9 @@ export async function rebuildState(warehouse: Warehouse, state: StateStore): Pro
         endedAt: ['completed', 'rolled_back', 'rejected', 'cancelled', 'expired'].includes(e.to) ? e.at : r.endedAt,
       }
     }
-    const seq = lastSeq.get(spec.id) ?? 0
+    // Verdicts may come from outside this process (another evaluator, the bus): the ledger knows which were applied.
+    const appliedInLedger = Math.max(0, ...ledger.filter((x) => x.experimentId === spec.id).map((x) => x.verdictSeq ?? 0))
+    const seq = Math.max(lastSeq.get(spec.id) ?? 0, appliedInLedger)
     r.lastAppliedVerdictSeq = seq
     const existing = await state.get(spec.id)
     await state.put(r, existing ? existing.version : null)
