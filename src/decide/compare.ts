@@ -28,8 +28,10 @@ export function compare(input: CompareInput): Comparison {
   const { control, treatment, alpha } = input
   const controlMean = mean(control)
   const w = welch({ control, treatment, alpha })
-  const pooledVariance = variance(control)
-  const tau2 = input.tau !== undefined ? input.tau * input.tau : (defaultTau2({ mde: input.mde, controlMean: controlMean ?? 0, variance: pooledVariance ?? 0 }).tau2 ?? 1e-12)
+  // τ is scaled by the pooled arms (≈ the control under the null), so a control arm
+  // with no events at all (0% errors) still gives the test a usable prior scale.
+  const pooled = { n: control.n + treatment.n, sum: control.sum + treatment.sum, sumSquares: control.sumSquares + treatment.sumSquares }
+  const tau2 = input.tau !== undefined ? input.tau * input.tau : (defaultTau2({ mde: input.mde, controlMean: mean(pooled) ?? 0, variance: variance(pooled) ?? 0 }).tau2 ?? 1e-12)
   const s = msprt({ control, treatment, alpha, tau2 })
   const margin = 'margin' in input.metric ? input.metric.margin * Math.abs(controlMean ?? 0) : 0
   let harmful = false

@@ -152,7 +152,10 @@ export function decide(input: EvaluationInput): DecisionOutcome {
       )
     }
     const why: Reason[] = !durationMet ? [pending] : []
-    why.push({ code: 'PRIMARY_INCONCLUSIVE', message: `primary ${primary.map((c) => `${c.metric}/${c.variant} p=${fmt(c.sequentialP, 3)}`).join(', ')}`, numbers: Object.fromEntries(primary.map((c) => [`p_${c.variant}`, c.sequentialP])) })
+    const summary = primary.map((c) => `${c.metric}/${c.variant} p=${fmt(c.sequentialP, 3)}`).join(', ')
+    const pValues = Object.fromEntries(primary.map((c) => [`p_${c.variant}`, c.sequentialP]))
+    if (conclusive.length > 0) why.push({ code: 'PRIMARY_CONCLUSIVE', message: `primary conclusive (${summary}); completing once the step's minimum duration has passed`, numbers: pValues })
+    else why.push({ code: 'PRIMARY_INCONCLUSIVE', message: `primary ${summary}`, numbers: pValues })
     return out('continue', why)
   }
 

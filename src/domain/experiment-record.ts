@@ -101,6 +101,7 @@ export function transition(record: ExperimentRecord, req: TransitionRequest): Tr
     // Resuming starts the step's minimum duration again: the paused time gave no evidence.
     next.stepStartedAt = req.at
   }
+  if (req.to === 'queued') next.allocation = null // waiting experiments hold no traffic
   if (['completed', 'rolled_back', 'rejected', 'cancelled', 'expired'].includes(req.to)) {
     next.endedAt = req.at
     next.allocation = null

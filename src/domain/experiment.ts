@@ -108,6 +108,10 @@ export const ExperimentSpecSchema = z
       if (metricNames.has(g.name)) ctx.addIssue({ code: 'custom', path: ['metrics', 'guardrails', i, 'name'], message: `metric "${g.name}" is listed twice` })
       metricNames.add(g.name)
     })
+    spec.metrics.secondary.forEach((m, i) => {
+      if (metricNames.has(m.name)) ctx.addIssue({ code: 'custom', path: ['metrics', 'secondary', i, 'name'], message: `metric "${m.name}" is listed twice` })
+      metricNames.add(m.name)
+    })
   })
 
 export type ExperimentSpec = z.infer<typeof ExperimentSpecSchema>

@@ -1,9 +1,14 @@
 import { z } from 'zod'
 import { MetricName, Slug } from './experiment.js'
 
+/** Date and time with an explicit offset: local times would be read in the server's zone. */
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/
+
 const Timestamp = z.union([
   z.number().int('epoch milliseconds must be an integer').nonnegative(),
-  z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 time or epoch milliseconds'),
+  z
+    .string()
+    .refine((s) => ISO_8601.test(s) && !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 time (e.g. 2026-01-05T10:00:00.000Z) or epoch milliseconds'),
 ])
 
 /** One telemetry event as services send it (HTTP batch or Kafka). */

@@ -3,9 +3,33 @@ export type { StatsStatus } from './status.js'
 export type { Moments } from './moments.js'
 export { mean, mergeMoments, momentsOf, sampleVariance, validateMoments } from './moments.js'
 export type { Sided } from './sided.js'
+// fixed horizon
 export { welch, type WelchResult } from './welch.js'
+export { proportionZTest, type Counts, type ProportionTestResult } from './proportion.js'
+export { armEstimate, cupedTheta, type ArmEstimate, type ArmStats, type MetricType } from './arm-estimate.js'
+export { estimateEffect, type EffectEstimate, type Lift } from './effect.js'
+export { compareArms, testEstimate, type Comparison, type Method, type MethodConfig } from './compare.js'
+// sequential
 export { defaultTau2, msprt, tau2FromPlannedSampleSize, type MsprtResult, type Tau2Choice } from './msprt.js'
+export { confidenceSequence, confseqRho2, confseqTau2, type ConfseqResult } from './confseq.js'
+export { spentAlpha, type Spending } from './alpha-spending.js'
+export { groupSequential, gstBoundaries, type GstBoundaries, type GstResult } from './gst.js'
+// guardrails, SRM, multiplicity
+export { guardrail, type BadDirection, type GuardrailResult } from './guardrail.js'
 export { srmChiSquare, type SrmChiSquareResult } from './srm.js'
+export { sequentialSrm, type SequentialSrmResult } from './srm-sequential.js'
+export { benjaminiHochberg, holm } from './multiple-testing.js'
+// planning, interference, burn rate
+export { fixedHorizonPower, fixedHorizonSampleSize, gstOperatingCharacteristics, gstSampleSize, mixtureSampleSize } from './power.js'
+export { plan, type PlanInput, type PlanRow } from './plan.js'
+export { interactionContrast, interferenceIndex, seriesCorrelation, type InteractionCells, type InterferencePair } from './interference.js'
+export { burnRate, burnRateAlerts, DEFAULT_BURN_RULES, type BurnAlert, type BurnRule, type WindowCounts } from './burn-rate.js'
+// commands
+export { analyze, type AnalyzeComparison, type AnalyzeOutput } from './analyze.js'
+export { analyzeInputSchema, parseAnalyzeInput, type AnalyzeInput, type FieldError } from './analyze-input.js'
+export { calibrate, CALIBRATION_METHODS, type CalibrateOptions, type CalibrationMethod, type CalibrationRow } from './calibrate.js'
+export { createRng, type Rng } from './random.js'
+// distributions
 export { normalCdf, normalQuantile, normalSf } from './normal.js'
 export { studentTCdf, studentTQuantileUpper, studentTSf } from './student-t.js'
 export { chiSquareSf } from './gamma.js'

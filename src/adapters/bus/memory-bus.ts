@@ -49,7 +49,8 @@ export class MemoryBus implements Bus {
       if (g.handlers.length === 0) continue
       const handler = g.handlers[g.next++ % g.handlers.length]!
       try {
-        await handler(message)
+        // Each group gets its own copy, as a Kafka consumer decodes its own.
+        await handler({ ...message, value: structuredClone(message.value) })
       } catch (error) {
         // A failing consumer must not stop delivery to the others; it is reported, not swallowed.
         this.onHandlerError(error, message, name)
