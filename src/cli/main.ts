@@ -1,12 +1,15 @@
 import { Command, Option } from 'commander'
 import { loadConfig, type RunwayConfig } from '../config.js'
 import { RunwayError } from '../errors.js'
-import { enqueueCommand } from './commands/enqueue.js'
-import { migrateCommand } from './commands/migrate.js'
-import { serveCommand } from './commands/serve.js'
-import { DEMO_SCENARIO, simulateCommand } from './commands/simulate.js'
-import { statusCommand } from './commands/status.js'
-import { validateCommand } from './commands/validate.js'
+// Commands load lazily: `validate` should not pay for starting the ClickHouse engine.
+const commands = {
+  enqueue: () => import('./commands/enqueue.js'),
+  migrate: () => import('./commands/migrate.js'),
+  serve: () => import('./commands/serve.js'),
+  simulate: () => import('./commands/simulate.js'),
+  status: () => import('./commands/status.js'),
+  validate: () => import('./commands/validate.js'),
+}
 import { CliExit } from './output.js'
 
 function config(opts: { dataDir?: string; port?: string; host?: string }): RunwayConfig {
@@ -26,7 +29,7 @@ export function program(): Command {
   p.command('validate')
     .description('check an experiment spec (YAML or JSON; - for stdin) and print every problem with its path')
     .argument('<file>')
-    .action((file: string) => validateCommand(file))
+    .action(async (file: string) => (await commands.validate()).validateCommand(file))
   p.command('enqueue')
     .description('enqueue an experiment spec on a running server')
     .argument('<file>')
@@ -34,36 +37,37 @@ export function program(): Command {
     .option('--actor <name>', 'who to record as the actor (default: $USER)')
     .action(async (file: string, o: { server?: string; actor?: string }) => {
       const c = config({})
-      await enqueueCommand(file, { server: o.server ?? c.serverUrl, actor: o.actor ?? c.actor })
+      await (await commands.enqueue()).enqueueCommand(file, { server: o.server ?? c.serverUrl, actor: o.actor ?? c.actor })
     })
   p.command('status')
     .description('list experiments with state, step and exposure')
     .addOption(serverOption())
     .option('--json', 'print JSON')
-    .action(async (o: { server?: string; json?: boolean }) => statusCommand({ server: o.server ?? config({}).serverUrl, json: o.json }))
+    .action(async (o: { server?: string; json?: boolean }) => (await commands.status()).statusCommand({ server: o.server ?? config({}).serverUrl, json: o.json }))
   p.command('migrate')
     .description('apply SQL migrations to the embedded warehouse (safe to run twice)')
     .option('--data-dir <dir>', 'data directory (default: $RUNWAY_DATA_DIR or ./data)')
-    .action(async (o: { dataDir?: string }) => migrateCommand(config(o)))
+    .action(async (o: { dataDir?: string }) => (await commands.migrate()).migrateCommand(config(o)))
   p.command('serve')
     .description('run the API, evaluation jobs and controller in one process (embedded default)')
     .option('--data-dir <dir>', 'data directory (default: $RUNWAY_DATA_DIR or ./data)')
     .option('--host <host>', 'listen address (default: $RUNWAY_HOST or 127.0.0.1)')
     .option('--port <port>', 'listen port (default: $RUNWAY_PORT or 8080)')
-    .action(async (o: { dataDir?: string; host?: string; port?: string }) => serveCommand(config(o)))
+    .action(async (o: { dataDir?: string; host?: string; port?: string }) => (await commands.serve()).serveCommand(config(o)))
   p.command('simulate')
     .description('run a scenario of synthetic traffic in accelerated time through the real ingest path')
     .argument('<scenario>', 'scenario YAML file')
     .option('--json', 'print only the summary as JSON')
     .option('--data-dir <dir>', 'keep the warehouse in this directory (default: a temporary one)')
     .action(async (file: string, o: { json?: boolean; dataDir?: string }) => {
-      await simulateCommand(file, config({}), { json: o.json, ...(o.dataDir ? { keepData: o.dataDir } : {}) })
+      await (await commands.simulate()).simulateCommand(file, config({}), { json: o.json, ...(o.dataDir ? { keepData: o.dataDir } : {}) })
     })
   p.command('demo')
     .description('run the built-in three-experiment scenario (healthy ramp, rollback, stale telemetry)')
     .option('--json', 'print only the summary as JSON')
     .action(async (o: { json?: boolean }) => {
-      await simulateCommand(DEMO_SCENARIO, config({}), { json: o.json })
+      const sim = await commands.simulate()
+      await sim.simulateCommand(sim.DEMO_SCENARIO, config({}), { json: o.json })
     })
   return p
 }
