@@ -81,7 +81,7 @@ export function testEstimate({ effect, variance, df, nTotal, config, normal = fa
 }
 
 /** Compare one treatment arm with control from raw sufficient statistics. */
-export function compareArms({ control, treatment, metric, lift, cuped = false, config, thetaArms }: {
+export function compareArms({ control, treatment, metric, lift, cuped = false, config, thetaArms, theta }: {
   control: ArmStats
   treatment: ArmStats
   metric: MetricType
@@ -91,13 +91,15 @@ export function compareArms({ control, treatment, metric, lift, cuped = false, c
   config: MethodConfig
   /** arms over which θ is pooled (default: these two) */
   thetaArms?: ArmStats[]
+  /** fixed CUPED θ (e.g. agreed before the experiment) instead of the pooled estimate */
+  theta?: number
 }): Comparison {
   const none = { effect: null, se: null, ci: null, pValue: null, significant: false, controlMean: null, treatmentMean: null }
   let adj: { theta: number; covariateMean: number } | undefined
   if (cuped) {
     const th = cupedTheta({ arms: thetaArms ?? [control, treatment], metric })
     if (th.status !== 'ok') return { status: th.status, ...none }
-    adj = { theta: th.theta!, covariateMean: th.covariateMean! }
+    adj = { theta: theta !== undefined && Number.isFinite(theta) ? theta : th.theta!, covariateMean: th.covariateMean! }
   }
   const c = armEstimate({ arm: control, metric, cuped: adj })
   const t = armEstimate({ arm: treatment, metric, cuped: adj })

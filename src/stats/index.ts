@@ -30,6 +30,6 @@ export { analyzeInputSchema, parseAnalyzeInput, type AnalyzeInput, type FieldErr
 export { calibrate, CALIBRATION_METHODS, type CalibrateOptions, type CalibrationMethod, type CalibrationRow } from './calibrate.js'
 export { createRng, type Rng } from './random.js'
 // distributions
-export { normalCdf, normalQuantile, normalSf } from './normal.js'
+export { normalCdf, normalQuantile, normalQuantileUpper, normalSf } from './normal.js'
 export { studentTCdf, studentTQuantileUpper, studentTSf } from './student-t.js'
 export { chiSquareSf } from './gamma.js'

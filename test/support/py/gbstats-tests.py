@@ -1,6 +1,6 @@
 """Reference values from GrowthBook's gbstats 0.8.0 (an independent engine): fixed-horizon
 t-test and its asymptotic confidence sequence (SequentialTwoSidedTTest) for mean, proportion,
-ratio and regression-adjusted (CUPED, θ supplied) statistics, absolute and relative."""
+ratio and regression-adjusted (CUPED; gbstats estimates θ itself and reports it) statistics, absolute and relative."""
 from gbstats.frequentist.tests import (FrequentistConfig, SequentialConfig, SequentialTwoSidedTTest,
                                        TwoSidedTTest)
 from gbstats.models.statistics import (ProportionStatistic, RatioStatistic, RegressionAdjustedStatistic,
@@ -39,7 +39,8 @@ def handle(c):
     else:
         t = TwoSidedTTest(a, b, FrequentistConfig(alpha=c["alpha"], difference_type=diff))
     r = t.compute_result()
-    return {"effect": r.expected, "ci": list(r.ci), "p": r.p_value, "se": r.uplift.stddev}
+    theta = getattr(t.stat_a, "theta", None)  # gbstats re-estimates θ from the joint sample
+    return {"effect": r.expected, "ci": list(r.ci), "p": r.p_value, "se": r.uplift.stddev, "theta": theta}
 
 
 run(handle)
