@@ -9,8 +9,8 @@ need node "install Node.js 20 or newer"
 need python3 "install Python 3.9+ (the statistics tests compare against scipy/statsmodels)"
 
 if [[ ! -d node_modules ]]; then
-  echo "test: installing npm dependencies (npm ci)" >&2
-  npm ci --no-audit --no-fund
+  echo "test: installing npm dependencies" >&2
+  npm install --no-audit --no-fund
 fi
 
 echo "test: building dist/ (the CLI tests run the built command)" >&2
