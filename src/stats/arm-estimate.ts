@@ -61,7 +61,7 @@ const isNum = (x: number | undefined): x is number => typeof x === 'number' && N
 
 function unitMoments(arm: ArmStats, metric: MetricType): { status: StatsStatus; m?: UnitMoments } {
   const { n, sum, sumSquares } = arm
-  if (![n, sum, sumSquares].every(Number.isFinite) || n < 0) return { status: 'INVALID_INPUT' }
+  if (!Number.isFinite(n) || !Number.isFinite(sum) || !Number.isFinite(sumSquares) || n < 0) return { status: 'INVALID_INPUT' }
   if (metric === 'proportion' ? sum < 0 || sum > n : sumSquares < 0) return { status: 'INVALID_INPUT' }
   if (n < 2) return { status: 'INSUFFICIENT_SAMPLE' }
   const hasCov = arm.covariateSum !== undefined

@@ -55,7 +55,6 @@ export function testEstimate({ effect, variance, df, nTotal, config, normal = fa
   const nullValue = config.nullValue ?? 0
   const se = Math.sqrt(variance)
   const shifted = effect - nullValue
-  const shift = (ci: [number, number]): [number, number] => [ci[0] + nullValue, ci[1] + nullValue]
   switch (config.method) {
     case 'welch': {
       const reference = normal || df === null ? { kind: 'normal' as const } : { kind: 't' as const, df }
@@ -69,7 +68,8 @@ export function testEstimate({ effect, variance, df, nTotal, config, normal = fa
         : confseqTau2({ variance, nTotal, tuningN: config.confseq?.tuningN ?? 5000, alpha })
       if (!(tau2 > 0) || !Number.isFinite(tau2)) return { status: 'INVALID_INPUT', effect, se, pValue: null, ci: null, significant: false }
       const r = mixtureResult({ effect: shifted, variance, tau2, alpha, sided })
-      return { status: 'ok', effect, se, pValue: r.pValue, ci: shift(r.ci!), significant: r.significant }
+      const ci: [number, number] = [r.ci![0] + nullValue, r.ci![1] + nullValue]
+      return { status: 'ok', effect, se, pValue: r.pValue, ci, significant: r.significant }
     }
     case 'gst': {
       const g = config.gst
@@ -94,18 +94,26 @@ export function compareArms({ control, treatment, metric, lift, cuped = false, c
   /** fixed CUPED θ (e.g. agreed before the experiment) instead of the pooled estimate */
   theta?: number
 }): Comparison {
-  const none = { effect: null, se: null, ci: null, pValue: null, significant: false, controlMean: null, treatmentMean: null }
   let adj: { theta: number; covariateMean: number } | undefined
   if (cuped) {
     const th = cupedTheta({ arms: thetaArms ?? [control, treatment], metric })
-    if (th.status !== 'ok') return { status: th.status, ...none }
+    if (th.status !== 'ok') return failed(th.status, null, null, null, null)
     adj = { theta: theta !== undefined && Number.isFinite(theta) ? theta : th.theta!, covariateMean: th.covariateMean! }
   }
   const c = armEstimate({ arm: control, metric, cuped: adj })
   const t = armEstimate({ arm: treatment, metric, cuped: adj })
   const e = estimateEffect({ control: c, treatment: t, lift })
-  const means = { controlMean: e.controlMean, treatmentMean: e.treatmentMean }
-  if (e.status !== 'ok') return { ...none, ...means, status: e.status, effect: e.effect, se: e.variance === 0 ? 0 : null }
+  if (e.status !== 'ok') return failed(e.status, e.effect, e.variance === 0 ? 0 : null, e.controlMean, e.treatmentMean)
   const r = testEstimate({ effect: e.effect!, variance: e.variance!, df: e.df, nTotal: control.n + treatment.n, config, normal: metric === 'proportion' })
-  return { ...r, ...means }
+  // built field by field: this runs once per experiment × metric × variant on every evaluation
+  const out: Comparison = {
+    status: r.status, effect: r.effect, se: r.se, ci: r.ci, pValue: r.pValue, significant: r.significant,
+    controlMean: e.controlMean, treatmentMean: e.treatmentMean,
+  }
+  if (r.boundary !== undefined) out.boundary = r.boundary
+  return out
+}
+
+function failed(status: StatsStatus, effect: number | null, se: number | null, controlMean: number | null, treatmentMean: number | null): Comparison {
+  return { status, effect, se, ci: null, pValue: null, significant: false, controlMean, treatmentMean }
 }

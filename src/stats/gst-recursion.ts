@@ -95,11 +95,18 @@ export function advanceState({ state, t, drift, a, b, r = 16 }: { state: Recursi
   const sPrev = Math.sqrt(state.t)
   const wg = new Float64Array(z.length)
   const k = (INV_SQRT_2PI * st) / sd
+  const prev = new Float64Array(state.z.length)
+  for (let i = 0; i < prev.length; i++) prev[i] = state.z[i]! * sPrev
+  // Kernel terms beyond 9 sd are below 1e-17 of the peak: skip them (most pairs when Δ is small).
+  const cut = 9 * sd
+  const inv = 1 / sd
   for (let j = 0; j < z.length; j++) {
     const target = z[j]! * st - drift * dt
     let acc = 0
-    for (let i = 0; i < state.z.length; i++) {
-      const u = (target - state.z[i]! * sPrev) / sd
+    for (let i = 0; i < prev.length; i++) {
+      const diff = target - prev[i]!
+      if (diff > cut || diff < -cut) continue
+      const u = diff * inv
       acc += state.wg[i]! * Math.exp(-0.5 * u * u)
     }
     wg[j] = w[j]! * k * acc

@@ -30,7 +30,7 @@ def box(cs, ts, two):
     if k == 1:
         return stats.norm.cdf(upper[0]) - (stats.norm.cdf(lower[0]) if two else 0.0)
     return float(stats.multivariate_normal.cdf(upper, mean=np.zeros(k), cov=cov, lower_limit=lower,
-                                               abseps=1e-7, releps=0, maxpts=100_000 * k))
+                                               abseps=1e-6, releps=0, maxpts=50_000 * k))
 
 
 def handle(c):

@@ -64,6 +64,7 @@ describe('agreement with GrowthBook gbstats 0.8.0 (computed in this run)', () =>
       worst = Math.max(worst, relErr(r.effect, e.effect), relErr(r.se, e.se), relErr(r.pValue, e.p, 1e-12))
       worst = Math.max(worst, relErr(r.ci![0], e.ci[0], e.se), relErr(r.ci![1], e.ci[1], e.se))
     })
+    console.log(`confseq/relative/ratio/CUPED vs gbstats SequentialTwoSidedTTest: max rel err ${worst.toExponential(2)}`)
     expect(worst).toBeLessThan(1e-6)
   })
 

@@ -32,6 +32,7 @@ describe('msprt vs independent numeric-integration reference (test/support/py/ms
       worst = Math.max(worst, e.ci[1] === null ? (hi === Infinity ? 0 : 1) : relErr(hi, e.ci[1], e.se))
       expect(r.significant).toBe(r.pValue! <= c.alpha)
     })
+    console.log(`msprt vs numeric-integration reference: max rel err ${worst.toExponential(2)}`)
     expect(worst).toBeLessThan(1e-6)
   })
   it('the confidence sequence excludes 0 exactly when p ≤ α', () => {

@@ -57,17 +57,21 @@ describe('agreement with statsmodels / scipy (computed in this run)', () => {
       worst = Math.max(worst, relErr(mine.z, r[i].z), relErr(mine.pValue, r[i].p))
       if (c.sided === 'two') worst = Math.max(worst, relErr(mine.ci![0], r[i].ci[0], 1e-3), relErr(mine.ci![1], r[i].ci[1], 1e-3))
     })
+    console.log(`z-test vs proportions_ztest / confint_proportions_2indep: max rel err ${worst.toExponential(2)}`)
     expect(worst).toBeLessThan(1e-6)
   })
 
   it('fixed-horizon power and sample size vs NormalIndPower', () => {
     const r = at('power')
+    let worst = 0
     powerCases.forEach((c, i) => {
       const pw = fixedHorizonPower({ effect: c.effect, sd: c.sd, nPerArm: c.n, alpha: c.alpha, sided: c.sided, ratio: c.ratio })
       expect(relErr(pw, r[i].power)).toBeLessThan(1e-6)
       const n = fixedHorizonSampleSize({ effect: c.effect, sd: c.sd, alpha: c.alpha, power: c.power, sided: c.sided, ratio: c.ratio })
       expect(relErr(n, r[i].n)).toBeLessThan(1e-6)
+      worst = Math.max(worst, relErr(pw, r[i].power), relErr(n, r[i].n))
     })
+    console.log(`power / sample size vs NormalIndPower: max rel err ${worst.toExponential(2)}`)
   })
 
   it('Holm and Benjamini–Hochberg vs multipletests', () => {
