@@ -2,6 +2,7 @@
  * Lan–DeMets alpha-spending functions α(t), t = information fraction (Lan & DeMets 1983;
  * Kim & DeMets 1987 for the power family). Each spends exactly α at t = 1.
  *   'obf'    O'Brien–Fleming type: α(t) = 2 − 2Φ(z_{1−α/2}/√t)
+ * (a two-sided design calls these with α/2 per side; see gst.ts)
  *   'pocock' Pocock type:          α(t) = α·ln(1 + (e − 1)t)
  *   {power}  power family:         α(t) = α·t^ρ
  */

@@ -48,26 +48,30 @@ export function gstBoundaries({ informationFractions, alpha, sided = 'two', spen
   }
   const two = sided === 'two'
   const tails = two ? 2 : 1
+  // Two-sided designs spend α/2 per side through the spending function (the convention of
+  // Lan & DeMets 1983 and of gsDesign/ldbounds/SAS), not α(t)/2: for the O'Brien–Fleming
+  // type they differ, and only this one reproduces the published boundaries.
+  const sideAlpha = alpha / tails
   const boundaries: number[] = []
   const cumulativeAlpha: number[] = []
   let state: RecursionState | null = null
-  let spent = 0
+  let spent = 0 // per side
   for (const t of norm.fractions) {
-    const target = spentAlpha({ t, alpha, spending }) - spent
+    const target = spentAlpha({ t, alpha: sideAlpha, spending }) - spent
     let c: number
     if (!(target > 1e-300)) c = Infinity
-    else if (state === null) c = normalQuantileUpper(target / tails)
-    else c = solveBoundary(state, t, target / tails)
+    else if (state === null) c = normalQuantileUpper(target)
+    else c = solveBoundary(state, t, target)
     boundaries.push(c)
     const lower = two ? -c : -Infinity
     if (state === null) {
-      spent = tails * normalSf(c)
+      spent = normalSf(c)
       state = initialState({ t, drift: 0, a: lower, b: c, r: gridSize })
     } else {
-      spent += tails * exitProbabilities({ state, t, drift: 0, a: -Infinity, b: c }).upper
+      spent += exitProbabilities({ state, t, drift: 0, a: -Infinity, b: c }).upper
       state = advanceState({ state, t, drift: 0, a: lower, b: c, r: gridSize })
     }
-    cumulativeAlpha.push(spent)
+    cumulativeAlpha.push(tails * spent)
   }
   return { status: 'ok', informationFractions: norm.fractions, rescaled: norm.rescaled, boundaries, cumulativeAlpha }
 }

@@ -37,13 +37,16 @@ def handle(c):
     ts, alpha, s, two = c["t"], c["alpha"], c["spending"], c["sided"] == "two"
     cs = []
     prev = 0.0
+    # Two-sided: α/2 per side through the spending function (gsDesign/ldbounds convention).
+    tails = 2 if two else 1
+    side = alpha / tails
     for k, t in enumerate(ts):
-        target = spend(t, alpha, s) - prev
+        target = tails * (spend(t, side, s) - prev)
         cont = box(cs, ts[:k], two)
         f = lambda x: (cont - box(cs + [x], ts[: k + 1], two)) - target
         c_k = optimize.brentq(f, 0.5, 12, xtol=1e-6)
         cs.append(c_k)
-        prev = spend(t, alpha, s)
+        prev = spend(t, side, s)
     return {"boundaries": cs}
 
 

@@ -30,9 +30,9 @@ describe('Lan–DeMets boundaries vs independent MVN-CDF implementation (test/su
 })
 
 describe('group sequential behaviour', () => {
-  it('first OBF boundary is z_{α/2}/√t₁ exactly (α(t₁) is all that can be spent)', () => {
+  it('first two-sided OBF boundary is z_{1−α/4}/√t₁ exactly (α/2 per side is spent through the function)', () => {
     const r = gstBoundaries({ informationFractions: [0.25, 1], alpha: 0.05, spending: 'obf' })
-    expect(r.boundaries[0]).toBeCloseTo(1.959963984540054 / 0.5, 9)
+    expect(r.boundaries[0]).toBeCloseTo(2.241402727604947 / 0.5, 9)
   })
   it('rescales fractions when the sample overruns the plan', () => {
     const r = gstBoundaries({ informationFractions: [0.5, 1.25], alpha: 0.05, spending: 'pocock' })
