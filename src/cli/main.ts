@@ -3,6 +3,9 @@ import { loadConfig, type RunwayConfig } from '../config.js'
 import { RunwayError } from '../errors.js'
 // Commands load lazily: `validate` should not pay for starting the ClickHouse engine.
 const commands = {
+  analyze: () => import('./commands/analyze.js'),
+  calibrate: () => import('./commands/calibrate.js'),
+  plan: () => import('./commands/plan.js'),
   enqueue: () => import('./commands/enqueue.js'),
   migrate: () => import('./commands/migrate.js'),
   serve: () => import('./commands/serve.js'),
@@ -69,6 +72,33 @@ export function program(): Command {
       const sim = await commands.simulate()
       await sim.simulateCommand(sim.DEMO_SCENARIO, config({}), { json: o.json })
     })
+  p.command('analyze')
+    .description('analyze summary statistics given as JSON (file or - for stdin); prints comparisons as JSON')
+    .argument('<file>')
+    .action(async (file: string) => (await commands.analyze()).analyzeCommand(file))
+  p.command('plan')
+    .description('sample size and duration for each statistical method, for a spec at a given traffic')
+    .argument('<spec>')
+    .requiredOption('--traffic <n/day>', 'units entering the experiment per day, e.g. 20000/day or 20k/day')
+    .requiredOption('--baseline <x>', "the primary metric's current mean (a rate for proportions)")
+    .option('--sd <s>', 'per-unit standard deviation (mean metrics)')
+    .addOption(new Option('--metric-type <type>', 'metric type').choices(['mean', 'proportion']).default('proportion'))
+    .option('--power <p>', 'target power', '0.8')
+    .option('--json', 'print JSON')
+    .action(async (file: string, o) => (await commands.plan()).planCommand(file, o))
+  p.command('calibrate')
+    .description('seeded A/A and A/B simulations with repeated looks: false-positive rate, power, stopping time per method')
+    .option('--seed <n>', 'random seed', '1')
+    .option('--experiments <n>', 'simulated experiments per method and scenario', '2000')
+    .option('--looks <n>', 'looks per experiment', '100')
+    .option('--units-per-look <n>', 'units added per arm between looks', '50')
+    .option('--alpha <a>', 'significance level', '0.05')
+    .option('--effect <σ>', 'true effect in the A/B scenario, in standard deviations (default: 80% power for a fixed-horizon test)')
+    .option('--methods <list>', 'comma-separated: welch-fixed,welch-naive,msprt,confseq,gst')
+    .option('--tuning-n <n>', 'confidence-sequence N*')
+    .option('--tau <τ>', 'mSPRT mixing standard deviation (in σ units)')
+    .option('--json', 'print JSON')
+    .action(async (o) => (await commands.calibrate()).calibrateCommand(o))
   return p
 }
 

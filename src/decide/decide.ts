@@ -1,8 +1,10 @@
 import { controlOf, metricsOf } from '../domain/experiment.js'
 import { formatDuration } from '../domain/duration.js'
 import type { Decision, Reason } from '../domain/verdict.js'
+import { benjaminiHochberg, holm } from '../stats/multiple-testing.js'
 import { srmChiSquare } from '../stats/srm.js'
-import { compare } from './compare.js'
+import { sequentialSrm } from '../stats/srm-sequential.js'
+import { compare, type TestPlan } from './compare.js'
 import { type Comparison, EMPTY_MOMENTS, type EvaluationInput } from './evidence.js'
 
 export interface DecisionOutcome {
@@ -10,60 +12,101 @@ export interface DecisionOutcome {
   reasons: Reason[]
   needsApproval: boolean
   comparisons: Comparison[]
-  srm: { pValue: number | null; status: string; counts: number[] }
+  srm: { pValue: number | null; status: string; counts: number[]; test: string }
   /** Newest event time across variants, null when none arrived. */
   lastEventMs: number | null
+  /** A group-sequential look was spent at this information fraction (record it). */
+  gstFraction: number | null
 }
 
 const fmt = (x: number | null | undefined, digits = 4) => (x === null || x === undefined ? 'n/a' : Number(x.toPrecision(digits)).toString())
 
+/** Where a group-sequential experiment stands: the look due now, if any. */
+function gstPlan(input: EvaluationInput, totalUnits: number): TestPlan['gst'] {
+  const s = input.record.spec.statistics
+  if (s.test !== 'gst' || s.plannedUnits === undefined) return null
+  const done = input.record.gstFractions
+  const look = done.length + 1
+  const t = totalUnits / s.plannedUnits
+  // A look is due once the planned fraction look/K is reached; past the plan the fraction is
+  // rescaled by the statistics engine (overrun). Each look is spent once.
+  if (look > s.gst.looks || t < look / s.gst.looks) return null
+  return { look, informationFractions: [...done, t], spending: s.gst.spending }
+}
+
+/** Holm across one family of comparisons; sets adjustedP and `significant` at α. */
+function holmFamily(family: Comparison[], alpha: number, act: (c: Comparison) => boolean): void {
+  const { adjusted } = holm({ pValues: family.map((c) => (act(c) ? c.sequentialP : null)) })
+  family.forEach((c, i) => {
+    c.adjustedP = adjusted[i] ?? null
+    c.significant = c.adjustedP !== null && c.adjustedP <= alpha
+    if (c.role === 'guardrail') c.harmful = c.significant
+  })
+}
+
 /**
  * Evidence + policy + clock → decision, in this order of precedence:
- * 1. guardrail harm declared by the sequential test → rollback (pause without auto-rollback);
+ * 1. guardrail harm declared by the always-valid one-sided harm test → rollback (pause without auto-rollback);
  * 2. sample ratio mismatch (p < srmAlpha) → pause;
  * 3. stale or missing telemetry → pause;
  * 4. maximum duration reached → complete;
  * 5. last step: primary metric conclusive after the step's minimum duration → complete;
  * 6. earlier step: minimum duration met and every guardrail measured without harm → ramp;
  * 7. otherwise continue.
- * Guardrails are tested at α / (guardrails × treatments) (Bonferroni), so the chance that
- * any healthy variant is rolled back stays ≤ α however often it is evaluated.
+ * Multiplicity: Holm across guardrails × treatments (one false rollback is costly, and Holm on
+ * always-valid p-values keeps the family-wise rate at α over all looks), Holm across treatments
+ * for the primary metric, Benjamini–Hochberg across secondary metrics (reported, never acted on).
+ * Group-sequential primaries are tested only at planned looks, at α / treatments.
  */
 export function decide(input: EvaluationInput): DecisionOutcome {
   const { record, now } = input
   const spec = record.spec
+  const s = spec.statistics
   const control = controlOf(spec)
   const treatments = spec.variants.slice(1).map((v) => v.name)
-  const guardrailAlpha = spec.statistics.alpha / Math.max(1, spec.metrics.guardrails.length * treatments.length)
-  const primaryAlpha = spec.statistics.alpha / treatments.length
   const minUnits = spec.evaluation.minUnits
+  const counts = spec.variants.map((v) => input.units.find((u) => u.variant === v.name)?.units ?? 0)
+  const gst = gstPlan(input, counts.reduce((a, b) => a + b, 0))
+  const plan: TestPlan = {
+    method: s.test,
+    mde: s.mde,
+    ...(s.tau !== undefined ? { tau: s.tau } : {}),
+    tuningN: s.tuningN ?? s.plannedUnits ?? 10_000,
+    gst,
+  }
 
   const comparisons: Comparison[] = []
   for (const { role, metric } of metricsOf(spec)) {
     const moments = input.metrics.find((m) => m.metric === metric.name)?.byVariant ?? {}
     for (const variant of treatments) {
-      comparisons.push(
-        compare({
-          metric,
-          role,
-          variant,
-          control: moments[control] ?? EMPTY_MOMENTS,
-          treatment: moments[variant] ?? EMPTY_MOMENTS,
-          alpha: role === 'guardrail' ? guardrailAlpha : primaryAlpha,
-          mde: spec.statistics.mde,
-          ...(spec.statistics.tau !== undefined ? { tau: spec.statistics.tau } : {}),
-        }),
-      )
+      const alpha = role === 'primary' && s.test === 'gst' ? s.alpha / treatments.length : s.alpha
+      comparisons.push(compare({ metric, role, variant, control: moments[control] ?? EMPTY_MOMENTS, treatment: moments[variant] ?? EMPTY_MOMENTS, alpha, plan }))
     }
   }
-
-  const counts = spec.variants.map((v) => input.units.find((u) => u.variant === v.name)?.units ?? 0)
-  const srmResult = srmChiSquare({ counts, weights: spec.variants.map((v) => v.weight) })
-  const srm = { pValue: srmResult.pValue, status: srmResult.status, counts }
-  const lastEventMs = input.units.reduce<number | null>((m, u) => (u.lastEventMs === null ? m : Math.max(m ?? 0, u.lastEventMs)), null)
-  const out = (decision: Decision, reasons: Reason[], needsApproval = false): DecisionOutcome => ({ decision, reasons, needsApproval, comparisons, srm, lastEventMs })
-
   const enough = (c: Comparison) => c.controlN >= minUnits && c.treatmentN >= minUnits
+  holmFamily(comparisons.filter((c) => c.role === 'guardrail'), s.alpha, (c) => c.status === 'ok' && enough(c))
+  if (s.test !== 'gst') holmFamily(comparisons.filter((c) => c.role === 'primary'), s.alpha, (c) => c.status === 'ok')
+  const secondary = comparisons.filter((c) => c.role === 'secondary')
+  const bh = benjaminiHochberg({ pValues: secondary.map((c) => c.sequentialP) }).adjusted
+  secondary.forEach((c, i) => {
+    c.adjustedP = bh[i] ?? null
+    c.significant = c.adjustedP !== null && c.adjustedP <= s.alpha
+  })
+
+  const weights = spec.variants.map((v) => v.weight)
+  const chi = srmChiSquare({ counts, weights })
+  const srmResult = s.srmTest === 'sequential' ? { ...sequentialSrm({ counts, weights }), chiSquare: chi.chiSquare } : chi
+  const srm = { pValue: srmResult.pValue, status: srmResult.status, counts, test: s.srmTest }
+  const lastEventMs = input.units.reduce<number | null>((m, u) => (u.lastEventMs === null ? m : Math.max(m ?? 0, u.lastEventMs)), null)
+  const out = (decision: Decision, reasons: Reason[], needsApproval = false): DecisionOutcome => ({
+    decision,
+    reasons: reasons.map((r) => ({ ...r, numbers: Object.fromEntries(Object.entries(r.numbers).map(([k, v]) => [k, v === null || Number.isFinite(v) ? v : null])) })),
+    needsApproval,
+    comparisons,
+    srm,
+    lastEventMs,
+    gstFraction: gst ? gst.informationFractions.at(-1)! : null,
+  })
   const numbers = (c: Comparison) => ({
     controlMean: c.controlMean,
     treatmentMean: c.treatmentMean,
@@ -71,19 +114,20 @@ export function decide(input: EvaluationInput): DecisionOutcome {
     ciLow: c.ci?.[0] ?? null,
     ciHigh: c.ci?.[1] ?? null,
     pValue: c.sequentialP,
+    adjustedPValue: c.adjustedP ?? null,
     alpha: c.alpha,
     controlUnits: c.controlN,
     treatmentUnits: c.treatmentN,
   })
 
   // 1. Harm on a guardrail.
-  const harms = comparisons.filter((c) => c.role === 'guardrail' && c.harmful && enough(c))
+  const harms = comparisons.filter((c) => c.role === 'guardrail' && c.harmful)
   if (harms.length > 0) {
     const reasons: Reason[] = harms.map((c) => ({
       code: 'GUARDRAIL_HARM',
       metric: c.metric,
       variant: c.variant,
-      message: `${c.metric} ${fmt(c.controlMean)} → ${fmt(c.treatmentMean)} in ${c.variant} (effect ${fmt(c.effect)}, always-valid p=${fmt(c.sequentialP, 3)} < α=${fmt(c.alpha, 3)})`,
+      message: `${c.metric} ${fmt(c.controlMean)} → ${fmt(c.treatmentMean)} in ${c.variant} (effect ${fmt(c.effect)}, harm test ${c.method} p=${fmt(c.sequentialP, 3)}, Holm-adjusted ${fmt(c.adjustedP, 3)} < α=${fmt(c.alpha, 3)})`,
       numbers: numbers(c),
     }))
     return spec.policy.autoRollback ? out('rollback', reasons) : out('pause', reasons, true)
@@ -94,7 +138,7 @@ export function decide(input: EvaluationInput): DecisionOutcome {
     return out('pause', [
       {
         code: 'SRM',
-        message: `sample ratio mismatch: units ${counts.join(' / ')} vs weights ${spec.variants.map((v) => v.weight).join(' / ')} (χ²=${fmt(srmResult.chiSquare)}, p=${fmt(srmResult.pValue, 3)} < ${spec.statistics.srmAlpha})`,
+        message: `sample ratio mismatch: units ${counts.join(' / ')} vs weights ${weights.join(' / ')} (χ²=${fmt(srmResult.chiSquare)}, ${s.srmTest} p=${fmt(srmResult.pValue, 3)} < ${s.srmAlpha})`,
         numbers: { chiSquare: srmResult.chiSquare, pValue: srmResult.pValue, ...Object.fromEntries(spec.variants.map((v, i) => [`units_${v.name}`, counts[i] ?? 0])) },
       },
     ])
@@ -146,7 +190,7 @@ export function decide(input: EvaluationInput): DecisionOutcome {
           code: 'PRIMARY_CONCLUSIVE' as const,
           metric: c.metric,
           variant: c.variant,
-          message: `${c.metric} ${fmt(c.controlMean)} → ${fmt(c.treatmentMean)} in ${c.variant} (lift ${fmt((c.relativeEffect ?? 0) * 100, 3)}%, always-valid p=${fmt(c.sequentialP, 3)} < α=${fmt(c.alpha, 3)})`,
+          message: `${c.metric} ${fmt(c.controlMean)} → ${fmt(c.treatmentMean)} in ${c.variant} (lift ${fmt((c.relativeEffect ?? 0) * 100, 3)}%, ${c.method} p=${fmt(c.adjustedP ?? c.sequentialP, 3)} < α=${fmt(c.alpha, 3)})`,
           numbers: numbers(c),
         })),
       )

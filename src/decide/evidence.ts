@@ -32,9 +32,16 @@ export interface Comparison {
   treatmentMean: number | null
   effect: number | null
   relativeEffect: number | null
+  /** The test behind `sequentialP`: msprt, confseq or gst. */
+  method: string
   welchP: number | null
+  /** The decision test's p-value at this look (always-valid for msprt and confseq). */
   sequentialP: number | null
-  ci: [number, number] | null
+  /** After Holm across the comparisons of the same role; set by decide(). */
+  adjustedP?: number | null
+  /** Group-sequential z boundary at this look. */
+  boundary?: number | null
+  ci: [number | null, number | null] | null
   /** α this comparison was tested at, after multiple-testing correction. */
   alpha: number
   significant: boolean

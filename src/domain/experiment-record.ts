@@ -24,6 +24,8 @@ export interface ExperimentRecord {
   ledgerSeq: number
   /** Highest verdict seq the controller has applied (or skipped). */
   lastAppliedVerdictSeq: number
+  /** Information fractions at which group-sequential looks were spent, in order. */
+  gstFractions: number[]
   /** A ramp a verdict asked for that waits for a human. */
   pendingApproval: { verdictId: string; toStep: number } | null
 }
@@ -41,6 +43,7 @@ export function newRecord(spec: ExperimentSpec, now: number): ExperimentRecord {
     version: 0,
     ledgerSeq: 0,
     lastAppliedVerdictSeq: 0,
+    gstFractions: [],
     pendingApproval: null,
   }
 }

@@ -46,14 +46,32 @@ export const RolloutStep = z.object({
   approval: z.boolean().default(false),
 })
 
-export const StatisticsSpec = z.object({
-  alpha: z.number().gt(0).lt(0.5).default(0.05),
-  test: z.enum(['msprt']).default('msprt'),
-  /** Relative minimum detectable effect; sets the mSPRT mixing variance when tau is not given. */
-  mde: z.number().gt(0).default(0.05),
-  tau: z.number().gt(0).optional(),
-  srmAlpha: z.number().gt(0).lt(0.5).default(0.001),
-})
+export const Spending = z.union([z.enum(['obf', 'pocock']), z.object({ power: z.number().gt(0) })])
+
+export const StatisticsSpec = z
+  .object({
+    alpha: z.number().gt(0).lt(0.5).default(0.05),
+    /**
+     * The primary metric's test. Guardrails always use an always-valid test (mSPRT, or the
+     * confidence sequence when test is confseq): a rollback cannot wait for a planned look.
+     */
+    test: z.enum(['msprt', 'confseq', 'gst']).default('msprt'),
+    /** Relative minimum detectable effect; sets the mSPRT mixing variance when tau is not given. */
+    mde: z.number().gt(0).default(0.05),
+    /** mSPRT mixing standard deviation on the metric's scale (overrides mde). */
+    tau: z.number().gt(0).optional(),
+    /** Units the experiment is planned to reach (all arms); needed by gst, tunes confseq. */
+    plannedUnits: z.number().int().positive().optional(),
+    /** Confidence-sequence tuning sample size N* (default: plannedUnits, else 10,000). */
+    tuningN: z.number().int().positive().optional(),
+    gst: z
+      .object({ looks: z.number().int().min(1).max(50).default(5), spending: Spending.default('obf') })
+      .default({ looks: 5, spending: 'obf' }),
+    srmAlpha: z.number().gt(0).lt(0.5).default(0.001),
+    /** sequential: Dirichlet–multinomial Bayes factor (valid under monitoring); chisquare: Pearson. */
+    srmTest: z.enum(['sequential', 'chisquare']).default('sequential'),
+  })
+  .refine((s) => s.test !== 'gst' || s.plannedUnits !== undefined, { message: 'test gst needs plannedUnits', path: ['plannedUnits'] })
 
 export const ExperimentSpecSchema = z
   .object({
@@ -77,7 +95,7 @@ export const ExperimentSpecSchema = z
       secondary: z.array(MetricSpec).default([]),
       guardrails: z.array(GuardrailSpec).default([]),
     }),
-    statistics: StatisticsSpec.default({ alpha: 0.05, test: 'msprt', mde: 0.05, srmAlpha: 0.001 }),
+    statistics: StatisticsSpec.default({ alpha: 0.05, test: 'msprt', mde: 0.05, gst: { looks: 5, spending: 'obf' }, srmAlpha: 0.001, srmTest: 'sequential' }),
     policy: z
       .object({ autoRollback: z.boolean().default(true), approvalToRamp: z.boolean().default(false) })
       .default({ autoRollback: true, approvalToRamp: false }),

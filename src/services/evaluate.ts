@@ -10,6 +10,7 @@ import type { Clock } from '../ports/clock.js'
 import type { StateStore } from '../ports/state-store.js'
 import type { Warehouse } from '../ports/warehouse.js'
 import { sqlQuery } from '../sql-files.js'
+import type { QueueService } from './queue.js'
 
 export interface EvaluateDeps {
   warehouse: Warehouse
@@ -17,6 +18,8 @@ export interface EvaluateDeps {
   bus: Bus
   clock: Clock
   log: Logger
+  /** Records a spent group-sequential look on the experiment. */
+  queue: Pick<QueueService, 'patch'>
 }
 
 interface StatsRow {
@@ -96,10 +99,15 @@ export class EvaluateService {
           evaluated_at: toWarehouseTime(now),
           engine_version: verdict.engineVersion,
           needs_approval: verdict.needsApproval,
+          gst_fraction: outcome.gstFraction,
         },
       ],
       { dedupToken: `verdict/${experimentId}/${verdict.seq}` },
     )
+    if (outcome.gstFraction !== null) {
+      const fraction = outcome.gstFraction
+      await this.d.queue.patch(experimentId, (r) => ({ gstFractions: [...r.gstFractions, fraction] }))
+    }
     this.d.log.debug({ experiment: experimentId, seq: verdict.seq, decision: verdict.decision }, 'verdict')
     await this.d.bus.publish(TOPICS.verdicts, experimentId, verdict)
     return { verdict, outcome }

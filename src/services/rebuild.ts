@@ -14,12 +14,17 @@ export async function rebuildState(warehouse: Warehouse, state: StateStore): Pro
   const ledger = await readLedger(warehouse)
   const seqs = await warehouse.select<{ experiment_id: string; seq: number | string }>(sqlQuery('verdict-seqs'))
   const lastSeq = new Map(seqs.map((s) => [s.experiment_id, Number(s.seq)]))
+  const looks = await warehouse.select<{ experiment_id: string; fractions: number[] }>(sqlQuery('gst-looks'))
+  const gstFractions = new Map(looks.map((l) => [l.experiment_id, l.fractions.map(Number)]))
+  const ledgerOf = new Map<string, typeof ledger>()
+  for (const e of ledger) ledgerOf.set(e.experimentId, [...(ledgerOf.get(e.experimentId) ?? []), e])
   let count = 0
   for (const row of specs) {
     const spec = ExperimentSpecSchema.parse(JSON.parse(row.spec))
     const enqueuedAt = Number(row.enqueued_ms)
     let r: ExperimentRecord = newRecord(spec, enqueuedAt)
-    for (const e of ledger.filter((x) => x.experimentId === spec.id)) {
+    const entries = ledgerOf.get(spec.id) ?? []
+    for (const e of entries) {
       // A resubmitted (rejected) id starts over from its newest draft → ... entries.
       if (e.from === null || e.from === 'draft') r = { ...newRecord(spec, e.at), ledgerSeq: r.ledgerSeq }
       r = {
@@ -35,9 +40,10 @@ export async function rebuildState(warehouse: Warehouse, state: StateStore): Pro
       }
     }
     // Verdicts may come from outside this process (another evaluator, the bus): the ledger knows which were applied.
-    const appliedInLedger = Math.max(0, ...ledger.filter((x) => x.experimentId === spec.id).map((x) => x.verdictSeq ?? 0))
+    const appliedInLedger = Math.max(0, ...entries.map((x) => x.verdictSeq ?? 0))
     const seq = Math.max(lastSeq.get(spec.id) ?? 0, appliedInLedger)
     r.lastAppliedVerdictSeq = seq
+    r.gstFractions = gstFractions.get(spec.id) ?? []
     const existing = await state.get(spec.id)
     await state.put(r, existing ? existing.version : null)
     await state.seedVerdictSeq(spec.id, seq)

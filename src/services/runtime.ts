@@ -65,7 +65,7 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
   const queue = new QueueService({ state, warehouse, bus, clock, policy: DEFAULT_POLICY_CONTEXT, log })
   const ingest = new IngestService({ warehouse, state, clock, log, limits: config.ingest })
   const gate = new GateService(state)
-  const evaluator = new EvaluateService({ warehouse, state, bus, clock, log })
+  const evaluator = new EvaluateService({ warehouse, state, bus, clock, log, queue })
   const controller = new Controller(queue, clock, log)
   const subscriptions: Array<{ close(): Promise<void> }> = []
 
