@@ -11,7 +11,8 @@ PY="${PYTHON:-python3}"
 # Pinned so reference numbers do not drift between machines.
 # gbstats (GrowthBook's engine) is the independent reference for confidence sequences, ratio and CUPED;
 # it needs numpy < 2 and pandas < 2, hence these pins.
-REQS=(numpy==1.26.4 scipy==1.14.1 statsmodels==0.14.4 pandas==1.5.3 gbstats==0.8.0)
+# clickhouse-connect drives the ClickHouse-compatible endpoint test; 0.15.x is its last series that accepts pandas 1.x.
+REQS=(numpy==1.26.4 scipy==1.14.1 statsmodels==0.14.4 pandas==1.5.3 gbstats==0.8.0 clickhouse-connect==0.15.1)
 STAMP="$VENV/.runway-requirements"
 WANT="$(printf '%s\n' "${REQS[@]}")"
 
