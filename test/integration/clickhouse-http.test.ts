@@ -40,7 +40,11 @@ beforeAll(async () => {
   }))
   await warehouse.insert('events', rows)
   rawSql = chdbRawSql({ path, maxConcurrent: 4 })
-  app = Fastify()
+  // Set up like src/api/server.ts: small body limit, every body parsed as a string at the root.
+  app = Fastify({ bodyLimit: 1024 })
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body))
+  app.get('/healthz', async () => ({ ok: true }))
   registerClickHouseRoutes(app, { rawSql })
   registerClickHouseRoutes(app, { rawSql, prefix: '/rw', writable: true, user: 'analyst', password: 's3cret' })
   registerClickHouseRoutes(app, { rawSql: chdbRawSql({ path, maxConcurrent: 1 }), prefix: '/one' })
@@ -190,6 +194,35 @@ describe('ClickHouse HTTP endpoint protocol', () => {
     expect((await post('SELECT 3')).text).toBe('3\n')
     expect((await post('FROM events WHERE unit_id = {u:String}', `query=${encodeURIComponent('SELECT count()')}&param_u=u03`)).text).toBe('1\n')
     expect(await (await fetch(`${base}/clickhouse/`)).text()).toBe('Ok.\n')
+  })
+
+  it('keeps its own body limit and parser inside an app with a small limit', async () => {
+    const long = `SELECT length('${'x'.repeat(5000)}')`
+    expect(await post(long, '', '/clickhouse', { 'content-type': 'application/json' })).toMatchObject({ status: 200, text: '5000\n' })
+    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ ok: true })
+  })
+
+  it('refuses ClickHouse-native compression with a clear error instead of undecodable bytes', async () => {
+    const res = await post('SELECT 1', 'compress=1')
+    expect(res.status).toBe(501)
+    expect(res.text).toMatch(/^Code: 48\. DB::Exception: .*compress=false.* \(NOT_IMPLEMENTED\)/)
+  })
+
+  it('can be mounted at the root, where tools without a path setting look for it', async () => {
+    const root = Fastify()
+    registerClickHouseRoutes(root, { rawSql, prefix: '' })
+    await root.listen({ host: '127.0.0.1', port: 0 })
+    try {
+      const address = root.server.address()
+      const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
+      expect(await (await fetch(`${url}/ping`)).text()).toBe('Ok.\n')
+      const c = createClient({ url, log: { level: ClickHouseLogLevel.OFF } })
+      const rs = await c.query({ query: 'SELECT count() AS n FROM events', format: 'JSONEachRow' })
+      expect(await rs.json()).toEqual([{ n: 20 }])
+      await c.close()
+    } finally {
+      await root.close()
+    }
   })
 
   it('sets ClickHouse response headers; FORMAT in SQL wins over default_format', async () => {

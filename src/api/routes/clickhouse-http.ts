@@ -43,27 +43,29 @@ export function registerClickHouseRoutes(app: FastifyInstance, deps: ClickHouseH
   const displayName = deps.displayName ?? hostname()
   const expectedUser = deps.user ?? 'default'
   const expectedPassword = digest(deps.password ?? '')
+  const bodyLimit = deps.bodyLimit ?? 16 * 1024 * 1024
   let version = ''
 
   void app.register(
     async (scope) => {
       // Query text and INSERT data are opaque bytes here, whatever the Content-Type says.
       scope.removeAllContentTypeParsers()
-      scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.bodyLimit ?? 16 * 1024 * 1024 }, (_req, body, done) => done(null, body))
+      scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body))
 
       scope.setErrorHandler((error, request, reply) => {
         const code = (error as { code?: string }).code
         const e =
           code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-            ? sqlError('QUERY_IS_TOO_LARGE', `Request body is larger than the endpoint's limit of ${deps.bodyLimit ?? 16 * 1024 * 1024} bytes`)
+            ? sqlError('QUERY_IS_TOO_LARGE', `Request body is larger than the endpoint's limit of ${bodyLimit} bytes`)
             : unexpected(error, request)
         void sendError(reply, e, randomUUID())
       })
 
       const ok = async (_request: FastifyRequest, reply: FastifyReply) => reply.type('text/plain; charset=UTF-8').send('Ok.\n')
       scope.get('/ping', ok) // fastify answers HEAD for every GET route
-      scope.get('/', (request, reply) => handle(request, reply, false))
-      scope.post('/', (request, reply) => handle(request, reply, deps.writable === true))
+      // The route limit wins over the limit of the app this is mounted in (sized for telemetry batches).
+      scope.get('/', { bodyLimit }, (request, reply) => handle(request, reply, false))
+      scope.post('/', { bodyLimit }, (request, reply) => handle(request, reply, deps.writable === true))
     },
     { prefix },
   )
@@ -73,6 +75,10 @@ export function registerClickHouseRoutes(app: FastifyInstance, deps: ClickHouseH
     const queryId = url.get('query_id') || randomUUID()
     try {
       authenticate(request, url)
+      // ClickHouse's own block compression (LZ4 + CityHash frames) is not implemented: say so instead of sending bytes the client cannot decode.
+      if (url.get('compress') === '1' || url.get('decompress') === '1') {
+        throw sqlError('NOT_IMPLEMENTED', 'ClickHouse-native compression (compress=1 / decompress=1) is not supported here; turn it off in the client (e.g. compress=false) or use HTTP compression')
+      }
       const body = await decodeBody(request)
       const urlQuery = url.get('query') ?? ''
       // ClickHouse reads the URL's query, then the body, as one text (INSERT … FORMAT X in the URL, rows in the body).
@@ -172,8 +178,6 @@ export function registerClickHouseRoutes(app: FastifyInstance, deps: ClickHouseH
   async function decodeBody(request: FastifyRequest): Promise<string> {
     const raw = request.body
     if (!Buffer.isBuffer(raw) || raw.length === 0) return ''
-    const url = new URLSearchParams(request.raw.url?.split('?')[1] ?? '')
-    if (url.get('decompress') === '1') throw sqlError('NOT_IMPLEMENTED', 'ClickHouse-native compressed request bodies (decompress=1) are not supported')
     const encoding = String(request.headers['content-encoding'] ?? '').trim().toLowerCase()
     let bytes: Buffer = raw
     try {
