@@ -23,6 +23,16 @@ const EnvSchema = z.object({
   RUNWAY_INGEST_MAX_EVENTS: z.coerce.number().int().positive().default(50_000),
   RUNWAY_SCHEDULE_INTERVAL: DurationMs.default(5_000),
   USER: z.string().default('cli'),
+  RUNWAY_ROLE: z.enum(['api', 'worker', 'controller', 'all']).default('all'),
+  KAFKA_BROKERS: z.string().optional(),
+  RUNWAY_KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(6),
+  RUNWAY_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/).default(''),
+  CLICKHOUSE_URL: z.string().url().optional(),
+  REDIS_URL: z.string().url().optional(),
+  RUNWAY_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9._-]+$/).default('runway'),
+  RUNWAY_SQL_ENDPOINT: z.enum(['off', 'readonly', 'writable']).default('readonly'),
+  RUNWAY_SQL_USER: z.string().default('default'),
+  RUNWAY_SQL_PASSWORD: z.string().default(''),
   RUNWAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 
@@ -38,6 +48,16 @@ export interface RunwayConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   /** Who CLI actions are recorded as, unless --actor is given. */
   actor: string
+  /** Which parts this process runs (distributed deployments split them). */
+  role: 'api' | 'worker' | 'controller' | 'all'
+  /** Set: telemetry and verdicts go through Kafka; unset: the in-process bus. */
+  kafka: { brokers: string[]; partitions: number; topicPrefix: string } | null
+  /** Set: a ClickHouse server (or another runway's SQL endpoint); unset: embedded chDB under dataDir. */
+  clickhouseUrl: string | null
+  /** Set: state and jobs in Redis/BullMQ; unset: in memory / in process. */
+  redis: { url: string; prefix: string } | null
+  /** The ClickHouse-compatible HTTP endpoint over the embedded warehouse. */
+  sqlEndpoint: { mode: 'off' | 'readonly' | 'writable'; user: string; password: string }
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<RunwayConfig> = {}): RunwayConfig {
@@ -53,6 +73,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     scheduleIntervalMs: e.RUNWAY_SCHEDULE_INTERVAL,
     logLevel: e.RUNWAY_LOG_LEVEL,
     actor: e.USER,
+    role: e.RUNWAY_ROLE,
+    kafka: e.KAFKA_BROKERS
+      ? { brokers: e.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean), partitions: e.RUNWAY_KAFKA_PARTITIONS, topicPrefix: e.RUNWAY_TOPIC_PREFIX }
+      : null,
+    clickhouseUrl: e.CLICKHOUSE_URL ?? null,
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.RUNWAY_REDIS_PREFIX } : null,
+    sqlEndpoint: { mode: e.RUNWAY_SQL_ENDPOINT, user: e.RUNWAY_SQL_USER, password: e.RUNWAY_SQL_PASSWORD },
   }
   return { ...config, ...overrides, dataDir: resolve(overrides.dataDir ?? config.dataDir) }
 }

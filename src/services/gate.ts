@@ -1,5 +1,5 @@
 import { assign } from '../domain/assignment.js'
-import { exposureOf } from '../domain/experiment-record.js'
+import { type ExperimentRecord, exposureOf } from '../domain/experiment-record.js'
 import { type Attributes, matchesTargeting } from '../domain/targeting.js'
 import { NotFoundError } from '../errors.js'
 import type { StateStore } from '../ports/state-store.js'
@@ -23,8 +23,18 @@ export class GateService {
   constructor(private readonly state: StateStore) {}
 
   async assign(experimentId: string, unitId: string, attributes: Attributes = {}): Promise<GateAnswer> {
+    return (await this.assignMany(experimentId, [{ unitId, attributes }]))[0]!
+  }
+
+  /** Many units of one experiment against one read of its state. */
+  async assignMany(experimentId: string, units: ReadonlyArray<{ unitId: string; attributes?: Attributes }>): Promise<GateAnswer[]> {
     const r = await this.state.get(experimentId)
     if (!r) throw new NotFoundError(`no experiment ${experimentId}`)
+    return units.map((u) => this.answer(r, u.unitId, u.attributes ?? {}))
+  }
+
+  private answer(r: ExperimentRecord, unitId: string, attributes: Attributes): GateAnswer {
+    const experimentId = r.spec.id
     const exposure = exposureOf(r)
     const base = { experimentId, unitId, state: r.state, step: r.step, exposure }
     if (!matchesTargeting(r.spec.targeting, attributes)) return { ...base, exposed: false, variant: null, reason: 'not_targeted' }

@@ -8,6 +8,7 @@ import type { RunwayConfig } from '../config.js'
 import { createRuntime, embeddedPorts } from '../services/runtime.js'
 import type { Scenario } from './scenario.js'
 import { type SimulationSummary, type TimelineEntry, simulate } from './simulator.js'
+import { httpTarget } from './target.js'
 
 export interface HarnessOptions {
   config: RunwayConfig
@@ -35,9 +36,7 @@ export async function runScenario(scenario: Scenario, opts: HarnessOptions): Pro
     const port = typeof address === 'object' && address ? address.port : 0
     return await simulate({
       scenario,
-      runtime,
-      clock,
-      baseUrl: `http://127.0.0.1:${port}`,
+      target: httpTarget(`http://127.0.0.1:${port}`, (t) => clock.advanceTo(t)),
       ...(opts.onTransition ? { onTransition: opts.onTransition } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     })
