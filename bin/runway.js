@@ -7,6 +7,8 @@ if (!existsSync(entry)) {
   console.error('runway is not built yet: run `npm install` (or `npm run build`) in the project folder first.')
   process.exit(2)
 }
+// `runway demo | head` closes the pipe early: that is not an error worth a stack trace.
+process.stdout.on('error', (e) => process.exit(e.code === 'EPIPE' ? 0 : 1))
 const { main } = await import(entry.href)
 const code = await main(process.argv)
 // serve keeps running; every other command exits with its code.
