@@ -13,6 +13,17 @@ const DurationMs = z.string().transform((s, ctx) => {
   return ms
 })
 
+const Flag = z
+  .string()
+  .transform((s, ctx) => {
+    const v = s.trim().toLowerCase()
+    if (['1', 'true', 'yes', 'on'].includes(v)) return true
+    if (['0', 'false', 'no', 'off', ''].includes(v)) return false
+    ctx.addIssue({ code: 'custom', message: `expected 1/0, true/false, yes/no or on/off, got "${s}"` })
+    return z.NEVER
+  })
+  .or(z.boolean())
+
 /** Environment variables Runway reads, with their defaults. Parsed once, here. */
 const EnvSchema = z.object({
   RUNWAY_DATA_DIR: z.string().default('./data'),
@@ -30,9 +41,13 @@ const EnvSchema = z.object({
   CLICKHOUSE_URL: z.string().url().optional(),
   REDIS_URL: z.string().url().optional(),
   RUNWAY_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9._-]+$/).default('runway'),
-  RUNWAY_SQL_ENDPOINT: z.enum(['off', 'readonly', 'writable']).default('readonly'),
-  RUNWAY_SQL_USER: z.string().default('default'),
-  RUNWAY_SQL_PASSWORD: z.string().default(''),
+  RUNWAY_CLICKHOUSE_HTTP: Flag.default(true),
+  RUNWAY_CLICKHOUSE_HTTP_PREFIX: z.string().regex(/^(\/[A-Za-z0-9._-]+)*$/, 'must be empty or like /clickhouse').default('/clickhouse'),
+  RUNWAY_CLICKHOUSE_HTTP_WRITABLE: Flag.default(false),
+  RUNWAY_CLICKHOUSE_HTTP_USER: z.string().min(1).default('default'),
+  RUNWAY_CLICKHOUSE_HTTP_PASSWORD: z.string().default(''),
+  RUNWAY_CLICKHOUSE_HTTP_MAX_CONCURRENT: z.coerce.number().int().min(1).max(64).default(2),
+  RUNWAY_CLICKHOUSE_HTTP_MAX_EXECUTION_TIME: z.coerce.number().min(0).default(0),
   RUNWAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 
@@ -56,8 +71,8 @@ export interface RunwayConfig {
   clickhouseUrl: string | null
   /** Set: state and jobs in Redis/BullMQ; unset: in memory / in process. */
   redis: { url: string; prefix: string } | null
-  /** The ClickHouse-compatible HTTP endpoint over the embedded warehouse. */
-  sqlEndpoint: { mode: 'off' | 'readonly' | 'writable'; user: string; password: string }
+  /** The ClickHouse-compatible HTTP endpoint over the embedded warehouse (docs/clickhouse-http.md). */
+  clickhouseHttp: { enabled: boolean; prefix: string; writable: boolean; user: string; password: string; maxConcurrent: number; maxExecutionSeconds: number }
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<RunwayConfig> = {}): RunwayConfig {
@@ -79,7 +94,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : null,
     clickhouseUrl: e.CLICKHOUSE_URL ?? null,
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.RUNWAY_REDIS_PREFIX } : null,
-    sqlEndpoint: { mode: e.RUNWAY_SQL_ENDPOINT, user: e.RUNWAY_SQL_USER, password: e.RUNWAY_SQL_PASSWORD },
+    clickhouseHttp: {
+      enabled: e.RUNWAY_CLICKHOUSE_HTTP,
+      prefix: e.RUNWAY_CLICKHOUSE_HTTP_PREFIX,
+      writable: e.RUNWAY_CLICKHOUSE_HTTP_WRITABLE,
+      user: e.RUNWAY_CLICKHOUSE_HTTP_USER,
+      password: e.RUNWAY_CLICKHOUSE_HTTP_PASSWORD,
+      maxConcurrent: e.RUNWAY_CLICKHOUSE_HTTP_MAX_CONCURRENT,
+      maxExecutionSeconds: e.RUNWAY_CLICKHOUSE_HTTP_MAX_EXECUTION_TIME,
+    },
   }
   return { ...config, ...overrides, dataDir: resolve(overrides.dataDir ?? config.dataDir) }
 }

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { errorBody, httpStatusOf, InputError, RunwayError, TooLargeError } from '../errors.js'
 import type { Runtime } from '../services/runtime.js'
+import { registerClickHouseRoutes } from './routes/clickhouse-http.js'
 import { registerEventRoutes } from './routes/events.js'
 import { registerExperimentRoutes } from './routes/experiments.js'
 import { registerGateRoutes } from './routes/gate.js'
@@ -34,5 +35,7 @@ export function buildServer(rt: Runtime): FastifyInstance {
   registerExperimentRoutes(app, rt)
   registerEventRoutes(app, rt)
   registerGateRoutes(app, rt)
+  const ch = rt.config.clickhouseHttp
+  if (rt.rawSql && ch.enabled) registerClickHouseRoutes(app, { rawSql: rt.rawSql, prefix: ch.prefix, writable: ch.writable, user: ch.user, password: ch.password })
   return app
 }

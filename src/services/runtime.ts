@@ -4,6 +4,7 @@ import { MemoryBus } from '../adapters/bus/memory-bus.js'
 import { SystemClock } from '../adapters/clock/system-clock.js'
 import { InProcessJobs } from '../adapters/jobs/in-process-jobs.js'
 import { MemoryStateStore } from '../adapters/state/memory-state.js'
+import { chdbRawSql } from '../adapters/warehouse/chdb-raw-sql.js'
 import { embeddedWarehouse } from '../adapters/warehouse/clickhouse-warehouse.js'
 import type { RunwayConfig } from '../config.js'
 import type { LifecycleEvent } from '../domain/lifecycle.js'
@@ -12,6 +13,7 @@ import { type Bus, TOPICS } from '../ports/bus.js'
 import type { Clock } from '../ports/clock.js'
 import type { Jobs } from '../ports/jobs.js'
 import type { StateStore } from '../ports/state-store.js'
+import type { RawSql } from '../ports/sql-endpoint.js'
 import type { Warehouse } from '../ports/warehouse.js'
 import { Controller } from './controller.js'
 import { EvaluateService } from './evaluate.js'
@@ -23,6 +25,8 @@ import { rebuildState } from './rebuild.js'
 
 export interface Ports {
   warehouse: Warehouse
+  /** Raw SQL for the ClickHouse-compatible HTTP endpoint (embedded warehouse only). */
+  rawSql?: RawSql
   bus: Bus
   jobs: Jobs
   state: StateStore
@@ -52,6 +56,11 @@ export function createLogger(config: RunwayConfig): Logger {
 export function embeddedPorts(config: RunwayConfig, log: Logger, clock: Clock = new SystemClock()): Ports {
   return {
     warehouse: embeddedWarehouse(join(config.dataDir, 'warehouse')),
+    rawSql: chdbRawSql({
+      path: join(config.dataDir, 'warehouse'),
+      maxConcurrent: config.clickhouseHttp.maxConcurrent,
+      enforcedSettings: config.clickhouseHttp.maxExecutionSeconds > 0 ? { max_execution_time: config.clickhouseHttp.maxExecutionSeconds } : {},
+    }),
     bus: new MemoryBus((err, message, group) => log.error({ err, topic: message.topic, key: message.key, group }, 'bus handler failed')),
     jobs: new InProcessJobs(clock, (err, job) => log.error({ err, job }, 'job failed')),
     state: new MemoryStateStore(),
@@ -113,6 +122,8 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
       for (const s of subscriptions.splice(0)) await s.close()
       await jobs.close()
       await bus.close()
+      // Running SQL-endpoint queries finish first: closing a session mid-query aborts the engine.
+      await ports.rawSql?.close()
       await warehouse.close()
     },
   }
