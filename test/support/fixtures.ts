@@ -60,10 +60,13 @@ export function recordFixture(overrides: Partial<ExperimentRecord> = {}): Experi
   return { ...newRecord(spec, T0), ...overrides, spec }
 }
 
-/** A running record at `step`, started at T0, in its current step since `stepStartedAt`. */
+/**
+ * A running record at `step`, started at T0, in its current step since `stepStartedAt`;
+ * `gstFractions` lists the group-sequential looks already spent (default none).
+ */
 export function runningRecord(
   spec: ExperimentSpec = specFixture(),
-  opts: { step?: number; startedAt?: number; stepStartedAt?: number } = {},
+  opts: { step?: number; startedAt?: number; stepStartedAt?: number; gstFractions?: number[] } = {},
 ): ExperimentRecord {
   const startedAt = opts.startedAt ?? T0
   return recordFixture({
@@ -75,6 +78,7 @@ export function runningRecord(
     allocation: { start: 0, size: 10_000 },
     version: 3,
     ledgerSeq: 3,
+    gstFractions: opts.gstFractions ?? [],
   })
 }
 

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { decide } from '../../../src/decide/decide.js'
 import { DAY, HOUR, MINUTE, T0, bernoulli, evaluationFixture, gaussian, runningRecord, specFixture, unitsFixture } from '../../support/fixtures.js'
+import { chiSquareByHand, phiUpper, sequentialSrmByHand } from './reference.js'
 
 const N = 20_000
 /** Step 0 (5%, min 1h) entered at T0; two hours later the step duration is met. */
@@ -31,11 +32,16 @@ describe('guardrail harm', () => {
     expect(r!.numbers.controlMean).toBeCloseTo(0.01, 12)
     expect(r!.numbers.treatmentMean).toBeCloseTo(0.05, 12)
     expect(r!.numbers.effect).toBeCloseTo(0.04, 12)
+    // one-sided harm test: a lower bound on the increase, no upper bound (∞ → null)
     expect(r!.numbers.ciLow!).toBeGreaterThan(0)
-    expect(r!.numbers.ciHigh!).toBeGreaterThan(r!.numbers.ciLow!)
+    expect(r!.numbers.ciHigh).toBeNull()
     expect(r!.numbers.pValue!).toBeLessThan(0.05)
+    // a family of one guardrail × one treatment: Holm leaves p as it is
+    expect(r!.numbers.adjustedPValue).toBe(r!.numbers.pValue)
     expect(r!.message).toContain('error_rate')
     expect(r!.message).toContain('treatment')
+    expect(r!.message).toContain('harm test msprt')
+    expect(r!.message).toContain('Holm-adjusted')
   })
 
   it('pauses and asks for approval when policy.autoRollback is off', () => {
@@ -59,9 +65,10 @@ describe('guardrail harm', () => {
     expect(out.reasons[0]!.numbers.effect).toBeCloseTo(-0.5, 10)
   })
 
-  it('a beneficial change (error rate DOWN on a decrease metric) does not roll back', () => {
+  it('a beneficial change (error rate DOWN on a decrease metric) is no evidence of harm', () => {
     const out = decide(evaluationFixture({ record: runningRecord(), now: NOW, metrics: { conversion: healthyConversion, error_rate: { control: bernoulli(N, 0.05), treatment: bernoulli(N, 0.01) } } }))
-    expect(out.comparisons.find((c) => c.metric === 'error_rate')!.significant).toBe(true)
+    const c = out.comparisons.find((x) => x.metric === 'error_rate')!
+    expect(c).toMatchObject({ sequentialP: 1, adjustedP: 1, significant: false, harmful: false })
     expect(out.decision).toBe('ramp')
     expect(codes(out)).not.toContain('GUARDRAIL_HARM')
   })
@@ -94,7 +101,10 @@ describe('guardrail harm', () => {
   it('harm measured on fewer than minUnits per arm is not acted on', () => {
     const spec = specFixture({ evaluation: { minUnits: 50_000 } })
     const out = decide(evaluationFixture({ record: runningRecord(spec), now: NOW, metrics: { conversion: healthyConversion, error_rate: harmfulErrors } }))
-    expect(out.comparisons.find((c) => c.metric === 'error_rate')!.harmful).toBe(true)
+    const c = out.comparisons.find((x) => x.metric === 'error_rate')!
+    // the evidence is there, but the comparison is left out of the Holm family
+    expect(c.sequentialP!).toBeLessThan(1e-6)
+    expect(c).toMatchObject({ adjustedP: null, significant: false, harmful: false })
     expect(out.decision).toBe('continue')
     expect(out.reasons).toEqual([expect.objectContaining({ code: 'INSUFFICIENT_SAMPLE', numbers: { minUnits: 50_000 } })])
   })
@@ -105,52 +115,193 @@ describe('guardrail harm', () => {
   })
 })
 
+describe('guardrail multiplicity: Holm across guardrails × treatments', () => {
+  const three = specFixture({
+    metrics: {
+      primary: { name: 'conversion' },
+      guardrails: [
+        { name: 'error_rate', direction: 'decrease' },
+        { name: 'latency', direction: 'decrease' },
+        { name: 'crashes', direction: 'decrease' },
+      ],
+    },
+  })
+  const flatCrashes = { control: bernoulli(N, 0.002), treatment: bernoulli(N, 0.002) }
+  /** Latency +1.7 ms (p ≈ 0.03) and +1.75 ms (p ≈ 0.022) on 200 ± 50 ms: weak, one-sided evidence of harm. */
+  const slower = (ms: number) => ({ control: gaussian(N, 200, 50), treatment: gaussian(N, 200 + ms, 50) })
+  const evaluate = (spec: typeof three, metrics: Parameters<typeof evaluationFixture>[0]['metrics']) =>
+    decide(evaluationFixture({ record: runningRecord(spec), now: NOW, metrics }))
+  const find = (o: ReturnType<typeof decide>, metric: string, variant = 'treatment') => o.comparisons.find((c) => c.metric === metric && c.variant === variant)!
+
+  it('weak harm (raw p < α) is not acted on when its Holm-adjusted p exceeds α', () => {
+    const out = evaluate(three, { conversion: healthyConversion, error_rate: harmfulErrors, latency: slower(1.7), crashes: flatCrashes })
+    const strong = find(out, 'error_rate')
+    const weak = find(out, 'latency')
+    const healthy = find(out, 'crashes')
+    expect(weak.sequentialP!).toBeGreaterThan(0.025)
+    expect(weak.sequentialP!).toBeLessThan(0.05)
+    expect(healthy.sequentialP).toBe(1)
+    // by hand: ranks strong < weak < healthy, multipliers 3, 2, 1, running maximum
+    const adjStrong = Math.min(1, 3 * strong.sequentialP!)
+    const adjWeak = Math.max(adjStrong, 2 * weak.sequentialP!)
+    expect(strong.adjustedP!).toBeCloseTo(adjStrong, 15)
+    expect(weak.adjustedP!).toBeCloseTo(adjWeak, 12)
+    expect(healthy.adjustedP).toBe(1)
+    expect(weak.adjustedP!).toBeGreaterThan(0.05)
+    expect(weak).toMatchObject({ alpha: 0.05, significant: false, harmful: false })
+    expect(out.decision).toBe('rollback')
+    expect(out.reasons.map((r) => r.metric)).toEqual(['error_rate'])
+    expect(out.reasons[0]!.numbers.adjustedPValue).toBe(strong.adjustedP)
+  })
+
+  it('the same weak harm on a lone guardrail rolls back (the family is what changed)', () => {
+    const alone = specFixture({ metrics: { primary: { name: 'conversion' }, guardrails: [{ name: 'latency', direction: 'decrease' }] } })
+    const out = evaluate(alone, { conversion: healthyConversion, latency: slower(1.7) })
+    const c = find(out, 'latency')
+    expect(c.adjustedP).toBe(c.sequentialP)
+    expect(out.decision).toBe('rollback')
+    expect(out.reasons[0]).toMatchObject({ code: 'GUARDRAIL_HARM', metric: 'latency' })
+  })
+
+  it('is Holm, not Bonferroni: a second harm with α/3 < p ≤ α/2 is acted on after the first', () => {
+    const out = evaluate(three, { conversion: healthyConversion, error_rate: harmfulErrors, latency: slower(1.75), crashes: flatCrashes })
+    const weak = find(out, 'latency')
+    expect(weak.sequentialP!).toBeGreaterThan(0.05 / 3) // Bonferroni (α/3) would not reject
+    expect(weak.sequentialP!).toBeLessThanOrEqual(0.025)
+    expect(weak.adjustedP!).toBeCloseTo(Math.max(3 * find(out, 'error_rate').sequentialP!, 2 * weak.sequentialP!), 12)
+    expect(weak.harmful).toBe(true)
+    expect(out.reasons.map((r) => r.metric)).toEqual(['error_rate', 'latency'])
+  })
+
+  it('with only weak harm and two healthy guardrails, nothing rolls back', () => {
+    const out = evaluate(three, { conversion: healthyConversion, error_rate: { control: bernoulli(N, 0.01), treatment: bernoulli(N, 0.01) }, latency: slower(1.7), crashes: flatCrashes })
+    const weak = find(out, 'latency')
+    expect(weak.sequentialP!).toBeLessThan(0.05)
+    // the weak one is now the smallest p: multiplier 3
+    expect(weak.adjustedP!).toBeCloseTo(3 * weak.sequentialP!, 12)
+    expect(out.decision).toBe('ramp')
+  })
+
+  it('comparisons below minUnits or without a test are left out of the family', () => {
+    const spec = specFixture({
+      variants: [{ name: 'control', weight: 34 }, { name: 'b', weight: 33 }, { name: 'c', weight: 33 }],
+      metrics: { primary: { name: 'conversion' }, guardrails: [{ name: 'latency', direction: 'decrease' }] },
+    })
+    const units = unitsFixture({ control: N, b: N, c: N }, NOW - MINUTE)
+    const conversion = { control: bernoulli(N, 0.1), b: bernoulli(N, 0.1), c: bernoulli(N, 0.1) }
+    const weak = slower(1.7)
+    const at = (b: ReturnType<typeof gaussian>) =>
+      decide(evaluationFixture({ record: runningRecord(spec), now: NOW, units, metrics: { conversion, latency: { control: weak.control, b, c: weak.treatment } } }))
+    // b measured on 50 units only: not in the family, so c is tested alone at α
+    const thin = at(gaussian(50, 200, 50))
+    expect(find(thin, 'latency', 'b').adjustedP).toBeNull()
+    expect(find(thin, 'latency', 'c').adjustedP).toBe(find(thin, 'latency', 'c').sequentialP)
+    expect(thin.decision).toBe('rollback')
+    expect(thin.reasons.map((r) => r.variant)).toEqual(['c'])
+    // b with no latency data at all: INSUFFICIENT_SAMPLE, likewise left out
+    const missing = at({ n: 0, sum: 0, sumSquares: 0 })
+    expect(find(missing, 'latency', 'b')).toMatchObject({ status: 'INSUFFICIENT_SAMPLE', adjustedP: null })
+    expect(missing.decision).toBe('rollback')
+    // b fully measured and healthy: the family has two members and c's p doubles past α
+    const full = at(gaussian(N, 200, 50))
+    const c = find(full, 'latency', 'c')
+    expect(c.adjustedP!).toBeCloseTo(2 * c.sequentialP!, 12)
+    expect(c.harmful).toBe(false)
+    expect(full.decision).toBe('ramp')
+  })
+})
+
 describe('sample ratio mismatch', () => {
-  it('pauses when p < srmAlpha and reports χ², p and the unit counts', () => {
-    const out = decide(evaluationFixture({ record: runningRecord(), now: NOW, units: unitsFixture({ control: 10_000, treatment: 10_800 }, NOW - MINUTE) }))
+  const at = (counts: Record<string, number>, spec = specFixture()) => decide(evaluationFixture({ record: runningRecord(spec), now: NOW, units: unitsFixture(counts, NOW - MINUTE) }))
+  const chisquare = (extra: Record<string, unknown> = {}) => specFixture({ statistics: { srmTest: 'chisquare', ...extra } })
+
+  it('by default pauses when the sequential p = 1/BF < srmAlpha, reporting the test, p, χ² and the counts', () => {
+    const out = at({ control: 10_000, treatment: 10_800 })
     expect(out).toMatchObject({ decision: 'pause', needsApproval: false })
     expect(out.reasons).toHaveLength(1)
     const [r] = out.reasons
     expect(r!.code).toBe('SRM')
-    // total 20,800, expected 10,400 each: χ² = 2 · 400² / 10,400
+    // Lindon & Malek Bayes factor, Dirichlet(50, 50) prior, from exact rising factorials
+    const byHand = sequentialSrmByHand([10_000, 10_800], [50, 50])
+    expect(byHand.p).toBeGreaterThan(1e-6)
+    expect(byHand.p).toBeLessThan(1e-5)
+    expect(r!.numbers.pValue! / byHand.p).toBeCloseTo(1, 8)
+    // χ² is reported alongside: total 20,800, expected 10,400 each, χ² = 2 · 400² / 10,400
     expect(r!.numbers.chiSquare).toBeCloseTo(30.769_230_769, 6)
-    expect(r!.numbers.pValue!).toBeLessThan(1e-6)
-    expect(r!.numbers.pValue!).toBeGreaterThan(0)
     expect(r!.numbers).toMatchObject({ units_control: 10_000, units_treatment: 10_800 })
-    expect(out.srm.counts).toEqual([10_000, 10_800])
+    expect(r!.message).toContain('sequential p=')
+    expect(out.srm).toMatchObject({ test: 'sequential', status: 'ok', counts: [10_000, 10_800] })
+  })
+
+  it('srmTest chisquare uses Pearson\'s p instead', () => {
+    const out = at({ control: 10_000, treatment: 10_800 }, chisquare())
+    const [r] = out.reasons
+    expect(r!.code).toBe('SRM')
+    const x2 = chiSquareByHand([10_000, 10_800], [50, 50])
+    // df 1: P(χ²₁ > x) = 2·(1 − Φ(√x))
+    expect(r!.numbers.pValue! / (2 * phiUpper(Math.sqrt(x2)))).toBeCloseTo(1, 5)
+    expect(r!.numbers.pValue!).toBeLessThan(1e-6)
+    expect(r!.message).toContain('chisquare p=')
+    expect(out.srm.test).toBe('chisquare')
+  })
+
+  it('the sequential test stays quiet where a single-look χ² would already pause (10,000 / 10,600)', () => {
+    const counts = { control: 10_000, treatment: 10_600 }
+    const seq = sequentialSrmByHand([10_000, 10_600], [50, 50]).p
+    expect(seq).toBeGreaterThan(0.001)
+    expect(2 * phiUpper(Math.sqrt(chiSquareByHand([10_000, 10_600], [50, 50])))).toBeLessThan(0.001)
+    const sequential = at(counts)
+    expect(sequential.srm.pValue! / seq).toBeCloseTo(1, 8)
+    expect(sequential.decision).toBe('ramp')
+    expect(codes(at(counts, chisquare()))).toEqual(['SRM'])
   })
 
   it('does not pause on a split consistent with the weights', () => {
-    const out = decide(evaluationFixture({ record: runningRecord(), now: NOW, units: unitsFixture({ control: 10_000, treatment: 10_100 }, NOW - MINUTE) }))
-    expect(out.srm.pValue!).toBeGreaterThan(0.4)
+    const out = at({ control: 10_000, treatment: 10_100 })
+    // the Bayes factor favours the configured split: p = min(1, 1/BF) = 1
+    expect(sequentialSrmByHand([10_000, 10_100], [50, 50]).logBf).toBeLessThan(0)
+    expect(out.srm.pValue).toBe(1)
     expect(out.decision).toBe('ramp')
   })
 
   it('tests against the configured weights, not an even split', () => {
     const spec = specFixture({ variants: [{ name: 'control', weight: 10 }, { name: 'treatment', weight: 90 }] })
-    const at = (c: number, t: number) => decide(evaluationFixture({ record: runningRecord(spec), now: NOW, units: unitsFixture({ control: c, treatment: t }, NOW - MINUTE) }))
-    expect(at(2_000, 18_000).decision).toBe('ramp')
-    expect(at(10_000, 10_000).decision).toBe('pause')
+    expect(at({ control: 2_000, treatment: 18_000 }, spec).decision).toBe('ramp')
+    expect(at({ control: 10_000, treatment: 10_000 }, spec).decision).toBe('pause')
   })
 
   it('honours a custom srmAlpha', () => {
-    // χ² = 2 · 150² / 10,150 ≈ 4.43, p ≈ 0.035
-    const units = unitsFixture({ control: 10_000, treatment: 10_300 }, NOW - MINUTE)
-    expect(decide(evaluationFixture({ record: runningRecord(), now: NOW, units })).decision).toBe('ramp')
-    const loose = specFixture({ statistics: { srmAlpha: 0.05 } })
-    expect(codes(decide(evaluationFixture({ record: runningRecord(loose), now: NOW, units })))).toEqual(['SRM'])
+    const counts = { control: 10_000, treatment: 10_500 }
+    const p = sequentialSrmByHand([10_000, 10_500], [50, 50]).p
+    expect(p).toBeGreaterThan(0.001)
+    expect(p).toBeLessThan(0.05)
+    expect(at(counts).decision).toBe('ramp')
+    expect(codes(at(counts, specFixture({ statistics: { srmAlpha: 0.05 } })))).toEqual(['SRM'])
   })
 
   it('a variant with no units at all is a mismatch', () => {
-    const out = decide(evaluationFixture({ record: runningRecord(), now: NOW, units: unitsFixture({ control: 5_000 }, NOW - MINUTE) }))
-    expect(out.decision).toBe('pause')
-    expect(out.reasons[0]!.numbers).toMatchObject({ units_control: 5_000, units_treatment: 0 })
+    for (const spec of [specFixture(), chisquare()]) {
+      const out = at({ control: 5_000 }, spec)
+      expect(out.decision).toBe('pause')
+      expect(out.reasons[0]!.numbers).toMatchObject({ units_control: 5_000, units_treatment: 0 })
+    }
   })
 
-  it('too few units to test (expected < 5) is not a mismatch', () => {
-    const out = decide(evaluationFixture({ record: runningRecord(), now: NOW, units: unitsFixture({ control: 7, treatment: 0 }, NOW - MINUTE) }))
-    expect(out.srm.status).toBe('INSUFFICIENT_SAMPLE')
-    expect(codes(out)).not.toContain('SRM')
+  it('a handful of units: the sequential test is valid but quiet; chisquare reports INSUFFICIENT_SAMPLE (expected < 5)', () => {
+    const sequential = at({ control: 7, treatment: 0 })
+    // BF = Π_{k<7} (50 + k)/(100 + k) · 2⁷ ≈ 1.22
+    expect(sequential.srm).toMatchObject({ status: 'ok', test: 'sequential' })
+    expect(sequential.srm.pValue!).toBeCloseTo(sequentialSrmByHand([7, 0], [50, 50]).p, 10)
+    expect(sequential.srm.pValue!).toBeGreaterThan(0.5)
+    expect(codes(sequential)).not.toContain('SRM')
+    const pearson = at({ control: 7, treatment: 0 }, chisquare())
+    expect(pearson.srm.status).toBe('INSUFFICIENT_SAMPLE')
+    expect(codes(pearson)).not.toContain('SRM')
+  })
+
+  it('no units at all: INSUFFICIENT_SAMPLE with p = 1', () => {
+    const out = decide({ record: runningRecord(), now: T0 + 10 * MINUTE, units: [], metrics: [] })
+    expect(out.srm).toMatchObject({ status: 'INSUFFICIENT_SAMPLE', pValue: 1, counts: [0, 0], test: 'sequential' })
   })
 })
 
