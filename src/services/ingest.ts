@@ -38,6 +38,19 @@ export interface IngestBatch {
   idempotencyKey?: string
 }
 
+/** One raw event with where it came from (a line number, or a Kafka offset). */
+export interface SourceLine {
+  line: number
+  raw: string
+}
+
+export interface LinesResult {
+  batchId: string
+  accepted: number
+  /** Every rejection, in input order (a stream consumer routes each one). */
+  rejections: IngestRejection[]
+}
+
 const MAX_REPORTED_ERRORS = 20
 /** Events further ahead of the clock than this are refused as clock errors. */
 const MAX_FUTURE_MS = 24 * 3_600_000
@@ -64,13 +77,17 @@ function splitBatch(batch: IngestBatch): Line[] {
   batch.body.split('\n').forEach((text, i) => {
     const raw = text.replace(/\r$/, '')
     if (raw.trim() === '') return
-    try {
-      lines.push({ line: i + 1, raw, value: JSON.parse(raw) })
-    } catch (error) {
-      lines.push({ line: i + 1, raw, parseError: `invalid JSON: ${(error as Error).message}` })
-    }
+    lines.push(parseLine({ line: i + 1, raw }))
   })
   return lines
+}
+
+function parseLine({ line, raw }: SourceLine): Line {
+  try {
+    return { line, raw, value: JSON.parse(raw) }
+  } catch (error) {
+    return { line, raw, parseError: `invalid JSON: ${(error as Error).message}` }
+  }
 }
 
 /**
@@ -95,6 +112,27 @@ export class IngestService {
       ? `idem-${createHash('sha256').update(batch.idempotencyKey).digest('hex').slice(0, 32)}`
       : `body-${createHash('sha256').update(batch.body).digest('hex').slice(0, 32)}`
     const batchId = batch.idempotencyKey ? token : `${token}-${randomUUID().slice(0, 8)}`
+    const { accepted, rejections } = await this.store(lines, { source: batch.source, dedupToken: token, batchId, now })
+    return {
+      batchId,
+      accepted,
+      rejected: rejections.length,
+      errors: rejections.slice(0, MAX_REPORTED_ERRORS),
+    }
+  }
+
+  /**
+   * The same validation and storage for lines that arrive already split (a
+   * Kafka batch: line = offset). A retry with the same `dedupToken` is stored once.
+   */
+  async ingestLines(lines: ReadonlyArray<SourceLine>, options: { source: string; dedupToken: string }): Promise<LinesResult> {
+    const now = this.d.clock.now()
+    const stored = await this.store(lines.map(parseLine), { ...options, batchId: options.dedupToken, now })
+    return { batchId: options.dedupToken, ...stored }
+  }
+
+  private async store(lines: Line[], o: { source: string; dedupToken: string; batchId: string; now: number }) {
+    const { now, batchId, dedupToken: token } = o
     const experiments = new Map((await this.d.state.list()).map((r) => [r.spec.id, r]))
     const good: EventRow[] = []
     const bad: Array<IngestRejection & { raw: string; experimentId: string }> = []
@@ -108,16 +146,11 @@ export class IngestService {
     await this.d.warehouse.insert('events', good, { dedupToken: `${token}-events` })
     await this.d.warehouse.insert(
       'dead_letters',
-      bad.map((b) => ({ received_at: toWarehouseTime(now), source: batch.source, batch_id: batchId, line: b.line, experiment_id: b.experimentId, raw: b.raw, reason: b.reason })),
+      bad.map((b) => ({ received_at: toWarehouseTime(now), source: o.source, batch_id: batchId, line: b.line, experiment_id: b.experimentId, raw: b.raw, reason: b.reason })),
       { dedupToken: `${token}-dead` },
     )
     if (bad.length > 0) this.d.log.warn({ batchId, rejected: bad.length, first: bad[0]?.reason }, 'ingest dead-lettered lines')
-    return {
-      batchId,
-      accepted: good.length,
-      rejected: bad.length,
-      errors: bad.slice(0, MAX_REPORTED_ERRORS).map(({ line, reason }) => ({ line, reason })),
-    }
+    return { accepted: good.length, rejections: bad.map(({ line, reason }) => ({ line, reason })) }
   }
 
   /** The event if the line is good, else the reason it is not. */

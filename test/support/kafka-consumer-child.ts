@@ -64,7 +64,7 @@ if (pauseMs > 0) {
     return result
   }
 }
-const consumer = new KafkaTelemetryConsumer({ brokers, clientId: 'runway-test-child', topicPrefix: prefix, groupId: group, ingest, log, maxChunk: Number(process.env.CHILD_MAX_CHUNK ?? 1000) })
+const consumer = new KafkaTelemetryConsumer({ brokers, clientId: 'runway-test-child', topicPrefix: prefix, groupId: group, ingest, log, maxChunk: Number(process.env.CHILD_MAX_CHUNK ?? 1000), sessionTimeoutMs: 6_000 })
 await consumer.start()
 say({ started: true })
 
