@@ -21,24 +21,34 @@ export interface DecisionOutcome {
 
 const fmt = (x: number | null | undefined, digits = 4) => (x === null || x === undefined ? 'n/a' : Number(x.toPrecision(digits)).toString())
 
-/** Where a group-sequential experiment stands: the look due now, if any. */
-function gstPlan(input: EvaluationInput, totalUnits: number): TestPlan['gst'] {
+/**
+ * Where a group-sequential experiment stands: the look due now, if any. Looks are
+ * spent only where a crossing can be acted on (the last rollout step, its minimum
+ * duration met), once each, at strictly growing information: the next look is due
+ * at the later of its planned fraction k/K and the last spent fraction + 1/K.
+ * Past the plan the fractions are rescaled by the statistics engine (overrun).
+ */
+function gstPlan(input: EvaluationInput, totalUnits: number, canAct: boolean): TestPlan['gst'] {
   const s = input.record.spec.statistics
-  if (s.test !== 'gst' || s.plannedUnits === undefined) return null
+  if (s.test !== 'gst' || s.plannedUnits === undefined || !canAct) return null
   const done = input.record.gstFractions
   const look = done.length + 1
   const t = totalUnits / s.plannedUnits
-  // A look is due once the planned fraction look/K is reached; past the plan the fraction is
-  // rescaled by the statistics engine (overrun). Each look is spent once.
-  if (look > s.gst.looks || t < look / s.gst.looks) return null
+  const last = done.at(-1) ?? 0
+  const due = Math.max(look / s.gst.looks, last + 1 / s.gst.looks)
+  if (look > s.gst.looks || t < due || !(t > last)) return null
   return { look, informationFractions: [...done, t], spending: s.gst.spending }
 }
 
-/** Holm across one family of comparisons; sets adjustedP and `significant` at α. */
+/**
+ * Holm across one family of comparisons; sets adjustedP and `significant` at α.
+ * Members that cannot be acted on yet (too few units, no result) count as p = 1,
+ * so the family — and with it the correction — does not grow over time.
+ */
 function holmFamily(family: Comparison[], alpha: number, act: (c: Comparison) => boolean): void {
-  const { adjusted } = holm({ pValues: family.map((c) => (act(c) ? c.sequentialP : null)) })
+  const { adjusted } = holm({ pValues: family.map((c) => (act(c) ? c.sequentialP ?? 1 : 1)) })
   family.forEach((c, i) => {
-    c.adjustedP = adjusted[i] ?? null
+    c.adjustedP = act(c) ? adjusted[i] ?? null : null
     c.significant = c.adjustedP !== null && c.adjustedP <= alpha
     if (c.role === 'guardrail') c.harmful = c.significant
   })
@@ -66,12 +76,15 @@ export function decide(input: EvaluationInput): DecisionOutcome {
   const treatments = spec.variants.slice(1).map((v) => v.name)
   const minUnits = spec.evaluation.minUnits
   const counts = spec.variants.map((v) => input.units.find((u) => u.variant === v.name)?.units ?? 0)
-  const gst = gstPlan(input, counts.reduce((a, b) => a + b, 0))
+  const lastStep = record.step === spec.rollout.steps.length - 1
+  const stepMet = now - (record.stepStartedAt ?? now) >= spec.rollout.steps[record.step]!.minDuration
+  const gst = gstPlan(input, counts.reduce((a, b) => a + b, 0), lastStep && stepMet)
   const plan: TestPlan = {
     method: s.test,
     mde: s.mde,
     ...(s.tau !== undefined ? { tau: s.tau } : {}),
-    tuningN: s.tuningN ?? s.plannedUnits ?? 10_000,
+    // N* counts the two arms compared; plannedUnits counts all arms.
+    tuningN: s.tuningN ?? (s.plannedUnits !== undefined ? Math.max(2, Math.round((s.plannedUnits * 2) / spec.variants.length)) : 10_000),
     gst,
   }
 
@@ -85,9 +98,9 @@ export function decide(input: EvaluationInput): DecisionOutcome {
   }
   const enough = (c: Comparison) => c.controlN >= minUnits && c.treatmentN >= minUnits
   holmFamily(comparisons.filter((c) => c.role === 'guardrail'), s.alpha, (c) => c.status === 'ok' && enough(c))
-  if (s.test !== 'gst') holmFamily(comparisons.filter((c) => c.role === 'primary'), s.alpha, (c) => c.status === 'ok')
+  if (s.test !== 'gst') holmFamily(comparisons.filter((c) => c.role === 'primary'), s.alpha, (c) => c.status === 'ok' && enough(c))
   const secondary = comparisons.filter((c) => c.role === 'secondary')
-  const bh = benjaminiHochberg({ pValues: secondary.map((c) => c.sequentialP) }).adjusted
+  const bh = benjaminiHochberg({ pValues: secondary.map((c) => (c.status === 'ok' ? c.sequentialP : null)) }).adjusted
   secondary.forEach((c, i) => {
     c.adjustedP = bh[i] ?? null
     c.significant = c.adjustedP !== null && c.adjustedP <= s.alpha
@@ -105,7 +118,8 @@ export function decide(input: EvaluationInput): DecisionOutcome {
     comparisons,
     srm,
     lastEventMs,
-    gstFraction: gst ? gst.informationFractions.at(-1)! : null,
+    // Spent only if the primary's group-sequential test actually ran.
+    gstFraction: gst && comparisons.some((c) => c.role === 'primary' && c.method === 'gst' && c.status === 'ok') ? gst.informationFractions.at(-1)! : null,
   })
   const numbers = (c: Comparison) => ({
     controlMean: c.controlMean,

@@ -89,7 +89,10 @@ describe('last step', () => {
   it('does not complete on a conclusive primary with fewer than minUnits per arm', () => {
     const spec = specFixture({ evaluation: { minUnits: 50_000 } })
     const out = decide(evaluationFixture({ record: lastStep(spec), now: LAST_STEP_AT + DAY, metrics: metricsWith(lift) }))
-    expect(out.comparisons.find((c) => c.role === 'primary')!.significant).toBe(true)
+    const primary = out.comparisons.find((c) => c.role === 'primary')!
+    expect(primary.sequentialP!).toBeLessThan(0.05) // conclusive on its own numbers…
+    expect(primary.adjustedP).toBeNull() // …but not acted on below minUnits
+    expect(primary.significant).toBe(false)
     expect(out.decision).toBe('continue')
   })
 
@@ -242,13 +245,14 @@ describe('group sequential primary (test: gst)', () => {
   })
 
   it('look 2 uses the recorded fraction of look 1 for its boundary', () => {
-    // look 1 was spent at t = 0.3 (not the planned 0.25); look 2 is due at t = 0.5
-    const c2 = secondLookBoundary({ spending: 'obf', t1: 0.3, t2: 0.5, alpha: 0.05 })
-    const out = at(10_000, c2 + 0.1, [0.3])
+    // look 1 was spent late, at t = 0.3 (planned 0.25): look 2 is due at max(2/4, 0.3 + 1/4) = 0.55
+    expect(primaryOf(at(10_000, 10, [0.3])).status).toBe('BETWEEN_LOOKS') // t = 0.5: not yet
+    const c2 = secondLookBoundary({ spending: 'obf', t1: 0.3, t2: 0.55, alpha: 0.05 })
+    const out = at(11_000, c2 + 0.1, [0.3])
     expect(primaryOf(out).boundary!).toBeCloseTo(c2, 4)
-    expect(out.gstFraction).toBe(0.5)
+    expect(out.gstFraction).toBe(0.55)
     expect(out.decision).toBe('complete')
-    expect(at(10_000, c2 - 0.1, [0.3]).decision).toBe('continue')
+    expect(at(11_000, c2 - 0.1, [0.3]).decision).toBe('continue')
   })
 
   it('once every planned look is spent there is nothing more to test', () => {

@@ -182,7 +182,7 @@ describe('guardrail multiplicity: Holm across guardrails × treatments', () => {
     expect(out.decision).toBe('ramp')
   })
 
-  it('comparisons below minUnits or without a test are left out of the family', () => {
+  it('comparisons below minUnits or without a test count as p = 1: the family does not grow over time', () => {
     const spec = specFixture({
       variants: [{ name: 'control', weight: 34 }, { name: 'b', weight: 33 }, { name: 'c', weight: 33 }],
       metrics: { primary: { name: 'conversion' }, guardrails: [{ name: 'latency', direction: 'decrease' }] },
@@ -192,16 +192,20 @@ describe('guardrail multiplicity: Holm across guardrails × treatments', () => {
     const weak = slower(1.7)
     const at = (b: ReturnType<typeof gaussian>) =>
       decide(evaluationFixture({ record: runningRecord(spec), now: NOW, units, metrics: { conversion, latency: { control: weak.control, b, c: weak.treatment } } }))
-    // b measured on 50 units only: not in the family, so c is tested alone at α
+    // b measured on 50 units only: not acted on (adjustedP null) but still a member at p = 1,
+    // so c is corrected for a family of two already — as it will be once b has data
     const thin = at(gaussian(50, 200, 50))
+    const cThin = find(thin, 'latency', 'c')
     expect(find(thin, 'latency', 'b').adjustedP).toBeNull()
-    expect(find(thin, 'latency', 'c').adjustedP).toBe(find(thin, 'latency', 'c').sequentialP)
-    expect(thin.decision).toBe('rollback')
-    expect(thin.reasons.map((r) => r.variant)).toEqual(['c'])
-    // b with no latency data at all: INSUFFICIENT_SAMPLE, likewise left out
+    expect(cThin.sequentialP!).toBeLessThan(0.05)
+    expect(cThin.adjustedP!).toBeCloseTo(Math.min(1, 2 * cThin.sequentialP!), 12)
+    expect(cThin.harmful).toBe(false)
+    expect(thin.decision).not.toBe('rollback')
+    // b with no latency data at all: INSUFFICIENT_SAMPLE, likewise p = 1
     const missing = at({ n: 0, sum: 0, sumSquares: 0 })
     expect(find(missing, 'latency', 'b')).toMatchObject({ status: 'INSUFFICIENT_SAMPLE', adjustedP: null })
-    expect(missing.decision).toBe('rollback')
+    expect(find(missing, 'latency', 'c').adjustedP!).toBeCloseTo(Math.min(1, 2 * find(missing, 'latency', 'c').sequentialP!), 12)
+    expect(missing.decision).not.toBe('rollback')
     // b fully measured and healthy: the family has two members and c's p doubles past α
     const full = at(gaussian(N, 200, 50))
     const c = find(full, 'latency', 'c')

@@ -36,7 +36,7 @@ describe('defaults', () => {
       priority: 100,
       rollout: { steps: [{ exposure: 100, minDuration: 0, approval: false }] },
       metrics: { primary: { name: 'conversion', direction: 'increase', aggregation: 'mean' }, secondary: [], guardrails: [] },
-      statistics: { alpha: 0.05, test: 'msprt', mde: 0.05, srmAlpha: 0.001 },
+      statistics: { alpha: 0.05, test: 'msprt', mde: 0.05, gst: { looks: 5, spending: 'obf' }, srmAlpha: 0.001, srmTest: 'sequential' },
       policy: { autoRollback: true, approvalToRamp: false },
       maxDuration: 14 * DAY,
       evaluation: { interval: 5 * MINUTE, staleAfter: 30 * MINUTE, minUnits: 100 },
