@@ -17,7 +17,7 @@ describe('runway demo (the whole loop, end to end, on the embedded default)', ()
     const ramps = healthy.transitions.filter((t) => t.from === 'running' && t.to === 'running')
     expect(ramps).toHaveLength(3)
     expect(ramps.map((t) => t.reason.match(/ramp to (\d+)%/)?.[1])).toEqual(['25', '50', '100'])
-    expect(healthy.transitions.at(-1)!.reason).toMatch(/conversion .* always-valid p=/)
+    expect(healthy.transitions.at(-1)!.reason).toMatch(/conversion .* msprt p=/)
 
     const harmful = byId.get('search-ranker-v2')!
     expect(harmful.finalState).toBe('rolled_back')
