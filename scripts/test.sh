@@ -19,7 +19,25 @@ npm run --silent build
 echo "test: preparing the Python reference environment" >&2
 bash scripts/setup-python.sh
 
+# Real Kafka (KRaft, from Maven Central) and Redis (Debian's redis-server) on 127.0.0.1,
+# started here and stopped when the run ends, unless they were already running.
+started=()
+start_service() {
+  local name=$1 line
+  bash "scripts/services/$name.sh" status >/dev/null 2>&1 || started+=("$name")
+  line=$(bash "scripts/services/$name.sh" start | tail -n 1)
+  [[ "$line" == *=* ]] || { echo "test: $name did not start: $line" >&2; exit 1; }
+  export "${line?}"
+  echo "test: $name ready ($line)" >&2
+}
+stop_started() {
+  for name in "${started[@]}"; do bash "scripts/services/$name.sh" stop >/dev/null 2>&1 || true; done
+}
+trap stop_started EXIT
+start_service redis
+start_service kafka
+
 echo "test: type-checking sources and tests" >&2
 npx tsc -p tsconfig.test.json
 
-exec npx vitest run "$@"
+npx vitest run "$@"
