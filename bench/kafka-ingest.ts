@@ -1,0 +1,105 @@
+/**
+ * Benchmark: telemetry from Kafka into the warehouse (KafkaTelemetryConsumer: fetch,
+ * validate, insert with a dedup token, commit) beside the same events inserted straight
+ * into the engine, in one run on one data dir. Needs a broker:
+ *   eval "$(bash scripts/services/kafka.sh start)" && KAFKA_BROKERS=... npx tsx bench/kafka-ingest.ts [events]
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pino } from 'pino'
+import { KafkaTelemetryConsumer } from '../src/adapters/bus/kafka-telemetry-consumer.js'
+import { createTelemetryProducer } from '../src/adapters/bus/telemetry-producer.js'
+import { SystemClock } from '../src/adapters/clock/system-clock.js'
+import { MemoryStateStore } from '../src/adapters/state/memory-state.js'
+import { embeddedWarehouse } from '../src/adapters/warehouse/clickhouse-warehouse.js'
+import { newRecord } from '../src/domain/experiment-record.js'
+import { ExperimentSpecSchema } from '../src/domain/experiment.js'
+import { type TelemetryEvent, toEventRow } from '../src/domain/telemetry.js'
+import { IngestService } from '../src/services/ingest.js'
+import { migrate } from '../src/services/migrate.js'
+
+const brokersEnv = process.env.KAFKA_BROKERS
+if (!brokersEnv) {
+  console.error('KAFKA_BROKERS is not set: run `bash scripts/services/kafka.sh start` and export the KAFKA_BROKERS it prints')
+  process.exit(1)
+}
+const brokers = brokersEnv.split(',')
+const N = Number(process.argv[2] ?? 200_000)
+const CHUNK = 5_000
+const log = pino({ level: 'error' })
+const dir = mkdtempSync(join(tmpdir(), 'runway-bench-kafka-'))
+const warehouse = embeddedWarehouse(dir)
+await migrate(warehouse)
+
+const tag = Math.random().toString(36).slice(2, 8)
+const spec = (id: string) =>
+  ExperimentSpecSchema.parse({
+    id, owner: 'bench', hypothesis: 'throughput', variants: [{ name: 'control', weight: 50 }, { name: 'treatment', weight: 50 }],
+    rollout: { steps: [{ exposure: 100, minDuration: '1h' }] }, metrics: { primary: { name: 'conversion', direction: 'increase' } },
+  })
+const state = new MemoryStateStore()
+for (const id of [`bk-${tag}`, `bd-${tag}`, `bv-${tag}`]) await state.put({ ...newRecord(spec(id), Date.now()), state: 'running' }, null)
+const ingest = new IngestService({ warehouse, state, clock: new SystemClock(), log, limits: { maxBytes: 1e12, maxEvents: 1e9 } })
+
+const ts = Date.now() - 60_000
+const events = (experimentId: string) =>
+  Array.from({ length: N }, (_, i) => ({
+    eventId: `${experimentId}-${i}`, ts, experimentId, variant: i % 2 ? 'treatment' : 'control', unitId: `u-${i % 10_007}`,
+    service: 'checkout', metric: 'conversion', value: (i % 7) / 7, attributes: { region: i % 3 ? 'eu' : 'us' },
+  }))
+const count = async (x: string) => Number((await warehouse.select<{ n: string }>('SELECT count() AS n FROM events WHERE experiment_id = {x:String}', { x }))[0]!.n)
+const rate = (n: number, ms: number) => Math.round((n / ms) * 1000)
+
+// Warm-up (untimed): the first inserts also pay for the engine's and the JIT's start.
+const warm = events(`bw-${tag}`).slice(0, 20_000) as TelemetryEvent[]
+for (let i = 0; i < warm.length; i += CHUNK) await warehouse.insert('events', warm.slice(i, i + CHUNK).map((e) => toEventRow(e, Date.now())))
+
+// 1. Straight into the engine: the rows ingest would store, 5,000 per insert; no Kafka, no validation.
+const direct = events(`bd-${tag}`) as TelemetryEvent[]
+let t = performance.now()
+for (let i = 0; i < N; i += CHUNK) {
+  const now = Date.now()
+  await warehouse.insert('events', direct.slice(i, i + CHUNK).map((e) => toEventRow(e, now)), { dedupToken: `bench-direct-${tag}-${i}` })
+}
+const directMs = performance.now() - t
+if ((await count(`bd-${tag}`)) !== N) throw new Error('direct insert lost rows')
+
+// 2. The same validation and insert as the Kafka path (IngestService.ingestLines) without Kafka.
+const lines = events(`bv-${tag}`).map((e, i) => ({ line: i, raw: JSON.stringify(e) }))
+t = performance.now()
+for (let i = 0; i < N; i += CHUNK) await ingest.ingestLines(lines.slice(i, i + CHUNK), { source: 'bench', dedupToken: `bench-validated-${tag}-${i}` })
+const validatedMs = performance.now() - t
+if ((await count(`bv-${tag}`)) !== N) throw new Error('validated insert lost rows')
+
+// 3. Through Kafka: produce first (timed separately), then consume from a fresh group.
+const prefix = `bench${tag}.`
+const producer = createTelemetryProducer({ brokers, clientId: 'runway-bench', topicPrefix: prefix, log, partitions: 3 })
+t = performance.now()
+await producer.sendTelemetry(events(`bk-${tag}`))
+const produceMs = performance.now() - t
+await producer.close()
+
+const consumer = new KafkaTelemetryConsumer({ brokers, clientId: 'runway-bench', topicPrefix: prefix, groupId: `bench-${tag}`, ingest, log, maxChunk: CHUNK })
+t = performance.now()
+await consumer.start()
+const joinedMs = performance.now() - t
+const deadline = Date.now() + 600_000
+while (consumer.stats.accepted < N && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
+const kafkaMs = performance.now() - t
+await consumer.stop()
+const stored = await count(`bk-${tag}`)
+await warehouse.close()
+rmSync(dir, { recursive: true, force: true })
+
+const result = {
+  events: N,
+  direct: { ms: Math.round(directMs), eventsPerSec: rate(N, directMs) },
+  validatedNoKafka: { ms: Math.round(validatedMs), eventsPerSec: rate(N, validatedMs) },
+  produce: { ms: Math.round(produceMs), eventsPerSec: rate(N, produceMs) },
+  kafkaToWarehouse: { ms: Math.round(kafkaMs), joinMs: Math.round(joinedMs), eventsPerSec: rate(N, kafkaMs), afterJoinEventsPerSec: rate(N, kafkaMs - joinedMs), chunks: consumer.stats.chunks, stored },
+  ratioKafkaToDirect: Number((rate(N, kafkaMs) / rate(N, directMs)).toFixed(3)),
+  ratioKafkaToValidated: Number((rate(N, kafkaMs) / rate(N, validatedMs)).toFixed(3)),
+}
+console.log(JSON.stringify(result, null, 2))
+if (stored !== N) process.exit(1)
