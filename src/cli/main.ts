@@ -15,8 +15,9 @@ const commands = {
 }
 import { CliExit } from './output.js'
 
-function config(opts: { dataDir?: string; port?: string; host?: string }): RunwayConfig {
+function config(opts: { dataDir?: string; port?: string; host?: string; role?: RunwayConfig['role'] }): RunwayConfig {
   return loadConfig(process.env, {
+    ...(opts.role ? { role: opts.role } : {}),
     ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
     ...(opts.port ? { port: Number(opts.port) } : {}),
     ...(opts.host ? { host: opts.host } : {}),
@@ -52,18 +53,28 @@ export function program(): Command {
     .option('--data-dir <dir>', 'data directory (default: $RUNWAY_DATA_DIR or ./data)')
     .action(async (o: { dataDir?: string }) => (await commands.migrate()).migrateCommand(config(o)))
   p.command('serve')
-    .description('run the API, evaluation jobs and controller in one process (embedded default)')
+    .description('run Runway: API, evaluation jobs and controller (--role splits them across processes)')
     .option('--data-dir <dir>', 'data directory (default: $RUNWAY_DATA_DIR or ./data)')
     .option('--host <host>', 'listen address (default: $RUNWAY_HOST or 127.0.0.1)')
     .option('--port <port>', 'listen port (default: $RUNWAY_PORT or 8080)')
-    .action(async (o: { dataDir?: string; host?: string; port?: string }) => (await commands.serve()).serveCommand(config(o)))
+    .addOption(new Option('--role <role>', 'what this process runs (default: $RUNWAY_ROLE or all)').choices(['api', 'worker', 'controller', 'all']))
+    .action(async (o: { dataDir?: string; host?: string; port?: string; role?: RunwayConfig['role'] }) => (await commands.serve()).serveCommand(config(o)))
   p.command('simulate')
     .description('run a scenario of synthetic traffic in accelerated time through the real ingest path')
     .argument('<scenario>', 'scenario YAML file')
     .option('--json', 'print only the summary as JSON')
     .option('--data-dir <dir>', 'keep the warehouse in this directory (default: a temporary one)')
-    .action(async (file: string, o: { json?: boolean; dataDir?: string }) => {
-      await (await commands.simulate()).simulateCommand(file, config({}), { json: o.json, ...(o.dataDir ? { keepData: o.dataDir } : {}) })
+    .option('--realtime', 'run on the wall clock (scenario durations are real time)')
+    .option('--server <url>', 'drive this running runway (embedded or distributed) instead of starting one; real time')
+    .addOption(new Option('--telemetry <path>', 'with --server: how telemetry is sent').choices(['http', 'kafka']).default('http'))
+    .action(async (file: string, o: { json?: boolean; dataDir?: string; realtime?: boolean; server?: string; telemetry?: 'http' | 'kafka' }) => {
+      await (await commands.simulate()).simulateCommand(file, config({}), {
+        json: o.json,
+        realtime: o.realtime,
+        telemetry: o.telemetry,
+        ...(o.server ? { server: o.server } : {}),
+        ...(o.dataDir ? { keepData: o.dataDir } : {}),
+      })
     })
   p.command('demo')
     .description('run the built-in three-experiment scenario (healthy ramp, rollback, stale telemetry)')

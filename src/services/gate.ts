@@ -20,7 +20,7 @@ export interface GateAnswer {
  * (paused, rolled back), its exposure is 0 and every unit gets "not exposed".
  */
 export class GateService {
-  constructor(private readonly state: StateStore) {}
+  constructor(private readonly state: Pick<StateStore, 'get'>) {}
 
   async assign(experimentId: string, unitId: string, attributes: Attributes = {}): Promise<GateAnswer> {
     return (await this.assignMany(experimentId, [{ unitId, attributes }]))[0]!

@@ -1,37 +1,20 @@
-import { join } from 'node:path'
 import pino, { type Logger } from 'pino'
-import { MemoryBus } from '../adapters/bus/memory-bus.js'
-import { SystemClock } from '../adapters/clock/system-clock.js'
-import { InProcessJobs } from '../adapters/jobs/in-process-jobs.js'
-import { MemoryStateStore } from '../adapters/state/memory-state.js'
-import { chdbRawSql } from '../adapters/warehouse/chdb-raw-sql.js'
-import { embeddedWarehouse } from '../adapters/warehouse/clickhouse-warehouse.js'
+import { KafkaTelemetryConsumer } from '../adapters/bus/kafka-telemetry-consumer.js'
 import type { RunwayConfig } from '../config.js'
 import type { LifecycleEvent } from '../domain/lifecycle.js'
 import { DEFAULT_POLICY_CONTEXT } from '../domain/policy.js'
-import { type Bus, TOPICS } from '../ports/bus.js'
+import { TOPICS } from '../ports/bus.js'
 import type { Clock } from '../ports/clock.js'
-import type { Jobs } from '../ports/jobs.js'
-import type { StateStore } from '../ports/state-store.js'
-import type { RawSql } from '../ports/sql-endpoint.js'
-import type { Warehouse } from '../ports/warehouse.js'
 import { Controller } from './controller.js'
 import { EvaluateService } from './evaluate.js'
 import { GateService } from './gate.js'
 import { IngestService } from './ingest.js'
 import { migrate } from './migrate.js'
+import { createPorts, type Ports } from './ports.js'
 import { QueueService } from './queue.js'
 import { rebuildState } from './rebuild.js'
 
-export interface Ports {
-  warehouse: Warehouse
-  /** Raw SQL for the ClickHouse-compatible HTTP endpoint (embedded warehouse only). */
-  rawSql?: RawSql
-  bus: Bus
-  jobs: Jobs
-  state: StateStore
-  clock: Clock
-}
+export type { Ports } from './ports.js'
 
 export interface Runtime extends Ports {
   config: RunwayConfig
@@ -41,7 +24,7 @@ export interface Runtime extends Ports {
   gate: GateService
   evaluator: EvaluateService
   controller: Controller
-  /** Migrates, rebuilds state, subscribes the controller and starts the jobs. */
+  /** Migrates, rebuilds state, and starts what this process's role runs. */
   start(): Promise<void>
   stop(): Promise<void>
 }
@@ -49,34 +32,32 @@ export interface Runtime extends Ports {
 export const evaluationScheduleId = (experimentId: string) => `evaluate-${experimentId}`
 
 export function createLogger(config: RunwayConfig): Logger {
-  return pino({ level: config.logLevel }, pino.destination(2))
+  return pino({ level: config.logLevel, base: { role: config.role } }, pino.destination(2))
 }
 
-/** The embedded default: chDB under dataDir, in-process bus, jobs and state. */
-export function embeddedPorts(config: RunwayConfig, log: Logger, clock: Clock = new SystemClock()): Ports {
-  return {
-    warehouse: embeddedWarehouse(join(config.dataDir, 'warehouse')),
-    rawSql: chdbRawSql({
-      path: join(config.dataDir, 'warehouse'),
-      maxConcurrent: config.clickhouseHttp.maxConcurrent,
-      enforcedSettings: config.clickhouseHttp.maxExecutionSeconds > 0 ? { max_execution_time: config.clickhouseHttp.maxExecutionSeconds } : {},
-    }),
-    bus: new MemoryBus((err, message, group) => log.error({ err, topic: message.topic, key: message.key, group }, 'bus handler failed')),
-    jobs: new InProcessJobs(clock, (err, job) => log.error({ err, job }, 'job failed')),
-    state: new MemoryStateStore(),
-    clock,
-  }
+/** The embedded default (or whatever the configuration names), on the given clock. */
+export async function embeddedPorts(config: RunwayConfig, log: Logger, clock?: Clock): Promise<Ports> {
+  return createPorts(config, log, clock)
 }
 
-/** Wires services over the given ports; nothing below here asks which deployment it is. */
+/**
+ * Wires services over the given ports and starts the parts of the loop that this
+ * process's role runs:
+ *   api        — HTTP API (served by the caller), queue commands, ingest, gate;
+ *   worker     — evaluation and scheduling jobs, and the Kafka telemetry consumer;
+ *   controller — applies verdicts and keeps one evaluation schedule per running experiment;
+ *   all        — everything in one process (the embedded default).
+ */
 export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): Runtime {
   const { warehouse, bus, jobs, state, clock } = ports
   const queue = new QueueService({ state, warehouse, bus, clock, policy: DEFAULT_POLICY_CONTEXT, log })
   const ingest = new IngestService({ warehouse, state, clock, log, limits: config.ingest })
-  const gate = new GateService(state)
+  const gate = new GateService(ports.gateState)
   const evaluator = new EvaluateService({ warehouse, state, bus, clock, log, queue })
   const controller = new Controller(queue, clock, log)
   const subscriptions: Array<{ close(): Promise<void> }> = []
+  let telemetry: KafkaTelemetryConsumer | null = null
+  const runs = (role: RunwayConfig['role']) => config.role === 'all' || config.role === role
 
   /** Evaluation runs while an experiment is running, and stops when it leaves. */
   async function syncSchedule(experimentId: string): Promise<void> {
@@ -100,31 +81,47 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
     async start() {
       const m = await migrate(warehouse, (line) => log.info(line))
       if (m.applied.length > 0) log.info({ applied: m.applied }, 'migrations applied')
-      const n = await rebuildState(warehouse, state)
-      log.info({ experiments: n }, 'state rebuilt from the ledger')
-      jobs.register('evaluate-experiment', async (data) => {
-        await evaluator.evaluate(String(data.experimentId))
-      })
-      jobs.register('schedule-queue', async () => {
-        await queue.scheduleTick()
-      })
-      subscriptions.push(await bus.subscribe(TOPICS.verdicts, 'controller', async (m) => void (await controller.handle(m.value))))
-      subscriptions.push(
-        await bus.subscribe(TOPICS.lifecycle, 'evaluation-scheduler', async (m) => {
-          const event = m.value as LifecycleEvent
-          if (event.from !== event.to) await syncSchedule(event.experimentId)
-        }),
-      )
-      for (const r of await state.list()) await syncSchedule(r.spec.id)
-      await jobs.upsertSchedule('schedule-queue', 'schedule-queue', config.scheduleIntervalMs, {})
+      if (ports.rebuildOnStart) log.info({ experiments: await rebuildState(warehouse, state) }, 'state rebuilt from the ledger')
+      if (runs('worker')) {
+        jobs.register('evaluate-experiment', async (data) => {
+          await evaluator.evaluate(String(data.experimentId))
+        })
+        jobs.register('schedule-queue', async () => {
+          await queue.scheduleTick()
+        })
+        if (config.kafka) {
+          telemetry = new KafkaTelemetryConsumer({
+            brokers: config.kafka.brokers,
+            clientId: `runway-${config.role}-telemetry`,
+            topicPrefix: config.kafka.topicPrefix,
+            partitions: config.kafka.partitions,
+            ingest,
+            log: log.child({ component: 'telemetry-consumer' }),
+          })
+          await telemetry.start()
+        }
+      }
+      if (runs('controller')) {
+        subscriptions.push(await bus.subscribe(TOPICS.verdicts, 'controller', async (msg) => void (await controller.handle(msg.value))))
+        subscriptions.push(
+          await bus.subscribe(TOPICS.lifecycle, 'evaluation-scheduler', async (msg) => {
+            const event = msg.value as LifecycleEvent
+            if (event.from !== event.to) await syncSchedule(event.experimentId)
+          }),
+        )
+        for (const r of await state.list()) await syncSchedule(r.spec.id)
+        await jobs.upsertSchedule('schedule-queue', 'schedule-queue', config.scheduleIntervalMs, {})
+      }
     },
     async stop() {
       for (const s of subscriptions.splice(0)) await s.close()
+      await telemetry?.stop()
       await jobs.close()
       await bus.close()
       // Running SQL-endpoint queries finish first: closing a session mid-query aborts the engine.
       await ports.rawSql?.close()
       await warehouse.close()
+      await ports.closeExtra()
     },
   }
 }

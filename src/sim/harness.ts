@@ -3,16 +3,19 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
 import { ManualClock } from '../adapters/clock/manual-clock.js'
+import { SystemClock } from '../adapters/clock/system-clock.js'
 import { buildServer } from '../api/server.js'
 import type { RunwayConfig } from '../config.js'
 import { createRuntime, embeddedPorts } from '../services/runtime.js'
 import type { Scenario } from './scenario.js'
 import { type SimulationSummary, type TimelineEntry, simulate } from './simulator.js'
-import { httpTarget } from './target.js'
+import { httpTarget, waitUntil } from './target.js'
 
 export interface HarnessOptions {
   config: RunwayConfig
   log: Logger
+  /** Run on the wall clock (scenario durations are then real seconds) instead of a manual one. */
+  realtime?: boolean
   /** Keep the data directory (default: a temporary one, removed afterwards). */
   dataDir?: string
   onTransition?: (entry: TimelineEntry) => void
@@ -25,9 +28,9 @@ export interface HarnessOptions {
  */
 export async function runScenario(scenario: Scenario, opts: HarnessOptions): Promise<SimulationSummary> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'runway-sim-'))
-  const config: RunwayConfig = { ...opts.config, dataDir, scheduleIntervalMs: 60_000 }
-  const clock = new ManualClock(Date.parse(scenario.start))
-  const runtime = createRuntime(config, embeddedPorts(config, opts.log, clock), opts.log)
+  const config: RunwayConfig = { ...opts.config, dataDir, scheduleIntervalMs: opts.realtime ? Math.min(opts.config.scheduleIntervalMs, 500) : 60_000 }
+  const manual = opts.realtime ? null : new ManualClock(Date.parse(scenario.start))
+  const runtime = createRuntime(config, await embeddedPorts(config, opts.log, manual ?? new SystemClock()), opts.log)
   const app = buildServer(runtime)
   try {
     await runtime.start()
@@ -36,7 +39,8 @@ export async function runScenario(scenario: Scenario, opts: HarnessOptions): Pro
     const port = typeof address === 'object' && address ? address.port : 0
     return await simulate({
       scenario,
-      target: httpTarget(`http://127.0.0.1:${port}`, (t) => clock.advanceTo(t)),
+      target: httpTarget(`http://127.0.0.1:${port}`, manual ? (t) => manual.advanceTo(t) : waitUntil),
+      ...(manual ? {} : { start: Date.now() }),
       ...(opts.onTransition ? { onTransition: opts.onTransition } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     })

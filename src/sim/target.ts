@@ -74,3 +74,18 @@ export async function experimentStates(baseUrl: string): Promise<Array<{ id: str
 export async function ledgerOf(baseUrl: string, id: string): Promise<LedgerEntry[]> {
   return (await call(`${baseUrl}/v1/experiments/${encodeURIComponent(id)}`)).ledger as LedgerEntry[]
 }
+
+/** Sends the simulation's telemetry to Kafka instead of the HTTP ingest API. */
+export function withTelemetrySender(
+  target: SimulationTarget,
+  send: (events: ReadonlyArray<Record<string, unknown>>) => Promise<void>,
+): SimulationTarget {
+  return {
+    ...target,
+    async sendEvents(events) {
+      await send(events as unknown as ReadonlyArray<Record<string, unknown>>)
+      // Kafka acknowledges receipt; validation happens at the consumer (dead letters there).
+      return { accepted: events.length, rejected: 0 }
+    },
+  }
+}

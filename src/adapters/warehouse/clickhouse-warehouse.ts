@@ -68,7 +68,14 @@ export function embeddedWarehouse(path: string): ClickHouseWarehouse {
   return new ClickHouseWarehouse(createClient({ connection }))
 }
 
-/** A ClickHouse server over HTTP, e.g. http://user:pass@host:8123/db. */
+/**
+ * A ClickHouse server over HTTP, e.g. http://user:pass@host:8123. A path
+ * (http://host:8080/clickhouse) reaches a server behind a prefix, such as the
+ * ClickHouse-compatible endpoint of another runway.
+ */
 export function serverWarehouse(url: string): ClickHouseWarehouse {
-  return new ClickHouseWarehouse(createClient({ url }))
+  const u = new URL(url)
+  const pathname = u.pathname !== '/' && u.pathname !== '' ? u.pathname : undefined
+  u.pathname = '/'
+  return new ClickHouseWarehouse(createClient({ url: u.toString(), ...(pathname ? { pathname } : {}) }))
 }

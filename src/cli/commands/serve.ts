@@ -1,18 +1,29 @@
 import { buildServer } from '../../api/server.js'
 import type { RunwayConfig } from '../../config.js'
-import { createLogger, createRuntime, embeddedPorts } from '../../services/runtime.js'
+import { createPorts } from '../../services/ports.js'
+import { createLogger, createRuntime } from '../../services/runtime.js'
 
-/** `runway serve`: API, jobs and controller in one process on the embedded default. */
+/** `runway serve [--role …]`: the parts of Runway this process runs, on the configured adapters. */
 export async function serveCommand(config: RunwayConfig): Promise<void> {
   const log = createLogger(config)
-  const runtime = createRuntime(config, embeddedPorts(config, log), log)
+  const runtime = createRuntime(config, await createPorts(config, log), log)
   await runtime.start()
-  const app = buildServer(runtime)
-  await app.listen({ host: config.host, port: config.port })
-  log.info({ url: `http://${config.host}:${config.port}`, dataDir: config.dataDir }, 'runway serving')
+  const serves = config.role === 'api' || config.role === 'all'
+  const app = serves ? buildServer(runtime) : null
+  if (app) await app.listen({ host: config.host, port: config.port })
+  log.info(
+    {
+      role: config.role,
+      url: app ? `http://${config.host}:${config.port}` : null,
+      warehouse: config.clickhouseUrl ?? `embedded (${config.dataDir})`,
+      bus: config.kafka ? `kafka ${config.kafka.brokers.join(',')}` : 'in-process',
+      state: config.redis ? `redis (${config.redis.prefix})` : 'in-memory',
+    },
+    'runway serving',
+  )
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down')
-    await app.close()
+    await app?.close()
     await runtime.stop()
     process.exit(0)
   }

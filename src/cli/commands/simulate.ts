@@ -3,10 +3,14 @@ import { fileURLToPath } from 'node:url'
 import pino from 'pino'
 import { parse as parseYaml } from 'yaml'
 import type { RunwayConfig } from '../../config.js'
+import { formatDuration } from '../../domain/duration.js'
 import { parseWith } from '../../domain/validation.js'
 import { runScenario } from '../../sim/harness.js'
 import { type Scenario, ScenarioSchema } from '../../sim/scenario.js'
 import type { SimulationSummary, TimelineEntry } from '../../sim/simulator.js'
+import { createTelemetryProducer } from '../../adapters/bus/telemetry-producer.js'
+import { simulate } from '../../sim/simulator.js'
+import { httpTarget, waitUntil, withTelemetrySender } from '../../sim/target.js'
 import { CliExit, table } from '../output.js'
 
 export const DEMO_SCENARIO = fileURLToPath(new URL('../../../scenarios/demo.yaml', import.meta.url))
@@ -27,23 +31,54 @@ export function loadScenario(file: string): Scenario {
 }
 
 const timelineLine = (e: TimelineEntry) =>
-  `${`+${e.elapsed}`.padEnd(10)} ${e.experiment.padEnd(20)} ${`${e.from ?? '∅'} → ${e.to}`.padEnd(22)} ${e.to === 'running' ? `step ${e.step} @ ${e.exposure}%`.padEnd(16) : ''.padEnd(16)} ${e.reason}`
+  `${`+${e.elapsed}`.padEnd(10)} ${e.experiment.padEnd(22)} ${`${e.from ?? '∅'} → ${e.to}`.padEnd(22)} ${e.to === 'running' ? `step ${e.step} @ ${e.exposure}%`.padEnd(16) : ''.padEnd(16)} ${e.reason}`
 
 /** `runway simulate scenario.yaml` (and `runway demo`): accelerated synthetic traffic through the real path. */
-export async function simulateCommand(file: string, config: RunwayConfig, opts: { json?: boolean; keepData?: string }): Promise<SimulationSummary> {
+export interface SimulateFlags {
+  json?: boolean
+  keepData?: string
+  /** Wall-clock time on an embedded runway started for the run. */
+  realtime?: boolean
+  /** Drive this running deployment instead (wall-clock time). */
+  server?: string
+  /** With --server: send telemetry through Kafka (KAFKA_BROKERS) rather than HTTP. */
+  telemetry?: 'http' | 'kafka'
+}
+
+/** Runs the scenario against a deployment that is already running (embedded or distributed). */
+async function againstServer(scenario: Scenario, config: RunwayConfig, f: SimulateFlags, onTransition: (e: TimelineEntry) => void): Promise<SimulationSummary> {
+  let target = httpTarget(f.server!, waitUntil)
+  let close = async () => {}
+  if (f.telemetry === 'kafka') {
+    if (!config.kafka) throw new CliExit(2, '--telemetry kafka needs KAFKA_BROKERS')
+    const producer = createTelemetryProducer({ brokers: config.kafka.brokers, clientId: 'runway-simulate', topicPrefix: config.kafka.topicPrefix, partitions: config.kafka.partitions })
+    target = withTelemetrySender(target, (events) => producer.sendTelemetry(events))
+    close = () => producer.close()
+  }
+  try {
+    return await simulate({ scenario, target, start: Date.now(), onTransition })
+  } finally {
+    await close()
+  }
+}
+
+export async function simulateCommand(file: string, config: RunwayConfig, opts: SimulateFlags): Promise<SimulationSummary> {
   const scenario = loadScenario(file)
   const started = Date.now()
   const quiet = opts.json === true
   if (!quiet) {
-    console.log(`Scenario "${scenario.name}": ${scenario.experiments.length} experiments, ${scenario.duration / 3_600_000}h of simulated traffic in ${scenario.tick / 60_000}m ticks (seed ${scenario.seed})\n`)
-    console.log(`${'TIME'.padEnd(10)} ${'EXPERIMENT'.padEnd(20)} ${'TRANSITION'.padEnd(22)} ${'STEP'.padEnd(16)} REASON`)
+    const where = opts.server ? `against ${opts.server}, in real time` : opts.realtime ? 'in real time' : 'in accelerated time'
+    console.log(`Scenario "${scenario.name}": ${scenario.experiments.length} experiments, ${formatDuration(scenario.duration)} of traffic in ${formatDuration(scenario.tick)} ticks (seed ${scenario.seed}), ${where}\n`)
+    console.log(`${'TIME'.padEnd(10)} ${'EXPERIMENT'.padEnd(22)} ${'TRANSITION'.padEnd(22)} ${'STEP'.padEnd(16)} REASON`)
   }
   let lastPct = -1
-  const summary = await runScenario(scenario, {
+  const onTransition = quiet ? () => {} : (e: TimelineEntry) => console.log(timelineLine(e))
+  const summary = opts.server ? await againstServer(scenario, config, opts, onTransition) : await runScenario(scenario, {
+    ...(opts.realtime ? { realtime: true } : {}),
     config,
     log: pino({ level: config.logLevel === 'info' ? 'warn' : config.logLevel }, pino.destination(2)),
     ...(opts.keepData ? { dataDir: opts.keepData } : {}),
-    onTransition: quiet ? () => {} : (e) => console.log(timelineLine(e)),
+    onTransition,
     onProgress: (done, total) => {
       const pct = Math.floor((done / total) * 10) * 10
       if (pct !== lastPct && process.stderr.isTTY) process.stderr.write(`\r  simulated ${pct}%   ${pct === 100 ? '\n' : ''}`)

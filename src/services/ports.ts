@@ -1,0 +1,101 @@
+import { join } from 'node:path'
+import { Redis } from 'ioredis'
+import type { Logger } from 'pino'
+import { KafkaBus } from '../adapters/bus/kafka-bus.js'
+import { MemoryBus } from '../adapters/bus/memory-bus.js'
+import { SystemClock } from '../adapters/clock/system-clock.js'
+import { BullmqJobs } from '../adapters/jobs/bullmq-jobs.js'
+import { InProcessJobs } from '../adapters/jobs/in-process-jobs.js'
+import { CachedReads } from '../adapters/state/cached-reads.js'
+import { MemoryStateStore } from '../adapters/state/memory-state.js'
+import { RedisStateStore, subscribeChanges } from '../adapters/state/redis-state.js'
+import { chdbRawSql } from '../adapters/warehouse/chdb-raw-sql.js'
+import { embeddedWarehouse, serverWarehouse } from '../adapters/warehouse/clickhouse-warehouse.js'
+import type { RunwayConfig } from '../config.js'
+import type { Bus } from '../ports/bus.js'
+import type { Clock } from '../ports/clock.js'
+import type { Jobs } from '../ports/jobs.js'
+import type { RawSql } from '../ports/sql-endpoint.js'
+import type { StateStore } from '../ports/state-store.js'
+import type { Warehouse } from '../ports/warehouse.js'
+
+export interface Ports {
+  warehouse: Warehouse
+  /** Raw SQL for the ClickHouse-compatible HTTP endpoint (embedded warehouse only). */
+  rawSql?: RawSql
+  bus: Bus
+  jobs: Jobs
+  state: StateStore
+  /** What the gate reads: the state itself, or a cache of it kept fresh by change notifications. */
+  gateState: Pick<StateStore, 'get'>
+  clock: Clock
+  /** In-memory state is rebuilt from the ledger on start; shared state (Redis) is not. */
+  rebuildOnStart: boolean
+  /** Closes what the adapters do not own themselves (connections opened here). */
+  closeExtra: () => Promise<void>
+}
+
+/**
+ * Picks each port's adapter from the configuration: every external system that
+ * is configured is used, everything else stays embedded. Nothing below the
+ * services asks which deployment it is in.
+ */
+export async function createPorts(config: RunwayConfig, log: Logger, clock: Clock = new SystemClock()): Promise<Ports> {
+  const closers: Array<() => Promise<unknown>> = []
+  const warehousePath = join(config.dataDir, 'warehouse')
+  const warehouse = config.clickhouseUrl ? serverWarehouse(config.clickhouseUrl) : embeddedWarehouse(warehousePath)
+  const rawSql = config.clickhouseUrl
+    ? undefined
+    : chdbRawSql({
+        path: warehousePath,
+        maxConcurrent: config.clickhouseHttp.maxConcurrent,
+        enforcedSettings: config.clickhouseHttp.maxExecutionSeconds > 0 ? { max_execution_time: config.clickhouseHttp.maxExecutionSeconds } : {},
+      })
+  const onBusError = (err: unknown, message: { topic: string; key: string }, group: string) =>
+    log.error({ err, topic: message.topic, key: message.key, group }, 'bus handler failed')
+  const bus: Bus = config.kafka
+    ? new KafkaBus({
+        brokers: config.kafka.brokers,
+        clientId: `runway-${config.role}`,
+        topicPrefix: config.kafka.topicPrefix,
+        partitions: config.kafka.partitions,
+        log: log.child({ component: 'kafka' }),
+        onHandlerError: onBusError,
+        onInvalid: (m) => log.error({ topic: m.topic, partition: m.partition, offset: m.offset, reason: m.reason }, 'undecodable bus message skipped'),
+      })
+    : new MemoryBus(onBusError)
+  const onJobError = (err: unknown, job: { id: string; name: string }) => log.error({ err, job }, 'job failed')
+  let state: StateStore
+  let jobs: Jobs
+  let gateState: Pick<StateStore, 'get'>
+  if (config.redis) {
+    const redis = new Redis(config.redis.url, { maxRetriesPerRequest: null })
+    const subscriber = new Redis(config.redis.url, { maxRetriesPerRequest: null })
+    closers.push(() => redis.quit(), () => subscriber.quit())
+    state = new RedisStateStore({ redis, prefix: config.redis.prefix })
+    jobs = new BullmqJobs({ connection: config.redis.url, queueName: 'runway', prefix: config.redis.prefix, onError: onJobError })
+    const cache = new CachedReads(state)
+    const unsubscribe = await subscribeChanges(subscriber, config.redis.prefix, (id) => cache.invalidate(id))
+    // A reconnect may have missed notifications: start over.
+    subscriber.on('ready', () => cache.clear())
+    closers.unshift(unsubscribe)
+    gateState = cache
+  } else {
+    state = new MemoryStateStore()
+    jobs = new InProcessJobs(clock, onJobError)
+    gateState = state
+  }
+  return {
+    warehouse,
+    ...(rawSql ? { rawSql } : {}),
+    bus,
+    jobs,
+    state,
+    gateState,
+    clock,
+    rebuildOnStart: !config.redis,
+    closeExtra: async () => {
+      for (const close of closers) await close()
+    },
+  }
+}
