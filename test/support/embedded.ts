@@ -25,7 +25,7 @@ export async function startEmbedded(opts: { dataDir?: string; config?: Partial<R
   const config = loadConfig({}, { dataDir, scheduleIntervalMs: 60_000, logLevel: 'silent', ...opts.config })
   const log = pino({ level: 'silent' })
   const clock = new ManualClock(opts.now ?? T0)
-  const runtime = createRuntime(config, embeddedPorts(config, log, clock), log)
+  const runtime = createRuntime(config, await embeddedPorts(config, log, clock), log)
   await runtime.start()
   const app = buildServer(runtime)
   await app.listen({ host: '127.0.0.1', port: 0 })
