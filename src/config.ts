@@ -51,6 +51,9 @@ const EnvSchema = z.object({
   RUNWAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 
+/** Every environment variable Runway reads (the deployment files are checked against it). */
+export const ENV_VARS: readonly string[] = Object.keys(EnvSchema.shape)
+
 export interface RunwayConfig {
   dataDir: string
   host: string

@@ -68,8 +68,8 @@ beforeAll(async () => {
   serve('api', { ...shared, RUNWAY_PORT: String(port), RUNWAY_DATA_DIR: dataDir, RUNWAY_CLICKHOUSE_HTTP_WRITABLE: '1', RUNWAY_CLICKHOUSE_HTTP_PASSWORD: 'secret' })
   await until('api', async () => (await fetch(`${api}/healthz`)).ok, 60_000)
   const warehouse = { CLICKHOUSE_URL: `http://default:secret@127.0.0.1:${port}/clickhouse` }
-  serve('worker', { ...shared, ...warehouse })
-  serve('controller', { ...shared, ...warehouse })
+  serve('worker', { ...shared, ...warehouse, RUNWAY_PORT: '0' })
+  serve('controller', { ...shared, ...warehouse, RUNWAY_PORT: '0' })
   producer = createTelemetryProducer({ brokers: brokers.split(','), clientId: `e2e-${run}`, topicPrefix: `dist${run}.`, partitions: 3 })
   // The worker's telemetry consumer and the controller must be up before traffic starts.
   await new Promise((r) => setTimeout(r, 8_000))

@@ -1,7 +1,14 @@
+import Fastify from 'fastify'
 import { buildServer } from '../../api/server.js'
 import type { RunwayConfig } from '../../config.js'
 import { createPorts } from '../../services/ports.js'
 import { createLogger, createRuntime } from '../../services/runtime.js'
+
+function healthServer(role: string) {
+  const app = Fastify()
+  app.get('/healthz', async () => ({ ok: true, role }))
+  return app
+}
 
 /** `runway serve [--role …]`: the parts of Runway this process runs, on the configured adapters. */
 export async function serveCommand(config: RunwayConfig): Promise<void> {
@@ -9,12 +16,13 @@ export async function serveCommand(config: RunwayConfig): Promise<void> {
   const runtime = createRuntime(config, await createPorts(config, log), log)
   await runtime.start()
   const serves = config.role === 'api' || config.role === 'all'
-  const app = serves ? buildServer(runtime) : null
-  if (app) await app.listen({ host: config.host, port: config.port })
+  // Roles without the API still answer /healthz, for orchestrators' liveness checks.
+  const app = serves ? buildServer(runtime) : healthServer(config.role)
+  await app.listen({ host: config.host, port: config.port })
   log.info(
     {
       role: config.role,
-      url: app ? `http://${config.host}:${config.port}` : null,
+      url: `http://${config.host}:${(app.server.address() as { port: number } | null)?.port ?? config.port}`,
       warehouse: config.clickhouseUrl ?? `embedded (${config.dataDir})`,
       bus: config.kafka ? `kafka ${config.kafka.brokers.join(',')}` : 'in-process',
       state: config.redis ? `redis (${config.redis.prefix})` : 'in-memory',
@@ -23,7 +31,7 @@ export async function serveCommand(config: RunwayConfig): Promise<void> {
   )
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down')
-    await app?.close()
+    await app.close()
     await runtime.stop()
     process.exit(0)
   }
