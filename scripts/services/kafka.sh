@@ -2,7 +2,9 @@
 # A real single-node Kafka (KRaft, no ZooKeeper) for the tests, from Maven Central:
 #   bash scripts/services/kafka.sh start|stop|restart|status
 # The first start downloads the jars into .cache/kafka/libs; later starts reuse them.
-# Prints KAFKA_BROKERS=127.0.0.1:<port> once the broker answers.
+# Prints KAFKA_BROKERS=127.0.0.1:<port> once the broker answers (on stdout, alone, so
+# `export "$(bash scripts/services/kafka.sh start)"` works). `reset` stops the broker and
+# deletes its data (tests make topics with unique prefixes, which pile up over many runs).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
@@ -158,5 +160,6 @@ case "${1:-}" in
   stop) stop ;;
   restart) stop; start ;;
   status) status ;;
-  *) echo "usage: $0 start|stop|restart|status (port from RUNWAY_TEST_KAFKA_PORT, default 19092)" >&2; exit 2 ;;
+  reset) stop; rm -rf "$DATA"; say "data in $DATA deleted" ;;
+  *) echo "usage: $0 start|stop|restart|status|reset (port from RUNWAY_TEST_KAFKA_PORT, default 19092)" >&2; exit 2 ;;
 esac

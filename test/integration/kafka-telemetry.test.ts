@@ -163,7 +163,14 @@ describe('Kafka telemetry → warehouse', () => {
     expect(c).toMatchObject({ events: total, distinct: total })
   }, 300_000)
 
+  // Its own broker (same script, another port): restarting the shared one would break
+  // whatever other test file is using it at the same time.
   it('survives a broker restart during ingestion without losing or doubling events', async () => {
+    const faultPort = process.env.RUNWAY_TEST_KAFKA_FAULT_PORT ?? '19192'
+    const script = (command: string) =>
+      promisify(execFile)('bash', [join(root, 'scripts/services/kafka.sh'), command], { timeout: 120_000, env: { ...process.env, RUNWAY_TEST_KAFKA_PORT: faultPort } })
+    const started = await script('start')
+    const brokers = /KAFKA_BROKERS=(\S+)/.exec(started.stdout)![1]!.split(',')
     const x = await newExperiment()
     const prefix = `t${uid()}.`
     const total = 20_000
@@ -186,7 +193,7 @@ describe('Kafka telemetry → warehouse', () => {
       await eventually(() => expect(consumer.stats.accepted).toBeGreaterThanOrEqual(2_000), 30_000, 20)
       storedAtRestart = consumer.stats.accepted
       const t0 = Date.now()
-      await promisify(execFile)('bash', [join(root, 'scripts/services/kafka.sh'), 'restart'], { timeout: 120_000 })
+      await script('restart')
       restartMs = Date.now() - t0
       expect(sent).toBeLessThan(total) // the restart really happened mid-stream
       await producing
@@ -195,6 +202,7 @@ describe('Kafka telemetry → warehouse', () => {
       await producing.catch(() => {})
       await consumer.stop()
       await producer.close()
+      await script('stop')
     }
     const stored = await storedEvents(x)
     const distinct = await countOf('SELECT uniqExact(event_id) AS n FROM events WHERE experiment_id = {x:String}', { x })

@@ -95,6 +95,10 @@ export class KafkaBus implements Bus {
     })
     this.consumers.add(consumer)
     const name = this.topicName(topic)
+    // kafkajs restarts a consumer after retriable errors; one it gives up on must not go unnoticed.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) this.log.error({ err: payload.error, topic: name, group }, 'bus consumer stopped after an error it will not retry')
+    })
     try {
       await consumer.connect()
       await consumer.subscribe({ topics: [name], fromBeginning: (this.options.startFrom ?? 'earliest') === 'earliest' })

@@ -82,6 +82,10 @@ export class KafkaTelemetryConsumer {
     })
     // After a rebalance, partitions may come back with commits made by another member.
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => this.next.clear())
+    // kafkajs restarts the consumer after retriable errors; one it gives up on must not go unnoticed.
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) this.log.error({ err: payload.error, topic: this.topic, group: this.groupId }, 'telemetry consumer stopped after an error it will not retry')
+    })
   }
 
   async start(): Promise<void> {
@@ -123,6 +127,8 @@ export class KafkaTelemetryConsumer {
       }
       const chunk = messages.slice(i, end)
       const to = BigInt(chunk[chunk.length - 1]!.offset)
+      // Kept in memory too: a batch kafkajs retries without a rejoin must cut the same range.
+      this.intents.set(partition, { from, to })
       await this.commit(partition, from, `${INTENT}${to}`)
       await this.store(partition, chunk, `${this.topic}/${partition}/${from}-${to}`)
       await this.commit(partition, to + 1n, null)
