@@ -47,7 +47,7 @@ beforeAll(async () => {
   app.get('/healthz', async () => ({ ok: true }))
   registerClickHouseRoutes(app, { rawSql })
   registerClickHouseRoutes(app, { rawSql, prefix: '/rw', writable: true, user: 'analyst', password: 's3cret' })
-  registerClickHouseRoutes(app, { rawSql: chdbRawSql({ path, maxConcurrent: 1 }), prefix: '/one' })
+  registerClickHouseRoutes(app, { rawSql: chdbRawSql({ path, maxConcurrent: 1, queueMaxWaitMs: 300 }), prefix: '/one' })
   registerClickHouseRoutes(app, { rawSql, prefix: '/ro-auth', user: 'analyst', password: 'pw' })
   await app.listen({ host: '127.0.0.1', port: 0 })
   const address = app.server.address()
@@ -294,13 +294,20 @@ describe('ClickHouse HTTP endpoint protocol', () => {
     expect((await post("SELECT getSetting('readonly')", 'readonly=0')).text).toBe('1\n')
   })
 
-  it('refuses queries over the concurrency limit with TOO_MANY_SIMULTANEOUS_QUERIES', async () => {
+  it('queues a query over the concurrency limit, then refuses it with TOO_MANY_SIMULTANEOUS_QUERIES once the wait runs out', async () => {
     const slow = post('SELECT sleep(1)', '', '/one')
     await new Promise((r) => setTimeout(r, 200))
+    const started = Date.now()
     const busy = await post('SELECT 1', '', '/one')
     expect(busy.status).toBe(503)
     expect(busy.headers.get('x-clickhouse-exception-code')).toBe('202')
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250) // it waited for a slot first
     expect((await slow).status).toBe(200)
+    // Within the wait, a queued query runs as soon as the slot frees.
+    const a = post('SELECT sleep(0.2)', '', '/one')
+    const b = post('SELECT 2', '', '/one')
+    expect((await a).status).toBe(200)
+    expect((await b).status).toBe(200)
   })
 })
 

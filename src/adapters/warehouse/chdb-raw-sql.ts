@@ -6,8 +6,14 @@ import { engineError, FORMAT_NAME, NAME, quoteIdentifier, READ_KINDS, sqlString,
 export interface ChdbRawSqlOptions {
   /** The embedded warehouse's data directory: the SAME path `embeddedWarehouse` opened. */
   path: string
-  /** Queries running at once; more are refused (TOO_MANY_SIMULTANEOUS_QUERIES) so Runway's own work keeps threads. */
+  /** Queries running at once, so Runway's own work keeps threads; more wait for a slot. */
   maxConcurrent?: number
+  /**
+   * How long a query waits for a slot before it is refused with
+   * TOO_MANY_SIMULTANEOUS_QUERIES (like ClickHouse's queue_max_wait_ms). Default 10 s:
+   * writers such as a worker's inserts queue briefly instead of failing.
+   */
+  queueMaxWaitMs?: number
   /** Settings the operator imposes on every query (e.g. max_execution_time); the client cannot override them. */
   enforcedSettings?: Record<string, string | number>
 }
@@ -40,6 +46,10 @@ const DEFAULT_MAX_QUERY_SIZE = 262_144
  */
 export class ChdbRawSql implements RawSql {
   private readonly running = new Set<Promise<unknown>>()
+  /** Queries waiting for a slot, first come first served. */
+  private readonly waiting: Array<() => void> = []
+  /** Slots taken (running, or handed to a woken waiter that has not started yet). */
+  private active = 0
   private closed = false
   private info?: Promise<{ version: string; timezone: string }>
 
@@ -49,15 +59,43 @@ export class ChdbRawSql implements RawSql {
 
   async run(sql: string, params: RawSqlParams, options: RawSqlOptions): Promise<RawSqlResult> {
     if (this.closed) throw sqlError('ABORTED', 'Server is shutting down')
-    const max = this.options.maxConcurrent ?? 2
-    if (this.running.size >= max) throw sqlError('TOO_MANY_SIMULTANEOUS_QUERIES', `Too many simultaneous queries. Maximum: ${max}`)
-    const p = this.execute(sql, params, options)
-    this.running.add(p)
+    await this.slot()
     try {
-      return await p
+      if (this.closed) throw sqlError('ABORTED', 'Server is shutting down')
+      const p = this.execute(sql, params, options)
+      this.running.add(p)
+      try {
+        return await p
+      } finally {
+        this.running.delete(p)
+      }
     } finally {
-      this.running.delete(p)
+      // Hand the slot straight to the next waiter, so no newcomer can slip in between.
+      const next = this.waiting.shift()
+      if (next) next()
+      else this.active--
     }
+  }
+
+  /** Resolves when fewer than maxConcurrent queries run; refuses after queueMaxWaitMs. */
+  private async slot(): Promise<void> {
+    const max = this.options.maxConcurrent ?? 2
+    if (this.active < max && this.waiting.length === 0) {
+      this.active++
+      return
+    }
+    const waitMs = this.options.queueMaxWaitMs ?? 10_000
+    await new Promise<void>((resolve, reject) => {
+      const wake = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+      const timer = setTimeout(() => {
+        this.waiting.splice(this.waiting.indexOf(wake), 1)
+        reject(sqlError('TOO_MANY_SIMULTANEOUS_QUERIES', `Too many simultaneous queries. Maximum: ${max} (waited ${waitMs} ms for a slot)`))
+      }, waitMs)
+      this.waiting.push(wake)
+    })
   }
 
   async serverInfo(): Promise<{ version: string; timezone: string }> {
