@@ -28,7 +28,16 @@ export interface HarnessOptions {
  */
 export async function runScenario(scenario: Scenario, opts: HarnessOptions): Promise<SimulationSummary> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'runway-sim-'))
-  const config: RunwayConfig = { ...opts.config, dataDir, scheduleIntervalMs: opts.realtime ? Math.min(opts.config.scheduleIntervalMs, 500) : 60_000 }
+  // Always the embedded default, whatever the environment points at: the run owns its whole runway.
+  const config: RunwayConfig = {
+    ...opts.config,
+    dataDir,
+    kafka: null,
+    redis: null,
+    clickhouseUrl: null,
+    role: 'all',
+    scheduleIntervalMs: opts.realtime ? Math.min(opts.config.scheduleIntervalMs, 500) : 60_000,
+  }
   const manual = opts.realtime ? null : new ManualClock(Date.parse(scenario.start))
   const runtime = createRuntime(config, await embeddedPorts(config, opts.log, manual ?? new SystemClock()), opts.log)
   const app = buildServer(runtime)

@@ -4,7 +4,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ROOT, runCli } from '../support/cli.js'
+import { ROOT, embeddedEnv, runCli } from '../support/cli.js'
 import { specBody } from '../support/embedded.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'runway-cli-'))
@@ -69,7 +69,7 @@ describe('runway migrate, serve, enqueue and status', () => {
     const port = await freePort()
     url = `http://127.0.0.1:${port}`
     server = spawn(process.execPath, [`${ROOT}bin/runway.js`, 'serve', '--data-dir', dataDir, '--port', String(port)], {
-      env: { ...process.env, RUNWAY_LOG_LEVEL: 'warn', RUNWAY_SCHEDULE_INTERVAL: '200ms' },
+      env: { ...embeddedEnv(), RUNWAY_LOG_LEVEL: 'warn', RUNWAY_SCHEDULE_INTERVAL: '200ms' },
       stdio: 'ignore',
     })
     for (let i = 0; i < 100; i++) {

@@ -84,53 +84,58 @@ async function readTopic(topic: string, expected: number, timeoutMs = 30_000) {
   return seen
 }
 
+const GOOD = 100_000
+const BAD = 1_000
+
 describe('Kafka telemetry → warehouse', () => {
-  it('stores 20,000 good messages exactly and dead-letters 200 malformed ones, with reasons, in the table and on the DLQ topic', async () => {
+  it('stores 100,000 good messages exactly and dead-letters 1,000 malformed ones mixed among them, with reasons, in the table and on the DLQ topic', async () => {
     const x = await newExperiment()
     const prefix = `t${uid()}.`
     const producer = createTelemetryProducer({ brokers, clientId: 'runway-test', topicPrefix: prefix, log })
     const raw = new Kafka({ clientId: 'runway-test-raw', brokers, logLevel: logLevel.NOTHING }).producer()
     await raw.connect()
-    const good = Array.from({ length: 20_000 }, (_, i) => event(x, i))
-    const bad = Array.from({ length: 200 }, (_, i) =>
+    const good = Array.from({ length: GOOD }, (_, i) => event(x, i))
+    const bad = Array.from({ length: BAD }, (_, i) =>
       i % 4 === 0 ? `{"eventId": "broken-${i}", ` // not JSON
-        : i % 4 === 1 ? JSON.stringify({ ...event(x, 100_000 + i), variant: 'ghost' }) // unknown variant
-          : i % 4 === 2 ? JSON.stringify({ ...event(x, 100_000 + i), experimentId: undefined }) // missing field
-            : JSON.stringify({ ...event(x, 100_000 + i), colour: 'red' })) // unknown field
-    await producer.sendTelemetry(good.slice(0, 10_000))
-    await raw.send({ topic: prefix + TOPICS.telemetry, acks: -1, messages: bad.map((value, i) => ({ key: `bad-${i}`, value })) })
-    await producer.sendTelemetry(good.slice(10_000))
+        : i % 4 === 1 ? JSON.stringify({ ...event(x, 1_000_000 + i), variant: 'ghost' }) // unknown variant
+          : i % 4 === 2 ? JSON.stringify({ ...event(x, 1_000_000 + i), experimentId: undefined }) // missing field
+            : JSON.stringify({ ...event(x, 1_000_000 + i), colour: 'red' })) // unknown field
+    // Malformed messages are spread through the stream, ten slices of good ones between them.
+    for (let k = 0; k < 10; k++) {
+      await producer.sendTelemetry(good.slice((k * GOOD) / 10, ((k + 1) * GOOD) / 10))
+      await raw.send({ topic: prefix + TOPICS.telemetry, acks: -1, messages: bad.slice((k * BAD) / 10, ((k + 1) * BAD) / 10).map((value, i) => ({ key: `bad-${k}-${i}`, value })) })
+    }
 
     const consumer = new KafkaTelemetryConsumer({ brokers, clientId: 'runway-test', topicPrefix: prefix, groupId: `g-${uid()}`, ingest, log })
     await consumer.start()
     try {
       await eventually(async () => {
-        expect(consumer.stats.accepted + consumer.stats.deadLettered).toBe(20_200)
-      }, 60_000, 200)
+        expect(consumer.stats.accepted + consumer.stats.deadLettered).toBe(GOOD + BAD)
+      }, 180_000, 250)
     } finally {
       await consumer.stop()
       await producer.close()
       await raw.disconnect()
     }
-    expect(await storedEvents(x)).toBe(20_000)
-    expect(await countOf('SELECT uniqExact(event_id) AS n FROM events WHERE experiment_id = {x:String}', { x })).toBe(20_000)
+    expect(await storedEvents(x)).toBe(GOOD)
+    expect(await countOf('SELECT uniqExact(event_id) AS n FROM events WHERE experiment_id = {x:String}', { x })).toBe(GOOD)
     const dead = await warehouse.select<{ reason: string; line: number; raw: string }>(
       `SELECT reason, line, raw FROM dead_letters WHERE source = 'kafka' AND startsWith(batch_id, {p:String})`, { p: prefix })
-    expect(dead).toHaveLength(200)
-    expect(dead.filter((d) => /invalid JSON/.test(d.reason))).toHaveLength(50)
-    expect(dead.filter((d) => /no variant "ghost"/.test(d.reason))).toHaveLength(50)
-    expect(dead.filter((d) => /experimentId/.test(d.reason))).toHaveLength(50)
-    expect(dead.filter((d) => /colour/.test(d.reason))).toHaveLength(50)
+    expect(dead).toHaveLength(BAD)
+    expect(dead.filter((d) => /invalid JSON/.test(d.reason))).toHaveLength(BAD / 4)
+    expect(dead.filter((d) => /no variant "ghost"/.test(d.reason))).toHaveLength(BAD / 4)
+    expect(dead.filter((d) => /experimentId/.test(d.reason))).toHaveLength(BAD / 4)
+    expect(dead.filter((d) => /colour/.test(d.reason))).toHaveLength(BAD / 4)
     expect(new Set(dead.map((d) => d.raw))).toEqual(new Set(bad))
 
-    const dlq = await readTopic(prefix + TELEMETRY_DLQ, 200)
-    expect(dlq).toHaveLength(200)
+    const dlq = await readTopic(prefix + TELEMETRY_DLQ, BAD)
+    expect(dlq).toHaveLength(BAD)
     for (const m of dlq) {
       expect(m.headers.reason).toBeTruthy()
       expect(JSON.parse(m.value)).toMatchObject({ reason: m.headers.reason, topic: prefix + TOPICS.telemetry })
     }
     expect(new Set(dlq.map((m) => JSON.parse(m.value).raw as string))).toEqual(new Set(bad))
-  })
+  }, 300_000)
 
   it('a consumer killed with SIGKILL mid-batch and restarted stores every event exactly once', async () => {
     const x = `kx-${uid()}`

@@ -1,7 +1,7 @@
 import type { Admin, Consumer, KafkaMessage, Producer } from 'kafkajs'
 import type { Logger } from 'pino'
 import { TOPICS, type Bus, type BusHandler, type BusMessage, type Subscription, type Topic } from '../../ports/bus.js'
-import { createKafka, ensureTopics, once, type KafkaConnection } from './kafka-common.js'
+import { createKafka, createProducer, ensureTopics, once, type KafkaConnection } from './kafka-common.js'
 
 /** A message that could not be decoded: kept, reported, and skipped (never lost silently). */
 export interface InvalidMessage {
@@ -56,7 +56,7 @@ export class KafkaBus implements Bus {
     this.partitions = options.partitions ?? 3
     this.admin = kafka.admin()
     // One request in flight keeps a retried send from overtaking the next one (order per key).
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false })
+    this.producer = createProducer(kafka)
   }
 
   /** Creates the bus topics that are missing; safe to call again. */

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Admin, type LogEntry } from 'kafkajs'
+import { Kafka, logLevel, Partitioners, type Admin, type LogEntry, type Producer } from 'kafkajs'
 import { pino, type Logger } from 'pino'
 
 /** Where the telemetry consumer puts messages ingest refused (with the reason). */
@@ -27,13 +27,24 @@ export function createKafka({ brokers, clientId, log }: KafkaConnection): { kafk
       const fields = { kafka: entry.namespace, ...extra }
       // Per-request errors (rebalancing, leader moved) are retried by kafkajs and a
       // real failure reaches the caller, so they are debug detail, not alarms.
-      if (entry.namespace === 'Connection') logger.debug(fields, message)
+      if (entry.namespace === 'Connection' || message.startsWith('Limiting retries for the idempotent producer')) logger.debug(fields, message)
       else if (entry.level === logLevel.ERROR) logger.error(fields, message)
       else if (entry.level === logLevel.WARN) logger.warn(fields, message)
       else logger.debug(fields, message)
     },
   })
   return { kafka, log: logger }
+}
+
+/**
+ * The one producer setup: idempotent, one request in flight (a retried send cannot
+ * overtake the next, so order per key holds), topics never auto-created, and
+ * kafkajs' default partitioner chosen explicitly. The bounded client retry is
+ * deliberate (a dead broker fails the call); kafkajs warns that this limits its
+ * exactly-once guarantee, which Runway does not rely on: the warehouse dedups by token.
+ */
+export function createProducer(kafka: Kafka): Producer {
+  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner })
 }
 
 /**

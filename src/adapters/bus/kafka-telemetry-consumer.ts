@@ -2,7 +2,7 @@ import type { Admin, Consumer, EachBatchPayload, KafkaMessage, Producer } from '
 import type { Logger } from 'pino'
 import { TOPICS } from '../../ports/bus.js'
 import type { IngestService } from '../../services/ingest.js'
-import { TELEMETRY_DLQ, createKafka, ensureTopics, type KafkaConnection } from './kafka-common.js'
+import { TELEMETRY_DLQ, createKafka, createProducer, ensureTopics, type KafkaConnection } from './kafka-common.js'
 
 export interface TelemetryConsumerOptions extends KafkaConnection {
   ingest: IngestService
@@ -69,7 +69,7 @@ export class KafkaTelemetryConsumer {
     this.topic = (o.topicPrefix ?? '') + TOPICS.telemetry
     this.dlqTopic = (o.topicPrefix ?? '') + TELEMETRY_DLQ
     this.admin = kafka.admin()
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false })
+    this.producer = createProducer(kafka)
     this.consumer = kafka.consumer({
       groupId: this.groupId,
       maxWaitTimeInMs: 250,

@@ -1,6 +1,6 @@
 import type { Producer } from 'kafkajs'
 import { TOPICS } from '../../ports/bus.js'
-import { TELEMETRY_DLQ, createKafka, ensureTopics, once, type KafkaConnection } from './kafka-common.js'
+import { TELEMETRY_DLQ, createKafka, createProducer, ensureTopics, once, type KafkaConnection } from './kafka-common.js'
 
 export interface TelemetryProducerOptions extends KafkaConnection {
   /** Partitions for the telemetry topics if this producer has to create them. Default 3. */
@@ -23,7 +23,7 @@ export interface TelemetryProducer {
 export function createTelemetryProducer(options: TelemetryProducerOptions): TelemetryProducer {
   const { kafka } = createKafka(options)
   const topic = (options.topicPrefix ?? '') + TOPICS.telemetry
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false })
+  const producer: Producer = createProducer(kafka)
   const admin = kafka.admin()
   const connect = once(async () => {
     await admin.connect()
