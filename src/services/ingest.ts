@@ -146,7 +146,8 @@ export class IngestService {
     await this.d.warehouse.insert('events', good, { dedupToken: `${token}-events` })
     await this.d.warehouse.insert(
       'dead_letters',
-      bad.map((b) => ({ received_at: toWarehouseTime(now), source: o.source, batch_id: batchId, line: b.line, experiment_id: b.experimentId, raw: b.raw, reason: b.reason })),
+      // `line` is UInt32; a Kafka offset beyond it is kept whole in `position`.
+      bad.map((b) => ({ received_at: toWarehouseTime(now), source: o.source, batch_id: batchId, line: b.line <= 0xffff_ffff ? b.line : 0, position: b.line, experiment_id: b.experimentId, raw: b.raw, reason: b.reason })),
       { dedupToken: `${token}-dead` },
     )
     if (bad.length > 0) this.d.log.warn({ batchId, rejected: bad.length, first: bad[0]?.reason }, 'ingest dead-lettered lines')
