@@ -31,17 +31,38 @@ export interface ScheduleDecision {
 
 export interface Waiting {
   experimentId: string
+  /** namespace/layer */
+  layer: string
+  /** 1-based place in its layer's queue. */
+  position: number
+  /** Priority after aging. */
+  effectivePriority: number
   reason: string
 }
 
+export interface ScheduleOptions {
+  /** Percent of a layer experiments may hold in total. */
+  layerCapacity: (namespace: string, layer: string) => number
+  now: number
+  /** Priority points a waiting experiment gains per hour, so none starves. Default 1. */
+  agingPerHour?: number
+  /** Experiments that may not start now (e.g. refused by policy), with why; they block nobody. */
+  cannotStart?: ReadonlyMap<string, string>
+}
+
+/** Priority plus aging: an experiment that waits long enough overtakes newer, higher ones. */
+export function effectivePriority(r: ExperimentRecord, now: number, agingPerHour = 1): number {
+  return r.spec.priority + (agingPerHour * Math.max(0, now - r.enqueuedAt)) / 3_600_000
+}
+
 /**
- * Which queued experiments can be scheduled now, in queue order. A higher-priority
- * experiment that does not fit blocks lower ones in its layer, so it cannot starve.
+ * Which queued experiments start now, in queue order per layer: effective priority
+ * (with aging), then enqueue time, then id. A higher experiment that does not fit
+ * blocks lower ones in its layer (it would otherwise starve behind small ones); it
+ * never overbooks a layer: the held ranges never exceed the layer's capacity.
  */
-export function planSchedule(
-  records: ReadonlyArray<ExperimentRecord>,
-  layerCapacity: (namespace: string, layer: string) => number,
-): { schedule: ScheduleDecision[]; waiting: Waiting[] } {
+export function planSchedule(records: ReadonlyArray<ExperimentRecord>, opts: ScheduleOptions): { schedule: ScheduleDecision[]; waiting: Waiting[] } {
+  const aging = opts.agingPerHour ?? 1
   const held = new Map<string, Allocation[]>()
   for (const r of records) {
     if (HOLDS_TRAFFIC.has(r.state) && r.allocation) {
@@ -50,26 +71,36 @@ export function planSchedule(
       held.set(layerKey(r), list)
     }
   }
-  const blocked = new Set<string>()
+  const priority = new Map(records.map((r) => [r.spec.id, effectivePriority(r, opts.now, aging)]))
+  const order = (a: ExperimentRecord, b: ExperimentRecord) =>
+    priority.get(b.spec.id)! - priority.get(a.spec.id)! || a.enqueuedAt - b.enqueuedAt || a.spec.id.localeCompare(b.spec.id)
+  const blockedBy = new Map<string, string>()
+  const positions = new Map<string, number>()
   const schedule: ScheduleDecision[] = []
   const waiting: Waiting[] = []
-  for (const r of records.filter((x) => x.state === 'queued').sort(queueOrder)) {
+  for (const r of records.filter((x) => x.state === 'queued').sort(order)) {
     const key = layerKey(r)
-    if (blocked.has(key)) {
-      waiting.push({ experimentId: r.spec.id, reason: `behind a higher-priority experiment in layer ${key}` })
+    const position = (positions.get(key) ?? 0) + 1
+    positions.set(key, position)
+    const wait = (reason: string) => waiting.push({ experimentId: r.spec.id, layer: key, position, effectivePriority: priority.get(r.spec.id)!, reason })
+    const refusal = opts.cannotStart?.get(r.spec.id)
+    if (refusal) {
+      wait(refusal)
+      continue
+    }
+    const blocker = blockedBy.get(key)
+    if (blocker) {
+      wait(`behind ${blocker}, which has a higher (aged) priority and waits for room in layer ${key}`)
       continue
     }
     const list = held.get(key) ?? []
     const size = Math.round((r.spec.trafficShare / 100) * BUCKETS)
-    const capacity = Math.round((layerCapacity(r.spec.namespace, r.spec.layer) / 100) * BUCKETS)
+    const capacity = Math.round((opts.layerCapacity(r.spec.namespace, r.spec.layer) / 100) * BUCKETS)
     const range = findFreeRange(list, size, capacity)
     if (!range) {
       const used = list.reduce((s, a) => s + a.size, 0)
-      waiting.push({
-        experimentId: r.spec.id,
-        reason: `layer ${key} has ${((capacity - used) / 100).toFixed(2)}% free, needs ${r.spec.trafficShare}%`,
-      })
-      blocked.add(key)
+      wait(`layer ${key} has ${((capacity - used) / 100).toFixed(2)}% free of ${(capacity / 100).toFixed(0)}%, needs ${r.spec.trafficShare}%`)
+      blockedBy.set(key, r.spec.id)
       continue
     }
     list.push(range)
@@ -77,4 +108,11 @@ export function planSchedule(
     schedule.push({ experimentId: r.spec.id, allocation: range })
   }
   return { schedule, waiting }
+}
+
+/** Percent of each layer held right now (scheduled, running and paused experiments). */
+export function layerUsage(records: ReadonlyArray<ExperimentRecord>): Map<string, number> {
+  const usage = new Map<string, number>()
+  for (const r of records) if (HOLDS_TRAFFIC.has(r.state) && r.allocation) usage.set(layerKey(r), (usage.get(layerKey(r)) ?? 0) + (r.allocation.size / BUCKETS) * 100)
+  return usage
 }

@@ -103,7 +103,7 @@ export class QueueService {
   /** Starts what fits: queued → scheduled (bucket range reserved) → running. */
   async scheduleTick(): Promise<LifecycleEvent[]> {
     const records = await this.d.state.list()
-    const { schedule } = planSchedule(records, this.d.policy.layerCapacity)
+    const { schedule } = planSchedule(records, { layerCapacity: this.d.policy.layerCapacity, now: this.d.clock.now() })
     const events: LifecycleEvent[] = []
     for (const s of schedule) {
       const actor: Actor = { type: 'system', id: 'scheduler' }

@@ -80,7 +80,7 @@ describe('findFreeRange', () => {
 describe('planSchedule', () => {
   it('schedules queued experiments in queue order with disjoint ranges', () => {
     const records = [exp('low', { priority: 1, share: 30 }), exp('high', { priority: 9, share: 20 }), exp('mid', { priority: 5, share: 50 })]
-    const { schedule, waiting } = planSchedule(records, full)
+    const { schedule, waiting } = planSchedule(records, { layerCapacity: full, now: T0, agingPerHour: 0 })
     expect(schedule).toEqual([
       { experimentId: 'high', allocation: { start: 0, size: 2_000 } },
       { experimentId: 'mid', allocation: { start: 2_000, size: 5_000 } },
@@ -92,7 +92,7 @@ describe('planSchedule', () => {
   it('only queued experiments are candidates', () => {
     const states: LifecycleState[] = ['draft', 'completed', 'rejected', 'cancelled', 'archived', 'paused']
     const records = states.map((state, i) => exp(`e${i}`, { state }))
-    expect(planSchedule(records, full)).toEqual({ schedule: [], waiting: [] })
+    expect(planSchedule(records, { layerCapacity: full, now: T0, agingPerHour: 0 })).toEqual({ schedule: [], waiting: [] })
   })
 
   it('ranges held by scheduled, running and paused experiments are avoided; ended ones are free', () => {
@@ -103,7 +103,7 @@ describe('planSchedule', () => {
       exp('done', { state: 'completed', allocation: { start: 5_000, size: 5_000 } }),
       exp('new', { share: 50 }),
     ]
-    expect(planSchedule(records, full).schedule).toEqual([{ experimentId: 'new', allocation: { start: 5_000, size: 5_000 } }])
+    expect(planSchedule(records, { layerCapacity: full, now: T0, agingPerHour: 0 }).schedule).toEqual([{ experimentId: 'new', allocation: { start: 5_000, size: 5_000 } }])
   })
 
   it('a higher-priority experiment that does not fit blocks lower ones in its layer', () => {
@@ -112,11 +112,11 @@ describe('planSchedule', () => {
       exp('big', { priority: 900, share: 50 }),
       exp('small', { priority: 1, share: 10 }),
     ]
-    const { schedule, waiting } = planSchedule(records, full)
+    const { schedule, waiting } = planSchedule(records, { layerCapacity: full, now: T0, agingPerHour: 0 })
     expect(schedule).toEqual([])
     expect(waiting).toEqual([
-      { experimentId: 'big', reason: expect.stringContaining('40.00% free, needs 50%') },
-      { experimentId: 'small', reason: expect.stringContaining('behind a higher-priority experiment in layer web/checkout') },
+      { experimentId: 'big', layer: 'web/checkout', position: 1, effectivePriority: 900, reason: expect.stringContaining('40.00% free of 100%, needs 50%') },
+      { experimentId: 'small', layer: 'web/checkout', position: 2, effectivePriority: 1, reason: expect.stringContaining('behind big, which has a higher (aged) priority') },
     ])
   })
 
@@ -127,24 +127,24 @@ describe('planSchedule', () => {
       exp('other-layer', { priority: 1, share: 10, layer: 'search' }),
       exp('other-ns', { priority: 1, share: 10, namespace: 'mobile' }),
     ]
-    const { schedule, waiting } = planSchedule(records, full)
+    const { schedule, waiting } = planSchedule(records, { layerCapacity: full, now: T0, agingPerHour: 0 })
     expect(schedule.map((s) => s.experimentId).sort()).toEqual(['other-layer', 'other-ns'])
     expect(waiting.map((w) => w.experimentId)).toEqual(['stuck'])
   })
 
   it('never exceeds the layer capacity, counting what it schedules in the same pass', () => {
     const records = Array.from({ length: 8 }, (_, i) => exp(`e${i}`, { share: 15, enqueuedAt: T0 + i }))
-    const { schedule, waiting } = planSchedule(records, (ns, layer) => (ns === 'web' && layer === 'checkout' ? 50 : 100))
+    const { schedule, waiting } = planSchedule(records, { layerCapacity: (ns, layer) => (ns === 'web' && layer === 'checkout' ? 50 : 100), now: T0, agingPerHour: 0 })
     expect(schedule.map((s) => s.experimentId)).toEqual(['e0', 'e1', 'e2'])
     expect(schedule.reduce((sum, s) => sum + s.allocation.size, 0)).toBeLessThanOrEqual(5_000)
     expect(waiting.map((w) => w.experimentId)).toEqual(['e3', 'e4', 'e5', 'e6', 'e7'])
-    expect(waiting[0]!.reason).toContain('5.00% free, needs 15%')
+    expect(waiting[0]!.reason).toContain('5.00% free of 60%, needs 15%')
   })
 
   it('capacity counts ranges already held', () => {
     const records = [exp('running', { state: 'running', allocation: { start: 0, size: 4_000 } }), exp('a', { share: 20 })]
-    expect(planSchedule(records, () => 50).schedule).toEqual([])
-    expect(planSchedule(records, () => 60).schedule).toEqual([{ experimentId: 'a', allocation: { start: 4_000, size: 2_000 } }])
+    expect(planSchedule(records, { layerCapacity: () => 50, now: T0, agingPerHour: 0 }).schedule).toEqual([])
+    expect(planSchedule(records, { layerCapacity: () => 60, now: T0, agingPerHour: 0 }).schedule).toEqual([{ experimentId: 'a', allocation: { start: 4_000, size: 2_000 } }])
   })
 
   it('fuzz: scheduled ranges never overlap each other or held ones and stay within capacity', () => {
@@ -154,7 +154,7 @@ describe('planSchedule', () => {
       const capacity = 20 + Math.floor(rand() * 81)
       const running = exp('held', { state: 'running', share: 10, allocation: { start: Math.floor(rand() * 9_000), size: 1_000 } })
       const queued = Array.from({ length: 6 }, (_, i) => exp(`q${i}`, { share: 1 + Math.floor(rand() * 40), priority: Math.floor(rand() * 3), enqueuedAt: T0 + i }))
-      const { schedule, waiting } = planSchedule([running, ...queued], () => capacity)
+      const { schedule, waiting } = planSchedule([running, ...queued], { layerCapacity: () => capacity, now: T0, agingPerHour: 0 })
       const ranges = [running.allocation!, ...schedule.map((s) => s.allocation)]
       for (let i = 0; i < ranges.length; i++) {
         for (let j = i + 1; j < ranges.length; j++) expect(overlaps(ranges[i]!, ranges[j]!)).toBe(false)
@@ -163,5 +163,27 @@ describe('planSchedule', () => {
       expect(ranges.reduce((s, r) => s + r.size, 0)).toBeLessThanOrEqual(capacity * 100)
       expect(schedule.length + waiting.length).toBe(6)
     }
+  })
+})
+
+describe('aging', () => {
+  const H = 3_600_000
+  it('an experiment that waited long enough overtakes a newer, higher-priority one', () => {
+    const old = { ...exp('old', { priority: 10, share: 60 }), enqueuedAt: T0 - 100 * H }
+    const fresh = { ...exp('fresh', { priority: 100, share: 60 }), enqueuedAt: T0 }
+    // 10 + 100 h × 1/h = 110 > 100: old starts, fresh waits behind it
+    const { schedule, waiting } = planSchedule([old, fresh], { layerCapacity: full, now: T0 })
+    expect(schedule.map((d) => d.experimentId)).toEqual(['old'])
+    expect(waiting).toMatchObject([{ experimentId: 'fresh', position: 2, effectivePriority: 100 }])
+    // without aging the order flips
+    expect(planSchedule([old, fresh], { layerCapacity: full, now: T0, agingPerHour: 0 }).schedule.map((d) => d.experimentId)).toEqual(['fresh'])
+  })
+
+  it('an experiment that may not start (policy) waits with its reason and blocks nobody', () => {
+    const a = exp('a', { priority: 100, share: 60 })
+    const b = exp('b', { priority: 1, share: 60 })
+    const { schedule, waiting } = planSchedule([a, b], { layerCapacity: full, now: T0, cannotStart: new Map([['a', 'freeze window until Monday']]) })
+    expect(schedule.map((d) => d.experimentId)).toEqual(['b'])
+    expect(waiting).toEqual([{ experimentId: 'a', layer: 'web/checkout', position: 1, effectivePriority: 100, reason: 'freeze window until Monday' }])
   })
 })
