@@ -138,7 +138,7 @@ describe('planSchedule', () => {
     expect(schedule.map((s) => s.experimentId)).toEqual(['e0', 'e1', 'e2'])
     expect(schedule.reduce((sum, s) => sum + s.allocation.size, 0)).toBeLessThanOrEqual(5_000)
     expect(waiting.map((w) => w.experimentId)).toEqual(['e3', 'e4', 'e5', 'e6', 'e7'])
-    expect(waiting[0]!.reason).toContain('5.00% free of 60%, needs 15%')
+    expect(waiting[0]!.reason).toContain('5.00% free of 50%, needs 15%')
   })
 
   it('capacity counts ranges already held', () => {
