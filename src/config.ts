@@ -48,6 +48,9 @@ const EnvSchema = z.object({
   RUNWAY_CLICKHOUSE_HTTP_PASSWORD: z.string().default(''),
   RUNWAY_CLICKHOUSE_HTTP_MAX_CONCURRENT: z.coerce.number().int().min(1).max(64).default(2),
   RUNWAY_CLICKHOUSE_HTTP_MAX_EXECUTION_TIME: z.coerce.number().min(0).default(0),
+  RUNWAY_AUTH: z.enum(['required', 'off']).default('off'),
+  RUNWAY_AUTH_CACHE_TTL: DurationMs.default(30_000),
+  RUNWAY_TOKEN: z.string().optional(),
   RUNWAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 
@@ -76,6 +79,14 @@ export interface RunwayConfig {
   redis: { url: string; prefix: string } | null
   /** The ClickHouse-compatible HTTP endpoint over the embedded warehouse (docs/clickhouse-http.md). */
   clickhouseHttp: { enabled: boolean; prefix: string; writable: boolean; user: string; password: string; maxConcurrent: number; maxExecutionSeconds: number }
+  /**
+   * API tokens. `off` (the default) trusts every caller, as the one-user embedded
+   * default on loopback does; `required` checks a token and role on every route.
+   * A revoked token stays valid on other API replicas for at most cacheTtlMs.
+   */
+  auth: { mode: 'required' | 'off'; cacheTtlMs: number }
+  /** The token CLI commands send to a server (RUNWAY_TOKEN), if any. */
+  token: string | null
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<RunwayConfig> = {}): RunwayConfig {
@@ -106,6 +117,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxConcurrent: e.RUNWAY_CLICKHOUSE_HTTP_MAX_CONCURRENT,
       maxExecutionSeconds: e.RUNWAY_CLICKHOUSE_HTTP_MAX_EXECUTION_TIME,
     },
+    auth: { mode: e.RUNWAY_AUTH, cacheTtlMs: e.RUNWAY_AUTH_CACHE_TTL },
+    token: e.RUNWAY_TOKEN || null,
   }
   return { ...config, ...overrides, dataDir: resolve(overrides.dataDir ?? config.dataDir) }
 }

@@ -47,7 +47,26 @@ export class DependencyError extends RunwayError {
   }
 }
 
+/** Authentication or authorization refused the request. */
+export class AuthError extends RunwayError {}
+
+/** No token, or one that is malformed, unknown, revoked or wrong: 401. */
+export class UnauthenticatedError extends AuthError {
+  constructor(message: string) {
+    super('UNAUTHENTICATED', message)
+  }
+}
+
+/** A valid token without the permission in that namespace: 403. */
+export class ForbiddenError extends AuthError {
+  constructor(message: string, details: { permission: string; namespace: string }) {
+    super('FORBIDDEN', message, details)
+  }
+}
+
 export function httpStatusOf(error: unknown): number {
+  if (error instanceof UnauthenticatedError) return 401
+  if (error instanceof ForbiddenError) return 403
   if (error instanceof InputError) return 400
   if (error instanceof NotFoundError) return 404
   if (error instanceof ConflictError) return 409
