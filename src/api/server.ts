@@ -5,6 +5,7 @@ import { registerClickHouseRoutes } from './routes/clickhouse-http.js'
 import { registerEventRoutes } from './routes/events.js'
 import { registerExperimentRoutes } from './routes/experiments.js'
 import { registerGateRoutes } from './routes/gate.js'
+import { registerGateConfigRoutes } from './routes/gate-config.js'
 
 /** The HTTP API. Bodies arrive as text; each route validates with the domain's zod schemas. */
 export function buildServer(rt: Runtime): FastifyInstance {
@@ -35,6 +36,7 @@ export function buildServer(rt: Runtime): FastifyInstance {
   registerExperimentRoutes(app, rt)
   registerEventRoutes(app, rt)
   registerGateRoutes(app, rt)
+  registerGateConfigRoutes(app, rt)
   const ch = rt.config.clickhouseHttp
   if (rt.rawSql && ch.enabled) registerClickHouseRoutes(app, { rawSql: rt.rawSql, prefix: ch.prefix, writable: ch.writable, user: ch.user, password: ch.password })
   return app

@@ -33,6 +33,8 @@ export interface Ports {
   rebuildOnStart: boolean
   /** Closes what the adapters do not own themselves (connections opened here). */
   closeExtra: () => Promise<void>
+  /** Change notifications of shared state ('*': maybe anything), where the state store sends them. */
+  onStateChange?: (listener: (experimentId: string) => void) => void
 }
 
 /**
@@ -42,6 +44,7 @@ export interface Ports {
  */
 export async function createPorts(config: RunwayConfig, log: Logger, clock: Clock = new SystemClock()): Promise<Ports> {
   const closers: Array<() => Promise<unknown>> = []
+  const changeListeners = new Set<(experimentId: string) => void>()
   const warehousePath = join(config.dataDir, 'warehouse')
   const warehouse = config.clickhouseUrl ? serverWarehouse(config.clickhouseUrl) : embeddedWarehouse(warehousePath)
   const rawSql = config.clickhouseUrl
@@ -75,9 +78,15 @@ export async function createPorts(config: RunwayConfig, log: Logger, clock: Cloc
     state = new RedisStateStore({ redis, prefix: config.redis.prefix })
     jobs = new BullmqJobs({ connection: config.redis.url, queueName: 'runway', prefix: config.redis.prefix, onError: onJobError })
     const cache = new CachedReads(state)
-    const unsubscribe = await subscribeChanges(subscriber, config.redis.prefix, (id) => cache.invalidate(id))
+    const unsubscribe = await subscribeChanges(subscriber, config.redis.prefix, (id) => {
+      cache.invalidate(id)
+      for (const listener of changeListeners) listener(id)
+    })
     // A reconnect may have missed notifications: start over.
-    subscriber.on('ready', () => cache.clear())
+    subscriber.on('ready', () => {
+      cache.clear()
+      for (const listener of changeListeners) listener('*')
+    })
     closers.unshift(unsubscribe)
     gateState = cache
   } else {
@@ -94,6 +103,7 @@ export async function createPorts(config: RunwayConfig, log: Logger, clock: Cloc
     gateState,
     clock,
     rebuildOnStart: !config.redis,
+    ...(config.redis ? { onStateChange: (listener: (experimentId: string) => void) => void changeListeners.add(listener) } : {}),
     closeExtra: async () => {
       for (const close of closers) await close()
     },

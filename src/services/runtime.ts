@@ -8,6 +8,7 @@ import type { Clock } from '../ports/clock.js'
 import { Controller } from './controller.js'
 import { EvaluateService } from './evaluate.js'
 import { GateService } from './gate.js'
+import { GateConfigService } from './gate-config.js'
 import { IngestService } from './ingest.js'
 import { migrate } from './migrate.js'
 import { createPorts, type Ports } from './ports.js'
@@ -22,6 +23,8 @@ export interface Runtime extends Ports {
   queue: QueueService
   ingest: IngestService
   gate: GateService
+  /** Gate configs for SDKs (GET /v1/gate/config, /v1/gate/stream). */
+  gateConfig: GateConfigService
   evaluator: EvaluateService
   controller: Controller
   /** Migrates, rebuilds state, and starts what this process's role runs. */
@@ -53,6 +56,7 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
   const queue = new QueueService({ state, warehouse, bus, clock, policy: DEFAULT_POLICY_CONTEXT, log })
   const ingest = new IngestService({ warehouse, state, clock, log, limits: config.ingest })
   const gate = new GateService(ports.gateState)
+  const gateConfig = new GateConfigService({ state, clock, log: log.child({ component: 'gate-config' }) })
   const evaluator = new EvaluateService({ warehouse, state, bus, clock, log, queue })
   const controller = new Controller(queue, clock, log)
   const subscriptions: Array<{ close(): Promise<void> }> = []
@@ -76,12 +80,18 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
     queue,
     ingest,
     gate,
+    gateConfig,
     evaluator,
     controller,
     async start() {
       const m = await migrate(warehouse, (line) => log.info(line))
       if (m.applied.length > 0) log.info({ applied: m.applied }, 'migrations applied')
       if (ports.rebuildOnStart) log.info({ experiments: await rebuildState(warehouse, state) }, 'state rebuilt from the ledger')
+      if (runs('api')) {
+        // Redis state notifies every API replica; otherwise this process sees every lifecycle event itself.
+        if (ports.onStateChange) ports.onStateChange(() => gateConfig.changed())
+        await gateConfig.start(ports.onStateChange ? {} : { bus })
+      }
       if (runs('worker')) {
         jobs.register('evaluate-experiment', async (data) => {
           await evaluator.evaluate(String(data.experimentId))
@@ -115,6 +125,7 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
     },
     async stop() {
       for (const s of subscriptions.splice(0)) await s.close()
+      await gateConfig.stop()
       await telemetry?.stop()
       await jobs.close()
       await bus.close()
