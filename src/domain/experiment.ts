@@ -83,6 +83,12 @@ export const ExperimentSpecSchema = z
     // Required by policy rather than by shape, so a refusal lists them with the other rules.
     owner: z.string().default(''),
     hypothesis: z.string().default(''),
+    /** Who answers out of hours (a pager alias, a phone rota); policy may require it. */
+    onCall: z.string().default(''),
+    /** The team quotas count against; empty means the owner (teamOf). */
+    team: z.string().default(''),
+    /** Services the experiment touches: the error-budget gate checks their SLOs. */
+    services: z.array(z.string().min(1).max(128)).default([]),
     kind: ExperimentKind.default('ab'),
     variants: z.array(Variant).min(2, 'needs a control and at least one treatment'),
     targeting: z.array(TargetingRule).default([]),
@@ -139,6 +145,9 @@ export type GuardrailSpec = z.infer<typeof GuardrailSpec>
 export type RolloutStep = z.infer<typeof RolloutStep>
 
 export const controlOf = (spec: ExperimentSpec) => spec.variants[0]!.name
+
+/** The team an experiment counts against for quotas: `team`, else its owner. */
+export const teamOf = (spec: ExperimentSpec) => spec.team.trim() || spec.owner.trim()
 
 /** Every metric the experiment measures, each once, with its role. */
 export function metricsOf(spec: ExperimentSpec): Array<{ role: 'primary' | 'secondary' | 'guardrail'; metric: MetricSpec | GuardrailSpec }> {
