@@ -34,6 +34,9 @@ const EnvSchema = z.object({
   RUNWAY_INGEST_MAX_EVENTS: z.coerce.number().int().positive().default(50_000),
   RUNWAY_SCHEDULE_INTERVAL: DurationMs.default(5_000),
   USER: z.string().default('cli'),
+  RUNWAY_AGING_PER_HOUR: z.coerce.number().min(0).default(1),
+  RUNWAY_ARCHIVE_AFTER: DurationMs.default(7 * 86_400_000),
+  RUNWAY_HOUSEKEEPING_INTERVAL: DurationMs.default(60_000),
   RUNWAY_ROLE: z.enum(['api', 'worker', 'controller', 'all']).default('all'),
   KAFKA_BROKERS: z.string().optional(),
   RUNWAY_KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(6),
@@ -69,6 +72,10 @@ export interface RunwayConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   /** Who CLI actions are recorded as, unless --actor is given. */
   actor: string
+  /** Queue: priority points a waiting experiment gains per hour. */
+  agingPerHour: number
+  /** Housekeeping: how often it runs, and how long ended experiments stay before archiving. */
+  housekeeping: { intervalMs: number; archiveAfterMs: number }
   /** Which parts this process runs (distributed deployments split them). */
   role: 'api' | 'worker' | 'controller' | 'all'
   /** Set: telemetry and verdicts go through Kafka; unset: the in-process bus. */
@@ -102,6 +109,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     scheduleIntervalMs: e.RUNWAY_SCHEDULE_INTERVAL,
     logLevel: e.RUNWAY_LOG_LEVEL,
     actor: e.USER,
+    agingPerHour: e.RUNWAY_AGING_PER_HOUR,
+    housekeeping: { intervalMs: e.RUNWAY_HOUSEKEEPING_INTERVAL, archiveAfterMs: e.RUNWAY_ARCHIVE_AFTER },
     role: e.RUNWAY_ROLE,
     kafka: e.KAFKA_BROKERS
       ? { brokers: e.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean), partitions: e.RUNWAY_KAFKA_PARTITIONS, topicPrefix: e.RUNWAY_TOPIC_PREFIX }

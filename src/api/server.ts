@@ -1,10 +1,13 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { errorBody, httpStatusOf, InputError, RunwayError, TooLargeError } from '../errors.js'
 import type { Runtime } from '../services/runtime.js'
+import { installAuth, publicRoute } from './auth.js'
+import { registerActionRoutes } from './routes/actions.js'
 import { registerClickHouseRoutes } from './routes/clickhouse-http.js'
 import { registerEventRoutes } from './routes/events.js'
 import { registerExperimentRoutes } from './routes/experiments.js'
 import { registerGateRoutes } from './routes/gate.js'
+import { registerTokenRoutes } from './routes/tokens.js'
 import { registerGateConfigRoutes } from './routes/gate-config.js'
 
 /** The HTTP API. Bodies arrive as text; each route validates with the domain's zod schemas. */
@@ -32,12 +35,16 @@ export function buildServer(rt: Runtime): FastifyInstance {
     void reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}` } })
   })
 
-  app.get('/healthz', async () => ({ ok: true }))
+  // Before any route: every route, whoever adds it, passes the auth hooks (docs in ./auth.ts).
+  const { tokens } = installAuth(app, rt)
+  app.get('/healthz', publicRoute('liveness checks carry no token'), async () => ({ ok: true }))
+  registerTokenRoutes(app, tokens)
   registerExperimentRoutes(app, rt)
   registerEventRoutes(app, rt)
   registerGateRoutes(app, rt)
+  registerActionRoutes(app, rt)
   registerGateConfigRoutes(app, rt)
   const ch = rt.config.clickhouseHttp
-  if (rt.rawSql && ch.enabled) registerClickHouseRoutes(app, { rawSql: rt.rawSql, prefix: ch.prefix, writable: ch.writable, user: ch.user, password: ch.password })
+  if (rt.rawSql && ch.enabled) registerClickHouseRoutes(app, { rawSql: rt.rawSql, prefix: ch.prefix, writable: ch.writable, user: ch.user, password: ch.password, routeConfig: publicRoute('ClickHouse user and password (RUNWAY_CLICKHOUSE_HTTP_USER/PASSWORD)').config })
   return app
 }

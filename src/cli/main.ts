@@ -3,6 +3,8 @@ import { loadConfig, type RunwayConfig } from '../config.js'
 import { RunwayError } from '../errors.js'
 // Commands load lazily: `validate` should not pay for starting the ClickHouse engine.
 const commands = {
+  act: () => import('./commands/act.js'),
+  queue: () => import('./commands/queue.js'),
   analyze: () => import('./commands/analyze.js'),
   calibrate: () => import('./commands/calibrate.js'),
   plan: () => import('./commands/plan.js'),
@@ -83,6 +85,31 @@ export function program(): Command {
       const sim = await commands.simulate()
       await sim.simulateCommand(sim.DEMO_SCENARIO, config({}), { json: o.json })
     })
+  p.command('queue')
+    .description('waiting experiments: place in their layer, aged priority and exactly why each waits; stuck ones')
+    .addOption(serverOption())
+    .option('--json', 'print JSON')
+    .action(async (o: { server?: string; json?: boolean }) => (await commands.queue()).queueCommand({ server: o.server ?? config({}).serverUrl, json: o.json }))
+  const ACTIONS: Array<[string, string]> = [
+    ['pause', 'pause a running experiment (exposure stops at once)'],
+    ['resume', 'resume a paused experiment at its current step'],
+    ['rollback', 'roll an experiment back (exposure stops; final)'],
+    ['cancel', 'cancel an experiment that has not ended'],
+    ['approve', 'approve the ramp that waits for a human'],
+    ['archive', 'archive an ended experiment'],
+  ]
+  for (const [action, description] of ACTIONS) {
+    p.command(action)
+      .description(description)
+      .argument('<experiment>')
+      .requiredOption('--reason <text>', 'why (recorded on the ledger)')
+      .addOption(serverOption())
+      .option('--actor <name>', 'who to record as the actor (default: $USER)')
+      .action(async (id: string, o: { server?: string; actor?: string; reason: string }) => {
+        const c = config({})
+        await (await commands.act()).actCommand(action, id, { server: o.server ?? c.serverUrl, actor: o.actor ?? c.actor, reason: o.reason })
+      })
+  }
   p.command('analyze')
     .description('analyze summary statistics given as JSON (file or - for stdin); prints comparisons as JSON')
     .argument('<file>')

@@ -1,5 +1,6 @@
 import type { ExperimentSpec } from './experiment.js'
 import { type Actor, type LifecycleEvent, type LifecycleState, canTransition } from './lifecycle.js'
+import { chainEntry, genesisHash, specHash } from './ledger-chain.js'
 
 /** A contiguous range of a layer's 10,000 buckets held by one experiment. */
 export interface Allocation {
@@ -17,11 +18,15 @@ export interface ExperimentRecord {
   startedAt: number | null
   stepStartedAt: number | null
   endedAt: number | null
+  /** When the current state was entered (stuck-state detection). */
+  stateSince: number
   allocation: Allocation | null
   /** Compare-and-set version: bumped by every write. */
   version: number
   /** Ledger sequence of the last transition. */
   ledgerSeq: number
+  /** Hash of the last ledger entry (the chain head): the next entry's prevHash. */
+  ledgerHash: string
   /** Highest verdict seq the controller has applied (or skipped). */
   lastAppliedVerdictSeq: number
   /** Information fractions at which group-sequential looks were spent, in order. */
@@ -39,13 +44,20 @@ export function newRecord(spec: ExperimentSpec, now: number): ExperimentRecord {
     startedAt: null,
     stepStartedAt: null,
     endedAt: null,
+    stateSince: now,
     allocation: null,
     version: 0,
     ledgerSeq: 0,
+    ledgerHash: revisionGenesis(spec, 1),
     lastAppliedVerdictSeq: 0,
     gstFractions: [],
     pendingApproval: null,
   }
+}
+
+/** Where a spec revision's chain starts; `priorHead` links it to the previous revision's entries. */
+export function revisionGenesis(spec: ExperimentSpec, revision: number, priorHead = ''): string {
+  return genesisHash({ experimentId: spec.id, revision, specHash: specHash(spec), priorHead })
 }
 
 /** Current exposure in percent of the experiment's allocation; 0 unless running. */
@@ -90,6 +102,7 @@ export function transition(record: ExperimentRecord, req: TransitionRequest): Tr
     ...record,
     state: req.to,
     step,
+    stateSince: req.to === from ? record.stateSince : req.at,
     version: record.version + 1,
     ledgerSeq: record.ledgerSeq + 1,
     allocation: req.allocation !== undefined ? req.allocation : record.allocation,
@@ -110,7 +123,7 @@ export function transition(record: ExperimentRecord, req: TransitionRequest): Tr
     next.allocation = null
     next.pendingApproval = null
   }
-  const event: LifecycleEvent = {
+  const event: LifecycleEvent = chainEntry(record.ledgerHash, {
     experimentId: id,
     seq: next.ledgerSeq,
     at: req.at,
@@ -123,6 +136,7 @@ export function transition(record: ExperimentRecord, req: TransitionRequest): Tr
     verdictId: req.verdictId ?? null,
     verdictSeq: req.verdictSeq ?? null,
     allocation: next.allocation,
-  }
+  })
+  next.ledgerHash = event.hash
   return { ok: true, record: next, event }
 }

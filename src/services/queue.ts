@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import { ExperimentSpecSchema } from '../domain/experiment.js'
-import { type ExperimentRecord, type TransitionRequest, newRecord, transition } from '../domain/experiment-record.js'
+import { type ExperimentRecord, type TransitionRequest, newRecord, revisionGenesis, transition } from '../domain/experiment-record.js'
 import type { Actor, LifecycleEvent } from '../domain/lifecycle.js'
 import { type PolicyContext, type PolicyFailure, checkEnqueuePolicy } from '../domain/policy.js'
 import { planSchedule } from '../domain/schedule.js'
@@ -20,6 +20,8 @@ export interface QueueDeps {
   clock: Clock
   policy: PolicyContext
   log: Logger
+  /** Priority points a waiting experiment gains per hour (aging). Default 1. */
+  agingPerHour?: number
 }
 
 export type EnqueueOutcome =
@@ -46,7 +48,13 @@ export class QueueService {
     }
     // A rejected spec may be fixed and sent again: a new revision with its own lifecycle.
     const revision = existing ? existing.version + 1 : 1
-    const draft: ExperimentRecord = { ...newRecord(spec, now), version: existing?.version ?? 0, ledgerSeq: existing?.ledgerSeq ?? 0 }
+    const draft: ExperimentRecord = {
+      ...newRecord(spec, now),
+      version: existing?.version ?? 0,
+      ledgerSeq: existing?.ledgerSeq ?? 0,
+      // The revision's first entry chains from a genesis over this spec and the previous revision's head.
+      ledgerHash: revisionGenesis(spec, revision, existing?.ledgerHash ?? ''),
+    }
     await this.d.warehouse.insert(
       'experiments',
       [{ id: spec.id, revision, namespace: spec.namespace, layer: spec.layer, spec: JSON.stringify(spec), enqueued_at: toWarehouseTime(now) }],
@@ -100,10 +108,15 @@ export class QueueService {
     throw new ConflictError(`experiment ${id} kept changing; gave up after ${MAX_CAS_ATTEMPTS} attempts`, 'CAS_EXHAUSTED')
   }
 
+  /** Options of the schedule plan, shared by the scheduler and the queue report. */
+  scheduleOptions() {
+    return { layerCapacity: this.d.policy.layerCapacity, now: this.d.clock.now(), agingPerHour: this.d.agingPerHour ?? 1 }
+  }
+
   /** Starts what fits: queued → scheduled (bucket range reserved) → running. */
   async scheduleTick(): Promise<LifecycleEvent[]> {
     const records = await this.d.state.list()
-    const { schedule } = planSchedule(records, { layerCapacity: this.d.policy.layerCapacity, now: this.d.clock.now() })
+    const { schedule } = planSchedule(records, this.scheduleOptions())
     const events: LifecycleEvent[] = []
     for (const s of schedule) {
       const actor: Actor = { type: 'system', id: 'scheduler' }

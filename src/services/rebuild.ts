@@ -1,16 +1,17 @@
 import { ExperimentSpecSchema } from '../domain/experiment.js'
-import { type ExperimentRecord, newRecord } from '../domain/experiment-record.js'
+import { type ExperimentRecord, newRecord, revisionGenesis } from '../domain/experiment-record.js'
 import type { StateStore } from '../ports/state-store.js'
 import type { Warehouse } from '../ports/warehouse.js'
 import { sqlQuery } from '../sql-files.js'
 import { readLedger } from './ledger.js'
 
 /**
- * Rebuilds live state from the warehouse: the newest spec of each experiment,
- * then its ledger replayed in order. The ledger is the source of truth.
+ * The state the warehouse describes: the newest spec of each experiment, then
+ * its ledger replayed in order. The ledger is the source of truth; the rebuild on
+ * start and `runway audit replay` both come through here.
  */
-export async function rebuildState(warehouse: Warehouse, state: StateStore): Promise<number> {
-  const specs = await warehouse.select<{ id: string; spec: string; enqueued_ms: number | string }>(sqlQuery('experiments-latest'))
+export async function replayState(warehouse: Warehouse): Promise<ExperimentRecord[]> {
+  const specs = await warehouse.select<{ id: string; revision: number | string; spec: string; enqueued_ms: number | string }>(sqlQuery('experiments-latest'))
   const ledger = await readLedger(warehouse)
   const seqs = await warehouse.select<{ experiment_id: string; seq: number | string }>(sqlQuery('verdict-seqs'))
   const lastSeq = new Map(seqs.map((s) => [s.experiment_id, Number(s.seq)]))
@@ -18,11 +19,11 @@ export async function rebuildState(warehouse: Warehouse, state: StateStore): Pro
   const gstFractions = new Map(looks.map((l) => [l.experiment_id, l.fractions.map(Number)]))
   const ledgerOf = new Map<string, typeof ledger>()
   for (const e of ledger) ledgerOf.set(e.experimentId, [...(ledgerOf.get(e.experimentId) ?? []), e])
-  let count = 0
+  const records: ExperimentRecord[] = []
   for (const row of specs) {
     const spec = ExperimentSpecSchema.parse(JSON.parse(row.spec))
     const enqueuedAt = Number(row.enqueued_ms)
-    let r: ExperimentRecord = newRecord(spec, enqueuedAt)
+    let r: ExperimentRecord = { ...newRecord(spec, enqueuedAt), ledgerHash: revisionGenesis(spec, Number(row.revision)) }
     const entries = ledgerOf.get(spec.id) ?? []
     for (const e of entries) {
       // A resubmitted (rejected) id starts over from its newest draft → ... entries.
@@ -32,9 +33,11 @@ export async function rebuildState(warehouse: Warehouse, state: StateStore): Pro
         state: e.to,
         step: e.step,
         ledgerSeq: e.seq,
+        ledgerHash: e.hash,
         version: e.seq,
         allocation: e.allocation,
         startedAt: e.from === 'scheduled' && e.to === 'running' ? e.at : r.startedAt,
+        stateSince: e.to === r.state && e.from === r.state ? r.stateSince : e.at,
         stepStartedAt: e.to === 'running' ? e.at : r.stepStartedAt,
         endedAt: ['completed', 'rolled_back', 'rejected', 'cancelled', 'expired'].includes(e.to) ? e.at : r.endedAt,
       }
@@ -44,10 +47,18 @@ export async function rebuildState(warehouse: Warehouse, state: StateStore): Pro
     const seq = Math.max(lastSeq.get(spec.id) ?? 0, appliedInLedger)
     r.lastAppliedVerdictSeq = seq
     r.gstFractions = gstFractions.get(spec.id) ?? []
-    const existing = await state.get(spec.id)
-    await state.put(r, existing ? existing.version : null)
-    await state.seedVerdictSeq(spec.id, seq)
-    count++
+    records.push(r)
   }
-  return count
+  return records
+}
+
+/** Replaces live state with what the warehouse describes (on start). */
+export async function rebuildState(warehouse: Warehouse, state: StateStore): Promise<number> {
+  const records = await replayState(warehouse)
+  for (const r of records) {
+    const existing = await state.get(r.spec.id)
+    await state.put(r, existing ? existing.version : null)
+    await state.seedVerdictSeq(r.spec.id, r.lastAppliedVerdictSeq)
+  }
+  return records.length
 }

@@ -2,7 +2,9 @@ import pino, { type Logger } from 'pino'
 import { KafkaTelemetryConsumer } from '../adapters/bus/kafka-telemetry-consumer.js'
 import type { RunwayConfig } from '../config.js'
 import type { LifecycleEvent } from '../domain/lifecycle.js'
+import { DEFAULT_HOUSEKEEPING, type HousekeepingPlan, planHousekeeping, type Stuck } from '../domain/housekeeping.js'
 import { DEFAULT_POLICY_CONTEXT } from '../domain/policy.js'
+import { layerUsage, planSchedule, type Waiting } from '../domain/schedule.js'
 import { TOPICS } from '../ports/bus.js'
 import type { Clock } from '../ports/clock.js'
 import { Controller } from './controller.js'
@@ -13,9 +15,17 @@ import { IngestService } from './ingest.js'
 import { migrate } from './migrate.js'
 import { createPorts, type Ports } from './ports.js'
 import { QueueService } from './queue.js'
+import { ActionService } from './actions.js'
 import { rebuildState } from './rebuild.js'
 
 export type { Ports } from './ports.js'
+
+export interface QueueReport {
+  waiting: Waiting[]
+  stuck: Stuck[]
+  /** Percent held per namespace/layer. */
+  layers: Record<string, number>
+}
 
 export interface Runtime extends Ports {
   config: RunwayConfig
@@ -27,6 +37,11 @@ export interface Runtime extends Ports {
   gateConfig: GateConfigService
   evaluator: EvaluateService
   controller: Controller
+  actions: ActionService
+  /** Waiting experiments (place, aged priority, why), stuck ones, and layer usage. */
+  queueReport(): Promise<QueueReport>
+  /** Expires, archives and reports stuck experiments (also run as a periodic job). */
+  housekeep(): Promise<HousekeepingPlan>
   /** Migrates, rebuilds state, and starts what this process's role runs. */
   start(): Promise<void>
   stop(): Promise<void>
@@ -53,7 +68,9 @@ export async function embeddedPorts(config: RunwayConfig, log: Logger, clock?: C
  */
 export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): Runtime {
   const { warehouse, bus, jobs, state, clock } = ports
-  const queue = new QueueService({ state, warehouse, bus, clock, policy: DEFAULT_POLICY_CONTEXT, log })
+  const queue = new QueueService({ state, warehouse, bus, clock, policy: DEFAULT_POLICY_CONTEXT, log, agingPerHour: config.agingPerHour })
+  const actions = new ActionService(queue, clock)
+  const housekeepingConfig = { ...DEFAULT_HOUSEKEEPING, archiveAfter: config.housekeeping.archiveAfterMs }
   const ingest = new IngestService({ warehouse, state, clock, log, limits: config.ingest })
   const gate = new GateService(ports.gateState)
   const gateConfig = new GateConfigService({ state, clock, log: log.child({ component: 'gate-config' }) })
@@ -73,7 +90,7 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
     }
   }
 
-  return {
+  const runtime: Runtime = {
     ...ports,
     config,
     log,
@@ -83,6 +100,23 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
     gateConfig,
     evaluator,
     controller,
+    actions,
+    async queueReport() {
+      const records = await state.list()
+      const { waiting } = planSchedule(records, queue.scheduleOptions())
+      const { stuck } = planHousekeeping(records, clock.now(), housekeepingConfig)
+      return { waiting, stuck, layers: Object.fromEntries(layerUsage(records)) }
+    },
+    async housekeep() {
+      const plan = planHousekeeping(await state.list(), clock.now(), housekeepingConfig)
+      const actor = { type: 'system' as const, id: 'housekeeping' }
+      for (const x of plan.expire) {
+        await queue.apply(x.experimentId, (r) => (['running', 'paused', 'queued'].includes(r.state) ? { request: { to: 'expired', actor, reason: x.reason, at: clock.now() } } : null))
+      }
+      for (const x of plan.archive) await queue.apply(x.experimentId, (r) => (r.state !== 'archived' ? { request: { to: 'archived', actor, reason: x.reason, at: clock.now() } } : null))
+      for (const s of plan.stuck) log.warn({ experiment: s.experimentId, state: s.state, forHours: s.forMs / 3_600_000 }, 'experiment stuck')
+      return plan
+    },
     async start() {
       const m = await migrate(warehouse, (line) => log.info(line))
       if (m.applied.length > 0) log.info({ applied: m.applied }, 'migrations applied')
@@ -98,6 +132,9 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
         })
         jobs.register('schedule-queue', async () => {
           await queue.scheduleTick()
+        })
+        jobs.register('housekeeping', async () => {
+          await runtime.housekeep()
         })
         if (config.kafka) {
           telemetry = new KafkaTelemetryConsumer({
@@ -121,6 +158,7 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
         )
         for (const r of await state.list()) await syncSchedule(r.spec.id)
         await jobs.upsertSchedule('schedule-queue', 'schedule-queue', config.scheduleIntervalMs, {})
+        await jobs.upsertSchedule('housekeeping', 'housekeeping', config.housekeeping.intervalMs, {})
       }
     },
     async stop() {
@@ -135,4 +173,5 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
       await ports.closeExtra()
     },
   }
+  return runtime
 }

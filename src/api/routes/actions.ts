@@ -1,0 +1,36 @@
+import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import { parseWith } from '../../domain/validation.js'
+import { InputError } from '../../errors.js'
+import { PERSON_ACTIONS, type PersonAction } from '../../services/actions.js'
+import type { Runtime } from '../../services/runtime.js'
+import { experimentView } from '../views.js'
+
+const Body = z.object({ reason: z.string().min(1, 'is required') })
+
+function parseBody(text: string): unknown {
+  if (text.trim() === '') return {}
+  try {
+    return JSON.parse(text)
+  } catch (error) {
+    throw new InputError(`invalid JSON: ${(error as Error).message}`)
+  }
+}
+
+export function registerActionRoutes(app: FastifyInstance, rt: Runtime): void {
+  /** POST /v1/experiments/:id/{pause|resume|rollback|cancel|approve|archive} {"reason": "…"} */
+  app.post<{ Params: { id: string; action: string } }>('/v1/experiments/:id/:action', async (request) => {
+    const { id, action } = request.params
+    if (!(PERSON_ACTIONS as readonly string[]).includes(action)) {
+      throw new InputError(`unknown action "${action}"; one of ${PERSON_ACTIONS.join(', ')}`)
+    }
+    const parsed = parseWith(Body, parseBody(String(request.body ?? '')))
+    if (!parsed.ok) throw new InputError(`${action} needs a reason`, parsed.problems)
+    const actorId = String(request.headers['x-runway-actor'] ?? 'api')
+    const event = await rt.actions.act(id, action as PersonAction, { type: 'person', id: actorId }, parsed.value.reason)
+    return { event, experiment: experimentView(await rt.queue.get(id)) }
+  })
+
+  /** GET /v1/queue: waiting experiments with their place and why they wait, and stuck ones. */
+  app.get('/v1/queue', async () => rt.queueReport())
+}
