@@ -68,5 +68,8 @@ export const LifecycleEventSchema = z.object({
   verdictSeq: z.number().int().positive().nullable().default(null),
   /** Bucket range held in the layer after this move (null when none is held). */
   allocation: z.object({ start: z.number().int(), size: z.number().int() }).nullable().default(null),
+  /** Hash chain (src/domain/ledger-chain.ts): the previous entry's hash, and this entry's. */
+  prevHash: z.string().default(''),
+  hash: z.string().default(''),
 })
 export type LifecycleEvent = z.infer<typeof LifecycleEventSchema>

@@ -19,9 +19,15 @@ interface LedgerRow {
   verdict_seq: number | string
   alloc_start: number | null
   alloc_size: number | null
+  prev_hash: string
+  hash: string
 }
 
-/** Appends one transition; retried with the same (experiment, seq) it is stored once. */
+/**
+ * Appends one transition; retried with the same (experiment, seq) it is stored once.
+ * The chain head is recorded in `ledger_heads` as well, so the verifier has a copy
+ * of every hash outside the ledger table (see services/audit.ts).
+ */
 export async function appendLedger(warehouse: Warehouse, e: LifecycleEvent): Promise<void> {
   await warehouse.insert(
     'lifecycle',
@@ -41,9 +47,16 @@ export async function appendLedger(warehouse: Warehouse, e: LifecycleEvent): Pro
         verdict_seq: e.verdictSeq ?? 0,
         alloc_start: e.allocation?.start ?? null,
         alloc_size: e.allocation?.size ?? null,
+        prev_hash: e.prevHash,
+        hash: e.hash,
       },
     ],
     { dedupToken: `lifecycle/${e.experimentId}/${e.seq}` },
+  )
+  await warehouse.insert(
+    'ledger_heads',
+    [{ experiment_id: e.experimentId, seq: e.seq, hash: e.hash, recorded_at: toWarehouseTime(e.at) }],
+    { dedupToken: `ledger-head/${e.experimentId}/${e.seq}` },
   )
 }
 
@@ -62,6 +75,8 @@ function rowToEvent(r: LedgerRow): LifecycleEvent {
     verdictId: r.verdict_id === '' ? null : r.verdict_id,
     verdictSeq: Number(r.verdict_seq) > 0 ? Number(r.verdict_seq) : null,
     allocation,
+    prevHash: r.prev_hash ?? '',
+    hash: r.hash ?? '',
   }
 }
 

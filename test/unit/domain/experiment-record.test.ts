@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { type ExperimentRecord, type TransitionRequest, exposureOf, newRecord, transition } from '../../../src/domain/experiment-record.js'
+import { type ExperimentRecord, type TransitionRequest, exposureOf, newRecord, revisionGenesis, transition } from '../../../src/domain/experiment-record.js'
 import { type LifecycleEvent, LifecycleEventSchema } from '../../../src/domain/lifecycle.js'
 import { HOUR, MINUTE, T0, recordFixture, runningRecord, specFixture } from '../../support/fixtures.js'
 
@@ -17,8 +17,9 @@ describe('newRecord', () => {
   it('starts as a draft at step 0 with nothing held', () => {
     const spec = specFixture()
     expect(newRecord(spec, T0)).toEqual({
-      spec, state: 'draft', step: 0, enqueuedAt: T0, startedAt: null, stepStartedAt: null, endedAt: null,
+      spec, state: 'draft', step: 0, enqueuedAt: T0, startedAt: null, stepStartedAt: null, endedAt: null, stateSince: T0,
       allocation: null, version: 0, ledgerSeq: 0, lastAppliedVerdictSeq: 0, gstFractions: [], pendingApproval: null,
+      ledgerHash: revisionGenesis(spec, 1), // the first revision's chain starts here
     })
   })
 })

@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto'
+import type { LifecycleEvent } from './lifecycle.js'
+
+/**
+ * The audit ledger's hash chain, one chain per experiment. Each entry carries
+ * the previous entry's hash, so changing, removing or reordering one entry
+ * breaks every link after it; the first entry of a spec revision starts from a
+ * genesis hash that commits to the experiment id, the revision and the spec.
+ *
+ * Pure: hashing is a function of its input. The version tag is hashed too, so a
+ * future encoding can coexist with this one instead of silently disagreeing.
+ */
+export const CHAIN_VERSION = 'runway-ledger-v1'
+
+/**
+ * JSON with object keys sorted and no whitespace, so the same value always
+ * encodes to the same bytes whatever order its fields were built in.
+ * `undefined` members are dropped (as JSON.stringify does); values JSON cannot
+ * represent faithfully are refused rather than hashed as something else.
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null) return 'null'
+  switch (typeof value) {
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: ${value} has no JSON form`)
+      return JSON.stringify(value)
+    case 'string':
+    case 'boolean':
+      return JSON.stringify(value)
+    case 'object': {
+      if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`
+      const entries = Object.entries(value as Record<string, unknown>)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
+    }
+    default:
+      throw new TypeError(`canonicalJson: cannot encode a ${typeof value}`)
+  }
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex')
+
+/** Hash of a spec as stored (the parsed JSON object, before schema defaults could differ). */
+export function specHash(spec: unknown): string {
+  return sha256(`${CHAIN_VERSION}/spec\n${canonicalJson(spec)}`)
+}
+
+export interface GenesisInput {
+  experimentId: string
+  revision: number
+  specHash: string
+  /** Head of the previous revision's entries ('' for the first revision): revisions stay one chain. */
+  priorHead: string
+}
+
+/** The prevHash of the first entry of a spec revision. */
+export function genesisHash(g: GenesisInput): string {
+  return sha256(`${CHAIN_VERSION}/genesis\n${canonicalJson(g)}`)
+}
+
+/** An entry's fields without its chain links. */
+export type ChainFields = Omit<LifecycleEvent, 'prevHash' | 'hash'>
+
+/**
+ * The fields an entry's hash covers, picked one by one: a field added to
+ * LifecycleEvent later is not hashed until it is named here (and stored), so
+ * the hash never depends on something the warehouse does not keep.
+ */
+export function hashedFields(e: ChainFields) {
+  return {
+    experimentId: e.experimentId,
+    seq: e.seq,
+    at: e.at,
+    from: e.from,
+    to: e.to,
+    step: e.step,
+    exposure: e.exposure,
+    actor: { type: e.actor.type, id: e.actor.id },
+    reason: e.reason,
+    verdictId: e.verdictId,
+    verdictSeq: e.verdictSeq,
+    allocation: e.allocation ? { start: e.allocation.start, size: e.allocation.size } : null,
+  }
+}
+
+/** hash = sha256(prevHash ‖ canonical JSON of the entry's fields). */
+export function entryHash(prevHash: string, e: ChainFields): string {
+  return sha256(`${CHAIN_VERSION}/entry\n${prevHash}\n${canonicalJson(hashedFields(e))}`)
+}
+
+/** Links an entry to its predecessor: what transition() stores and the verifier recomputes. */
+export function chainEntry(prevHash: string, e: ChainFields): LifecycleEvent {
+  return { ...e, prevHash, hash: entryHash(prevHash, e) }
+}
