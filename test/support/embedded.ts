@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
 import pino from 'pino'
 import { ManualClock } from '../../src/adapters/clock/manual-clock.js'
 import { buildServer } from '../../src/api/server.js'
@@ -12,6 +13,8 @@ export interface Embedded {
   clock: ManualClock
   baseUrl: string
   dataDir: string
+  /** The HTTP server, for tests that read its route table. */
+  app: FastifyInstance
   /** Stops server and runtime (the data directory stays until `cleanup`). */
   stop(): Promise<void>
   cleanup(): void
@@ -36,6 +39,7 @@ export async function startEmbedded(opts: { dataDir?: string; config?: Partial<R
     clock,
     baseUrl: `http://127.0.0.1:${port}`,
     dataDir,
+    app,
     async stop() {
       await app.close()
       await runtime.stop()

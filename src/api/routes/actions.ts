@@ -4,6 +4,7 @@ import { parseWith } from '../../domain/validation.js'
 import { InputError } from '../../errors.js'
 import { PERSON_ACTIONS, type PersonAction } from '../../services/actions.js'
 import type { Runtime } from '../../services/runtime.js'
+import { actorOf, experimentNamespace, guard, param } from '../auth.js'
 import { experimentView } from '../views.js'
 
 const Body = z.object({ reason: z.string().min(1, 'is required') })
@@ -19,15 +20,20 @@ function parseBody(text: string): unknown {
 
 export function registerActionRoutes(app: FastifyInstance, rt: Runtime): void {
   /** POST /v1/experiments/:id/{pause|resume|rollback|cancel|approve|archive} {"reason": "…"} */
-  app.post<{ Params: { id: string; action: string } }>('/v1/experiments/:id/:action', async (request) => {
+  // Approving needs an approver; the other actions an experimenter. Unknown actions get the stricter check, then a 400.
+  const permission = {
+    param: 'action',
+    byValue: { pause: 'experiments:act', resume: 'experiments:act', rollback: 'experiments:act', cancel: 'experiments:act', archive: 'experiments:act', approve: 'experiments:approve' },
+    otherwise: 'experiments:approve',
+  } as const
+  app.post<{ Params: { id: string; action: string } }>('/v1/experiments/:id/:action', guard(permission, experimentNamespace(param('id'))), async (request) => {
     const { id, action } = request.params
     if (!(PERSON_ACTIONS as readonly string[]).includes(action)) {
       throw new InputError(`unknown action "${action}"; one of ${PERSON_ACTIONS.join(', ')}`)
     }
     const parsed = parseWith(Body, parseBody(String(request.body ?? '')))
     if (!parsed.ok) throw new InputError(`${action} needs a reason`, parsed.problems)
-    const actorId = String(request.headers['x-runway-actor'] ?? 'api')
-    const event = await rt.actions.act(id, action as PersonAction, { type: 'person', id: actorId }, parsed.value.reason)
+    const event = await rt.actions.act(id, action as PersonAction, actorOf(request), parsed.value.reason)
     return { event, experiment: experimentView(await rt.queue.get(id)) }
   })
 

@@ -2,7 +2,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto'
 import { hostname } from 'node:os'
 import { promisify } from 'node:util'
 import { brotliDecompress, deflate, gunzip, gzip, inflate } from 'node:zlib'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { type RawSql, type RawSqlResult, SqlError, sqlError } from '../../ports/sql-endpoint.js'
 import { contentTypeOf, httpStatusOfCode, isTransportParam } from '../clickhouse-http-protocol.js'
 
@@ -19,6 +19,8 @@ export interface ClickHouseHttpOptions {
   displayName?: string
   /** Largest request body in bytes (query text or INSERT data). Default 16 MiB. */
   bodyLimit?: number
+  /** Route config for the app it is mounted in (e.g. marking the routes as checking credentials of their own). */
+  routeConfig?: FastifyContextConfig
 }
 
 export interface ClickHouseHttpDeps extends ClickHouseHttpOptions {
@@ -44,6 +46,7 @@ export function registerClickHouseRoutes(app: FastifyInstance, deps: ClickHouseH
   const expectedUser = deps.user ?? 'default'
   const expectedPassword = digest(deps.password ?? '')
   const bodyLimit = deps.bodyLimit ?? 16 * 1024 * 1024
+  const config = deps.routeConfig ?? {}
   let version = ''
 
   void app.register(
@@ -62,10 +65,10 @@ export function registerClickHouseRoutes(app: FastifyInstance, deps: ClickHouseH
       })
 
       const ok = async (_request: FastifyRequest, reply: FastifyReply) => reply.type('text/plain; charset=UTF-8').send('Ok.\n')
-      scope.get('/ping', ok) // fastify answers HEAD for every GET route
+      scope.get('/ping', { config }, ok) // fastify answers HEAD for every GET route
       // The route limit wins over the limit of the app this is mounted in (sized for telemetry batches).
-      scope.get('/', { bodyLimit }, (request, reply) => handle(request, reply, false))
-      scope.post('/', { bodyLimit }, (request, reply) => handle(request, reply, deps.writable === true))
+      scope.get('/', { bodyLimit, config }, (request, reply) => handle(request, reply, false))
+      scope.post('/', { bodyLimit, config }, (request, reply) => handle(request, reply, deps.writable === true))
     },
     { prefix },
   )

@@ -2,10 +2,14 @@ import type { FastifyInstance } from 'fastify'
 import { InputError } from '../../errors.js'
 import type { Runtime } from '../../services/runtime.js'
 import { sqlQuery } from '../../sql-files.js'
+import { guard } from '../auth.js'
 
 export function registerEventRoutes(app: FastifyInstance, rt: Runtime): void {
-  /** NDJSON (one event a line) or a JSON array; 200 with counts once the batch is stored. */
-  app.post('/v1/events', async (request) => {
+  /**
+   * NDJSON (one event a line) or a JSON array; 200 with counts once the batch is stored.
+   * A batch may span namespaces: events:write in any namespace is enough.
+   */
+  app.post('/v1/events', guard('events:write'), async (request) => {
     const type = String(request.headers['content-type'] ?? 'application/x-ndjson')
     const body = String(request.body ?? '')
     const format = /json(?!l)/.test(type) && !/ndjson/.test(type) ? 'json' : 'ndjson'
@@ -13,7 +17,7 @@ export function registerEventRoutes(app: FastifyInstance, rt: Runtime): void {
     return rt.ingest.ingest({ body, format, source: 'http', ...(typeof key === 'string' ? { idempotencyKey: key } : {}) })
   })
 
-  app.get<{ Querystring: { limit?: string } }>('/v1/dead-letters', async (request) => {
+  app.get<{ Querystring: { limit?: string } }>('/v1/dead-letters', guard('read'), async (request) => {
     const limit = Number(request.query.limit ?? 100)
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new InputError('limit must be an integer from 1 to 10000')
     return { deadLetters: await rt.warehouse.select(sqlQuery('dead-letters-recent'), { limit }) }

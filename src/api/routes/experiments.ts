@@ -1,26 +1,26 @@
 import type { FastifyInstance } from 'fastify'
 import type { Runtime } from '../../services/runtime.js'
 import { readLedger } from '../../services/ledger.js'
+import { actorOf, experimentNamespace, guard, param, specNamespace } from '../auth.js'
 import { parseSpecText } from '../spec-body.js'
 import { experimentView } from '../views.js'
 
 export function registerExperimentRoutes(app: FastifyInstance, rt: Runtime): void {
-  app.post('/v1/experiments', async (request, reply) => {
+  app.post('/v1/experiments', guard('experiments:write', specNamespace), async (request, reply) => {
     const spec = parseSpecText(String(request.body ?? ''), 'spec')
-    const actorId = String(request.headers['x-runway-actor'] ?? 'api')
-    const outcome = await rt.queue.enqueue(spec, { type: 'person', id: actorId })
+    const outcome = await rt.queue.enqueue(spec, actorOf(request))
     if (!outcome.accepted) {
       return reply.status(422).send({ accepted: false, experimentId: outcome.experimentId, failures: outcome.failures })
     }
     return reply.status(201).send({ accepted: true, experiment: experimentView(outcome.record) })
   })
 
-  app.get('/v1/experiments', async () => {
+  app.get('/v1/experiments', guard('read'), async () => {
     const records = await rt.queue.list()
     return { experiments: records.sort((a, b) => a.enqueuedAt - b.enqueuedAt || a.spec.id.localeCompare(b.spec.id)).map(experimentView) }
   })
 
-  app.get<{ Params: { id: string } }>('/v1/experiments/:id', async (request) => {
+  app.get<{ Params: { id: string } }>('/v1/experiments/:id', guard('read', experimentNamespace(param('id'))), async (request) => {
     const record = await rt.queue.get(request.params.id)
     return { experiment: experimentView(record), spec: record.spec, ledger: await readLedger(rt.warehouse, record.spec.id) }
   })

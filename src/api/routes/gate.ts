@@ -4,6 +4,7 @@ import { Attributes } from '../../domain/targeting.js'
 import { parseWith } from '../../domain/validation.js'
 import { InputError } from '../../errors.js'
 import type { Runtime } from '../../services/runtime.js'
+import { experimentNamespace, guard, jsonField, query } from '../auth.js'
 
 const AssignBatch = z.object({
   experimentId: z.string().min(1),
@@ -23,7 +24,7 @@ function parseJsonBody(text: string): unknown {
 
 export function registerGateRoutes(app: FastifyInstance, rt: Runtime): void {
   /** GET /v1/assign?experiment=X&unit=U[&attr.country=DE…] */
-  app.get<{ Querystring: Record<string, string | undefined> }>('/v1/assign', async (request) => {
+  app.get<{ Querystring: Record<string, string | undefined> }>('/v1/assign', guard('read', experimentNamespace(query('experiment'))), async (request) => {
     const { experiment, unit } = request.query
     const missing = [experiment ? null : 'experiment', unit ? null : 'unit'].filter(Boolean)
     if (missing.length > 0) throw new InputError(`missing query parameter(s): ${missing.join(', ')}`)
@@ -33,7 +34,8 @@ export function registerGateRoutes(app: FastifyInstance, rt: Runtime): void {
   })
 
   /** POST /v1/assign {"experimentId", "units": ["u1", …] | [{"unitId", "attributes"}]}: up to 10,000 units at once. */
-  app.post('/v1/assign', async (request) => {
+  // A POST that changes nothing: assignment is a read.
+  app.post('/v1/assign', guard('read', experimentNamespace(jsonField('experimentId'))), async (request) => {
     const parsed = parseWith(AssignBatch, parseJsonBody(String(request.body ?? '')))
     if (!parsed.ok) throw new InputError('invalid assign batch', parsed.problems)
     const units = parsed.value.units.map((u) => (typeof u === 'string' ? { unitId: u } : u))
