@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_POLICY_CONTEXT, ENQUEUE_RULES, type PolicyContext, checkEnqueuePolicy } from '../../../src/domain/policy.js'
+import { DEFAULT_POLICY_CONTEXT, POLICY_RULES, type PolicyContext, checkEnqueuePolicy } from '../../../src/domain/policy.js'
 import { specFixture } from '../../support/fixtures.js'
 
 const capacity = (percent: number): PolicyContext => ({ layerCapacity: () => percent })
@@ -10,8 +10,23 @@ describe('enqueue policy', () => {
     expect(checkEnqueuePolicy(specFixture())).toEqual({ allowed: true, failures: [] })
   })
 
-  it('has exactly the five documented rules', () => {
-    expect(Object.keys(ENQUEUE_RULES).sort()).toEqual(['guardrail-required', 'hypothesis-required', 'layer-capacity', 'owner-required', 'weights-sum-100'])
+  it('has exactly the documented rules, each in its phases', () => {
+    const phases = Object.fromEntries(Object.entries(POLICY_RULES).map(([name, r]) => [name, r.phases.join(',')]))
+    expect(phases).toEqual({
+      'owner-required': 'enqueue',
+      'on-call-required': 'enqueue',
+      'hypothesis-required': 'enqueue',
+      'guardrail-required': 'enqueue',
+      'services-required': 'enqueue',
+      'max-duration': 'enqueue',
+      'weights-sum-100': 'enqueue',
+      'layer-capacity': 'enqueue',
+      'quota-team': 'start',
+      'quota-namespace': 'start',
+      'max-exposure': 'enqueue,start,ramp',
+      'freeze-window': 'start,ramp',
+      'error-budget': 'start,ramp',
+    })
   })
 
   it('the default context lets a layer be used up to 100%', () => {
@@ -143,5 +158,25 @@ describe('a spec failing several rules', () => {
 
   it('lists exactly the two that fail when only two fail', () => {
     expect(rulesOf(specFixture({ owner: ' ', variants: [{ name: 'a', weight: 1 }, { name: 'b', weight: 1 }] })).sort()).toEqual(['owner-required', 'weights-sum-100'])
+  })
+})
+
+describe('every phase at once', () => {
+  it('a refusal at start lists freeze, quota, exposure and error-budget failures together', async () => {
+    const { check } = await import('../../support/policy.js')
+    const { recordFixture } = await import('../../support/fixtures.js')
+    const spec = specFixture({ id: 'chaos-1', kind: 'chaos', services: ['checkout'], rollout: { steps: [{ exposure: 5 }] } })
+    const outcome = check(spec, {
+      phase: 'start',
+      now: Date.parse('2026-03-07T12:00:00Z'),
+      policy: {
+        defaults: { quotas: { runningPerTeam: 1 }, maxExposure: { chaos: 1 }, freezes: [{ name: 'weekend', weekly: { days: ['sat'], from: '00:00', to: '24:00' } }] },
+        slos: { checkout: { metric: 'error_rate', objective: 0.99 } },
+      },
+      records: [recordFixture({ spec: specFixture({ id: 'other' }), state: 'running' })],
+      windows: { checkout: { long: { bad: 50, total: 1000 }, short: { bad: 50, total: 1000 } } },
+    })
+    expect(outcome.allowed).toBe(false)
+    expect(outcome.failures.map((f) => f.rule)).toEqual(['quota-team', 'max-exposure', 'freeze-window', 'error-budget'])
   })
 })

@@ -1,0 +1,178 @@
+import { z } from 'zod'
+import { Duration } from './duration.js'
+import { ExperimentKind, MetricName, Slug } from './experiment.js'
+
+/**
+ * The policy file: rules that hold for every namespace (`defaults`) and per-namespace
+ * overrides merged over them section by section. Everything has a default, and the
+ * defaults reproduce the behaviour Runway had before policies were configurable
+ * (owner, hypothesis and a guardrail required; layers up to 100%; nothing else),
+ * except that PII masking at ingest is on.
+ */
+
+/** Spec fields the metadata rules can require. maxDuration always has a value; it is capped instead. */
+export const RequirableField = z.enum(['owner', 'onCall', 'hypothesis', 'guardrails', 'services'])
+export type RequirableField = z.infer<typeof RequirableField>
+
+const Percent = z.number().gt(0).max(100)
+
+const RFC3339 = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 time with an offset, e.g. 2026-11-27T00:00:00Z' }).transform((s) => Date.parse(s))
+
+const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const
+export const Weekday = z.enum(WEEKDAYS)
+export const weekdayIndex = (d: z.infer<typeof Weekday>) => WEEKDAYS.indexOf(d)
+
+/** "HH:MM" (UTC) → minutes after midnight; "24:00" ends a day. */
+const ClockTime = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH:MM (00:00-24:00, UTC)')
+  .transform((s) => Number(s.slice(0, 2)) * 60 + Number(s.slice(3)))
+
+export const FreezeWindow = z.union([
+  z
+    .object({ name: z.string().min(1), start: RFC3339, end: RFC3339 })
+    .strict()
+    .refine((w) => w.end > w.start, { message: 'end must be after start', path: ['end'] }),
+  z
+    .object({
+      name: z.string().min(1),
+      /** Repeats every week, in UTC. `to` at or before `from` runs past midnight into the next day. */
+      weekly: z.object({ days: z.array(Weekday).min(1), from: ClockTime, to: ClockTime }).strict(),
+    })
+    .strict(),
+])
+export type FreezeWindow = z.infer<typeof FreezeWindow>
+
+// Sections carry no zod defaults: a namespace override must not reset what `defaults` set,
+// so every layer is merged over BUILTIN_RULES in rulesFor instead.
+const MetadataRules = z
+  .object({
+    required: z.array(RequirableField),
+    /** Longest maxDuration a spec may ask for; unset means no cap. */
+    maxDuration: Duration,
+  })
+  .partial()
+  .strict()
+
+const QuotaRules = z
+  .object({
+    /** Experiments holding traffic (scheduled, running, paused) per team within a namespace. */
+    runningPerTeam: z.number().int().positive(),
+    /** Experiments holding traffic per namespace. */
+    runningPerNamespace: z.number().int().positive(),
+  })
+  .partial()
+  .strict()
+
+const LayerRules = z
+  .object({
+    /** Percent of a layer's traffic experiments may hold together. */
+    capacity: Percent,
+    /** Per-layer capacity, by layer name. */
+    overrides: z.record(Slug, Percent),
+  })
+  .partial()
+  .strict()
+
+const ErrorBudgetRules = z
+  .object({
+    /** Burn rate (error rate ÷ (1 − objective)) above which nothing starts or ramps. */
+    threshold: z.number().gt(0),
+    window: Duration,
+    /** Optional second, shorter window: both must burn above threshold (multiwindow form). */
+    shortWindow: Duration,
+  })
+  .partial()
+  .strict()
+
+const DataRules = z
+  .object({
+    /** Attribute names kept at ingest; unset keeps all, others are dropped and counted. */
+    allowAttributes: z.array(z.string().min(1)),
+    /** Attribute names masked wholesale (case-insensitive), on top of the detectors. */
+    piiFields: z.array(z.string().min(1)),
+    /** Runs the email / phone / card / IP detectors over attribute values. */
+    maskPii: z.boolean(),
+  })
+  .partial()
+  .strict()
+
+/** One layer of rules (the file's `defaults`, or a namespace's override): each names only what it sets. */
+export const RulesLayerSchema = z
+  .object({
+    metadata: MetadataRules,
+    quotas: QuotaRules,
+    layers: LayerRules,
+    /** Freezes add up across layers: a namespace's freeze does not lift a global one. */
+    freezes: z.array(FreezeWindow),
+    /** Highest exposure per kind, in percent of the layer's traffic (trafficShare × step exposure). */
+    maxExposure: z.partialRecord(ExperimentKind, Percent),
+    errorBudget: ErrorBudgetRules,
+    data: DataRules,
+  })
+  .partial()
+  .strict()
+type RulesLayer = z.infer<typeof RulesLayerSchema>
+
+/** The rules in force for one namespace, every field resolved. */
+export interface NamespaceRules {
+  metadata: { required: RequirableField[]; maxDuration?: number }
+  quotas: { runningPerTeam?: number; runningPerNamespace?: number }
+  layers: { capacity: number; overrides: Record<string, number> }
+  freezes: FreezeWindow[]
+  maxExposure: Partial<Record<z.infer<typeof ExperimentKind>, number>>
+  errorBudget: { threshold: number; window: number; shortWindow?: number }
+  data: { allowAttributes?: string[]; piiFields: string[]; maskPii: boolean }
+}
+
+/** No policy file: what Runway did before policies were configurable, plus PII masking. */
+export const BUILTIN_RULES: NamespaceRules = {
+  metadata: { required: ['owner', 'hypothesis', 'guardrails'] },
+  quotas: {},
+  layers: { capacity: 100, overrides: {} },
+  freezes: [],
+  maxExposure: {},
+  errorBudget: { threshold: 1.5, window: 15 * 60_000 },
+  data: { piiFields: [], maskPii: true },
+}
+
+/** A service's SLO: events of `metric` are outcomes, value 1 (true) meaning bad. */
+export const ServiceSlo = z.object({ metric: MetricName, objective: z.number().gt(0).lt(1) }).strict()
+export type ServiceSlo = z.infer<typeof ServiceSlo>
+
+export const PolicyConfigSchema = z
+  .object({
+    defaults: RulesLayerSchema.default({}),
+    namespaces: z.record(Slug, RulesLayerSchema).default({}),
+    /** SLOs by service name; the error-budget gate checks only services listed here. */
+    slos: z.record(z.string().min(1).max(128), ServiceSlo).default({}),
+  })
+  .strict()
+export type PolicyConfig = z.infer<typeof PolicyConfigSchema>
+export type PolicyConfigInput = z.input<typeof PolicyConfigSchema>
+
+/** No file: the built-in defaults. */
+export const DEFAULT_POLICY_CONFIG: PolicyConfig = PolicyConfigSchema.parse({})
+
+function merge(base: NamespaceRules, o: RulesLayer | undefined): NamespaceRules {
+  if (!o) return base
+  return {
+    metadata: { ...base.metadata, ...o.metadata },
+    quotas: { ...base.quotas, ...o.quotas },
+    layers: { ...base.layers, ...o.layers, overrides: { ...base.layers.overrides, ...o.layers?.overrides } },
+    freezes: [...base.freezes, ...(o.freezes ?? [])],
+    maxExposure: { ...base.maxExposure, ...o.maxExposure },
+    errorBudget: { ...base.errorBudget, ...o.errorBudget },
+    data: { ...base.data, ...o.data },
+  }
+}
+
+/** The rules for one namespace: built-ins, then the file's defaults, then the namespace's override. */
+export function rulesFor(config: PolicyConfig, namespace: string): NamespaceRules {
+  return merge(merge(BUILTIN_RULES, config.defaults), config.namespaces[namespace])
+}
+
+export function layerCapacityOf(config: PolicyConfig, namespace: string, layer: string): number {
+  const layers = rulesFor(config, namespace).layers
+  return layers.overrides[layer] ?? layers.capacity
+}
