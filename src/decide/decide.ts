@@ -6,6 +6,7 @@ import { srmChiSquare } from '../stats/srm.js'
 import { sequentialSrm } from '../stats/srm-sequential.js'
 import { compare, type TestPlan } from './compare.js'
 import { type Comparison, EMPTY_MOMENTS, type EvaluationInput } from './evidence.js'
+import { misroutingReason } from './misrouting.js'
 
 export interface DecisionOutcome {
   decision: Decision
@@ -157,6 +158,10 @@ export function decide(input: EvaluationInput): DecisionOutcome {
       },
     ])
   }
+
+  // 2b. Units logged under a variant the gate's hash does not give them.
+  const misrouted = misroutingReason({ evidence: input.misrouting, minUnits, ...(input.maxMisroutedShare !== undefined ? { maxShare: input.maxMisroutedShare } : {}) })
+  if (misrouted) return out('pause', [misrouted])
 
   // 3. Telemetry freshness.
   const since = record.stepStartedAt ?? record.startedAt ?? now

@@ -1,5 +1,6 @@
 import type { ExperimentRecord } from '../domain/experiment-record.js'
 import type { Moments } from '../stats/moments.js'
+import type { MisroutingEvidence } from './misrouting.js'
 
 /** Units seen per variant and the newest event time, from the warehouse. */
 export interface VariantUnits {
@@ -21,6 +22,10 @@ export interface EvaluationInput {
   now: number
   units: VariantUnits[]
   metrics: MetricMoments[]
+  /** Logged units vs the gate's hash (sql/queries/misrouting-summary.sql); absent: not checked. */
+  misrouting?: MisroutingEvidence | null
+  /** Share of misrouted units that pauses (default DEFAULT_MAX_MISROUTED_SHARE). */
+  maxMisroutedShare?: number
 }
 
 export interface Comparison {

@@ -77,6 +77,18 @@ function bucket(p: SaltPrefix, unitId: string): number {
   return b >= 0 ? b : bucketOf(p.salt, unitId)
 }
 
+/**
+ * Cumulative variant thresholds with the reference's own floating-point steps
+ * (variantForBucket): bucket < thresholds[i] picks variant i. The SQL takes these too.
+ */
+export function variantThresholds(variants: ReadonlyArray<{ weight: number }>): number[] {
+  const total = variants.reduce((s, v) => s + v.weight, 0)
+  const out: number[] = []
+  let acc = 0
+  for (const v of variants) out.push((acc += (v.weight / total) * BUCKETS))
+  return out
+}
+
 export type Evaluation =
   | { exposed: true; variant: string; reason: 'assigned' }
   | { exposed: false; variant: null; reason: 'not_running' | 'outside_allocation' | 'outside_exposure' | 'not_targeted' }
@@ -95,11 +107,7 @@ export interface CompiledExperiment {
 export function compileExperiment(e: GateExperiment): CompiledExperiment {
   const layer = prefixOf(layerSalt(e.namespace, e.layer))
   const variant = prefixOf(variantSalt(e.id))
-  // Identical arithmetic to variantForBucket, so the same float thresholds come out.
-  const total = e.variants.reduce((s, v) => s + v.weight, 0)
-  const thresholds: number[] = []
-  let acc = 0
-  for (const v of e.variants) thresholds.push((acc += (v.weight / total) * BUCKETS))
+  const thresholds = variantThresholds(e.variants)
   const names = e.variants.map((v) => v.name)
   const assigned: Evaluation[] = names.map((name) => ({ exposed: true, variant: name, reason: 'assigned' }))
   const start = e.allocation?.start ?? 0

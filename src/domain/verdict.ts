@@ -6,6 +6,7 @@ export type Decision = z.infer<typeof Decision>
 export const ReasonCode = z.enum([
   'GUARDRAIL_HARM',
   'SRM',
+  'MISROUTING',
   'TELEMETRY_STALE',
   'NO_TELEMETRY',
   'STEP_DURATION_MET',

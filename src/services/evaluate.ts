@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import { decide, type DecisionOutcome } from '../decide/decide.js'
 import type { MetricMoments, VariantUnits } from '../decide/evidence.js'
+import { assignmentSqlParams } from '../domain/assignment-sql.js'
 import { metricsOf } from '../domain/experiment.js'
 import { toWarehouseTime } from '../domain/telemetry.js'
 import { ENGINE_VERSION, type Verdict } from '../domain/verdict.js'
 import { type Bus, TOPICS } from '../ports/bus.js'
+import type { ExperimentRecord } from '../domain/experiment-record.js'
 import type { Clock } from '../ports/clock.js'
 import type { StateStore } from '../ports/state-store.js'
 import type { Warehouse } from '../ports/warehouse.js'
@@ -20,6 +22,8 @@ export interface EvaluateDeps {
   log: Logger
   /** Records a spent group-sequential look on the experiment. */
   queue: Pick<QueueService, 'patch'>
+  /** Share of misrouted units that pauses an experiment (default 1%). */
+  maxMisroutedShare?: number
 }
 
 interface StatsRow {
@@ -71,7 +75,8 @@ export class EvaluateService {
         byVariant: Object.fromEntries(rows.map((r) => [r.variant, { n: Number(r.n), sum: Number(r.sum), sumSquares: Number(r.sum_squares) }])),
       })
     }
-    const outcome = decide({ record, now, units, metrics })
+    const misrouting = await this.misrouting(record)
+    const outcome = decide({ record, now, units, metrics, misrouting, ...(this.d.maxMisroutedShare !== undefined ? { maxMisroutedShare: this.d.maxMisroutedShare } : {}) })
     const verdict: Verdict = {
       id: randomUUID(),
       experimentId,
@@ -111,5 +116,12 @@ export class EvaluateService {
     this.d.log.debug({ experiment: experimentId, seq: verdict.seq, decision: verdict.decision }, 'verdict')
     await this.d.bus.publish(TOPICS.verdicts, experimentId, verdict)
     return { verdict, outcome }
+  }
+
+  /** Logged units against the gate's hash, at the highest exposure reached (ramps only add units). */
+  private async misrouting(record: ExperimentRecord): Promise<{ units: number; misrouted: number }> {
+    const params = assignmentSqlParams({ ...record.spec, allocation: record.allocation, exposure: record.spec.rollout.steps[record.step]?.exposure ?? 0 })
+    const rows = await this.d.warehouse.select<{ units: number | string; misrouted: number | string }>(sqlQuery('misrouting-summary'), { experiment: record.spec.id, ...params } as never)
+    return { units: Number(rows[0]?.units ?? 0), misrouted: Number(rows[0]?.misrouted ?? 0) }
   }
 }
