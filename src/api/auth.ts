@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
+import type { Logger } from 'pino'
+import type { RunwayConfig } from '../config.js'
 import { authorize, type Permission, type Principal, type Scope } from '../domain/auth.js'
 import type { Actor } from '../domain/lifecycle.js'
 import { ForbiddenError, RunwayError, UnauthenticatedError } from '../errors.js'
@@ -97,6 +99,18 @@ export interface DeclaredRoute {
 }
 
 const READ_METHODS = new Set(['GET', 'HEAD'])
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i
+
+/** Auth off is meant for one user on loopback; anywhere else, say so loudly at start. */
+export function warnIfUnauthenticated(config: Pick<RunwayConfig, 'auth' | 'host'>, log: Pick<Logger, 'warn'>): boolean {
+  if (config.auth.mode !== 'off' || LOOPBACK.test(config.host)) return false
+  log.warn(
+    { host: config.host, auth: 'off' },
+    `RUNWAY_AUTH=off while listening on ${config.host}: anyone who can reach this port can enqueue, roll back and mint tokens. Set RUNWAY_AUTH=required (and create an admin token with \`runway token create --role admin --namespace '*' --local\`).`,
+  )
+  return true
+}
 
 /** GET/HEAD need `read` unless they say otherwise; anything else must declare, or it is refused. */
 export function effectiveAuth(method: string, auth: RouteAuth | undefined): RouteAuth | undefined {

@@ -13,9 +13,11 @@ const commands = {
   serve: () => import('./commands/serve.js'),
   simulate: () => import('./commands/simulate.js'),
   status: () => import('./commands/status.js'),
+  token: () => import('./commands/token.js'),
   validate: () => import('./commands/validate.js'),
 }
 import { CliExit } from './output.js'
+import { useToken } from './client.js'
 
 function config(opts: { dataDir?: string; port?: string; host?: string; role?: RunwayConfig['role'] }): RunwayConfig {
   return loadConfig(process.env, {
@@ -26,12 +28,22 @@ function config(opts: { dataDir?: string; port?: string; host?: string; role?: R
   })
 }
 
+function tokenFromEnv(): string | null {
+  try {
+    return loadConfig(process.env).token
+  } catch {
+    return null
+  }
+}
+
 const serverOption = () => new Option('--server <url>', 'Runway server URL (default: $RUNWAY_URL or http://127.0.0.1:8080)')
 
 export function program(): Command {
   const p = new Command('runway')
     .description('Runway: an experiment queue with a stream-analytics measurement pipeline')
     .showHelpAfterError()
+    // Every call to a server carries RUNWAY_TOKEN; a command that needs valid configuration reports a bad one itself.
+    .hook('preAction', () => useToken(tokenFromEnv()))
   p.command('validate')
     .description('check an experiment spec (YAML or JSON; - for stdin) and print every problem with its path')
     .argument('<file>')
@@ -137,6 +149,40 @@ export function program(): Command {
     .option('--tau <τ>', 'mSPRT mixing standard deviation (in σ units)')
     .option('--json', 'print JSON')
     .action(async (o) => (await commands.calibrate()).calibrateCommand(o))
+  const token = p.command('token').description('API tokens (RUNWAY_AUTH=required): create, list, revoke')
+  const localOption = () => new Option('--local', 'act on the configured warehouse directly (CLICKHOUSE_URL or $RUNWAY_DATA_DIR), not through a server')
+  const dataDirOption = () => new Option('--data-dir <dir>', 'act on this embedded data directory directly (no server may be running on it): how the first admin token is made')
+  type TokenOpts = { server?: string; local?: boolean; dataDir?: string; json?: boolean }
+  const target = (o: TokenOpts) => (o.local || o.dataDir ? { local: config(o) } : { server: o.server ?? config({}).serverUrl })
+  token
+    .command('create')
+    .description('mint a token; it is printed once (stdout) and stored only as a hash')
+    .requiredOption('--role <role>', 'viewer, service, experimenter, approver or admin')
+    .requiredOption('--namespace <ns>', "where the role holds, or '*' for every namespace")
+    .option('--name <name>', 'who the ledger records as the actor (default: $USER)')
+    .addOption(serverOption())
+    .addOption(localOption())
+    .addOption(dataDirOption())
+    .option('--json', 'print JSON')
+    .action(async (o: TokenOpts & { role: string; namespace: string; name?: string }) =>
+      (await commands.token()).tokenCreateCommand(target(o), { role: o.role, namespace: o.namespace, name: o.name ?? config({}).actor }, o.json),
+    )
+  token
+    .command('list')
+    .description('tokens with role, namespace and revocation (never their secrets)')
+    .addOption(serverOption())
+    .addOption(localOption())
+    .addOption(dataDirOption())
+    .option('--json', 'print JSON')
+    .action(async (o: TokenOpts) => (await commands.token()).tokenListCommand(target(o), o.json))
+  token
+    .command('revoke')
+    .description('revoke a token by id (other API replicas stop accepting it within RUNWAY_AUTH_CACHE_TTL)')
+    .argument('<id>')
+    .addOption(serverOption())
+    .addOption(localOption())
+    .addOption(dataDirOption())
+    .action(async (id: string, o: TokenOpts) => (await commands.token()).tokenRevokeCommand(target(o), id))
   return p
 }
 

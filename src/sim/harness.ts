@@ -36,6 +36,8 @@ export async function runScenario(scenario: Scenario, opts: HarnessOptions): Pro
     redis: null,
     clickhouseUrl: null,
     role: 'all',
+    // Its API is private to the run (loopback, ephemeral port), whatever RUNWAY_AUTH says for real servers.
+    auth: { ...opts.config.auth, mode: 'off' },
     scheduleIntervalMs: opts.realtime ? Math.min(opts.config.scheduleIntervalMs, 500) : 60_000,
   }
   const manual = opts.realtime ? null : new ManualClock(Date.parse(scenario.start))

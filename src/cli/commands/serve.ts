@@ -1,4 +1,5 @@
 import Fastify from 'fastify'
+import { warnIfUnauthenticated } from '../../api/auth.js'
 import { buildServer } from '../../api/server.js'
 import type { RunwayConfig } from '../../config.js'
 import { createPorts } from '../../services/ports.js'
@@ -29,6 +30,7 @@ export async function serveCommand(config: RunwayConfig): Promise<void> {
     },
     'runway serving',
   )
+  if (serves) warnIfUnauthenticated(config, log)
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down')
     await app.close()
