@@ -1,6 +1,7 @@
 import type { ExperimentSpec } from './experiment.js'
 import { type Actor, type LifecycleEvent, type LifecycleState, canTransition } from './lifecycle.js'
 import { chainEntry, genesisHash, specHash } from './ledger-chain.js'
+import type { PolicyFailure } from './policy.js'
 
 /** A contiguous range of a layer's 10,000 buckets held by one experiment. */
 export interface Allocation {
@@ -33,6 +34,11 @@ export interface ExperimentRecord {
   gstFractions: number[]
   /** A ramp a verdict asked for that waits for a human. */
   pendingApproval: { verdictId: string; toStep: number } | null
+  /**
+   * The policy rules that refused this experiment's last start or ramp attempt, cleared
+   * once one passes: a start waits in the queue, a ramp waits for the next verdict.
+   */
+  blockedBy: PolicyFailure[] | null
 }
 
 export function newRecord(spec: ExperimentSpec, now: number): ExperimentRecord {
@@ -52,6 +58,7 @@ export function newRecord(spec: ExperimentSpec, now: number): ExperimentRecord {
     lastAppliedVerdictSeq: 0,
     gstFractions: [],
     pendingApproval: null,
+    blockedBy: null,
   }
 }
 

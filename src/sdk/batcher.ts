@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 
 export interface BatcherOptions<T> {
   /** Sends one batch; `batchId` stays the same across retries (use it as an idempotency key). */
-  send: (batch: T[], batchId: string) => Promise<void>
+  send: (batch: T[], batchId: string) => Promise<void | { rejected?: number }>
   /** Most items held (buffered and in flight); past it new items are dropped and counted. Default 10,000. */
   maxBuffer?: number
   /** Items per send. Default 500. */
@@ -20,6 +20,8 @@ export interface BatcherOptions<T> {
 export interface BatcherStats {
   accepted: number
   sent: number
+  /** Sent, but refused by the receiver (the server keeps them in its dead letters with the reason). */
+  rejected: number
   /** Refused at the door: the buffer was full (the sender is slower than the producer). */
   droppedBufferFull: number
   /** Given up after every attempt failed. */
@@ -39,7 +41,7 @@ export class Batcher<T> {
   private draining: Promise<void> | null = null
   private readonly timer: NodeJS.Timeout
   private closed = false
-  private readonly s = { accepted: 0, sent: 0, droppedBufferFull: 0, droppedSendFailed: 0 }
+  private readonly s = { accepted: 0, sent: 0, rejected: 0, droppedBufferFull: 0, droppedSendFailed: 0 }
   private readonly maxBuffer: number
   private readonly batchSize: number
 
@@ -103,8 +105,9 @@ export class Batcher<T> {
     let wait = this.o.retryBackoffMs ?? 200
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.o.send(batch, id)
+        const answer = await this.o.send(batch, id)
         this.s.sent += batch.length
+        this.s.rejected += answer?.rejected ?? 0
         return
       } catch (error) {
         if (attempt >= attempts) {

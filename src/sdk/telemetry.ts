@@ -9,14 +9,14 @@ import type { z } from 'zod'
 export type TelemetryEvent = z.input<typeof TelemetryEventSchema>
 
 /** Where batches of events go. Rejects on failure so the batcher can retry. */
-export type TelemetrySink = (events: TelemetryEvent[], batchId: string) => Promise<void>
+export type TelemetrySink = (events: TelemetryEvent[], batchId: string) => Promise<void | { rejected: number }>
 
 /**
  * POST /v1/events as NDJSON. The batch id is the Idempotency-Key, so a retry after
  * a lost answer is stored once. Lines the server refuses are in its dead letters;
- * `onRejected` hears how many.
+ * their count comes back to the batcher (stats().rejected).
  */
-export function httpSink(opts: { baseUrl: string; headers?: Record<string, string>; fetch?: typeof fetch; timeoutMs?: number; onRejected?: (count: number) => void }): TelemetrySink {
+export function httpSink(opts: { baseUrl: string; headers?: Record<string, string>; fetch?: typeof fetch; timeoutMs?: number }): TelemetrySink {
   const url = `${opts.baseUrl.replace(/\/+$/, '')}/v1/events`
   return async (events, batchId) => {
     const res = await (opts.fetch ?? fetch)(url, {
@@ -27,8 +27,7 @@ export function httpSink(opts: { baseUrl: string; headers?: Record<string, strin
     })
     const text = await res.text()
     if (!res.ok) throw new Error(`ingest answered ${res.status}: ${text.slice(0, 200)}`)
-    const rejected = Number((JSON.parse(text) as { rejected?: unknown }).rejected ?? 0)
-    if (rejected > 0) opts.onRejected?.(rejected)
+    return { rejected: Number((JSON.parse(text) as { rejected?: unknown }).rejected ?? 0) }
   }
 }
 
