@@ -70,6 +70,14 @@ describe('docker-compose.yml', () => {
     }
   })
 
+  it('requires API tokens wherever the API listens beyond loopback', () => {
+    for (const [name, s] of runwayServices) {
+      const config = loadConfig(s.environment ?? {})
+      expect(config.host, name).toBe('0.0.0.0')
+      expect(config.auth.mode, `${name}: RUNWAY_AUTH`).toBe('required')
+    }
+  })
+
   it('keeps the embedded single container behind a profile', () => {
     expect(services.runway!.profiles).toEqual(['embedded'])
     expect(services.runway!.environment!.KAFKA_BROKERS).toBeUndefined()
