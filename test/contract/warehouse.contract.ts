@@ -156,6 +156,14 @@ export function runWarehouseContract({ name, create }: WarehouseContractOptions)
         expect(await totals()).toEqual({ a: 202, b: 20 })
       })
 
+      it('an insert without a token after one with a token is stored (no token carries over)', async () => {
+        await setUp()
+        await wh.insert(table(src), batch, { dedupToken: `first-${uid()}` })
+        await wh.insert(table(src), [{ k: 'c', v: 1 }])
+        await wh.insert(table(src), [{ k: 'd', v: 1 }])
+        expect(await tableRows()).toBe(5)
+      })
+
       it('an invalid token is refused and nothing is stored', async () => {
         await setUp()
         for (const bad of ["x'; DROP TABLE t; --", 'has space', '', 'a'.repeat(500)]) {

@@ -37,10 +37,10 @@ export class ClickHouseWarehouse implements Warehouse {
           table,
           values: rows as Record<string, unknown>[],
           format: 'JSONEachRow',
-          clickhouse_settings: options.dedupToken
-            ? // Both settings are needed so a retried block is skipped by the views too.
-              { insert_deduplication_token: options.dedupToken, deduplicate_blocks_in_dependent_materialized_views: 1 }
-            : {},
+          // Both settings are needed so a retried block is skipped by the views too. The token is
+          // always sent, '' meaning none: chDB keeps a session's settings from one query to the
+          // next, so a token-less insert would reuse the previous token and be dropped as a retry.
+          clickhouse_settings: { insert_deduplication_token: options.dedupToken ?? '', deduplicate_blocks_in_dependent_materialized_views: 1 },
         }),
       `insert into ${table}`,
     )
