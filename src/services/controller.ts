@@ -4,11 +4,12 @@ import type { Actor, LifecycleState } from '../domain/lifecycle.js'
 import { type Verdict, VerdictSchema } from '../domain/verdict.js'
 import { parseWith } from '../domain/validation.js'
 import type { Clock } from '../ports/clock.js'
+import type { PolicyGate } from './policy.js'
 import type { QueueService, TransitionPlan } from './queue.js'
 
 export type ApplyOutcome =
   | { applied: true; to: LifecycleState }
-  | { applied: false; reason: 'unknown_experiment' | 'older_than_last_applied' | 'no_change' | 'not_applicable' | 'awaiting_approval' | 'invalid' }
+  | { applied: false; reason: 'unknown_experiment' | 'older_than_last_applied' | 'no_change' | 'not_applicable' | 'awaiting_approval' | 'policy_refused' | 'invalid' }
 
 const TARGET: Partial<Record<Verdict['decision'], LifecycleState>> = {
   ramp: 'running',
@@ -28,6 +29,8 @@ export class Controller {
     private readonly queue: QueueService,
     private readonly clock: Clock,
     private readonly log: Logger,
+    /** Checked before every ramp; without it ramps are not policy-gated. */
+    private readonly gatekeeper?: PolicyGate,
   ) {}
 
   async handle(message: unknown): Promise<ApplyOutcome> {
@@ -60,6 +63,14 @@ export class Controller {
     // Evidence gathered at another step, or for a state we are no longer in, no longer applies.
     const applicable = v.decision === 'rollback' ? ['running', 'paused'].includes(record.state) : record.state === 'running' && record.step === v.step
     if (!applicable) return markOnly('not_applicable')
+    if (v.decision === 'ramp' && this.gatekeeper) {
+      // A refused ramp is not applied (nor offered for approval); the next ramp verdict tries again.
+      const policy = await this.gatekeeper.check(record.spec, 'ramp', v.step + 1)
+      if (!policy.allowed) {
+        this.log.info({ experiment: v.experimentId, verdict: v.id, rules: policy.failures.map((f) => f.rule) }, 'controller: policy refused the ramp')
+        return markOnly('policy_refused', { blockedBy: policy.failures })
+      }
+    }
     if (v.decision === 'ramp' && v.needsApproval) {
       this.log.info({ experiment: v.experimentId, verdict: v.id }, 'controller: ramp awaits approval')
       return markOnly('awaiting_approval', { pendingApproval: { verdictId: v.id, toStep: v.step + 1 } })
@@ -69,7 +80,7 @@ export class Controller {
       v.seq > r.lastAppliedVerdictSeq
         ? {
             request: { to, actor, reason: `${v.decision}: ${summary(v)}`, at: this.clock.now(), verdictId: v.id, verdictSeq: v.seq, ...(v.decision === 'ramp' ? { step: v.step + 1 } : {}) },
-            patch: { lastAppliedVerdictSeq: v.seq },
+            patch: { lastAppliedVerdictSeq: v.seq, ...(v.decision === 'ramp' ? { blockedBy: null } : {}) },
           }
         : null
     const event = await this.queue.apply(v.experimentId, plan)

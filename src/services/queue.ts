@@ -12,6 +12,7 @@ import type { Clock } from '../ports/clock.js'
 import type { StateStore } from '../ports/state-store.js'
 import type { Warehouse } from '../ports/warehouse.js'
 import { appendLedger } from './ledger.js'
+import type { PolicyGate } from './policy.js'
 
 export interface QueueDeps {
   state: StateStore
@@ -19,6 +20,8 @@ export interface QueueDeps {
   bus: Bus
   clock: Clock
   policy: PolicyContext
+  /** The policy engine; without it, the built-in enqueue rules (no policy file). */
+  gatekeeper?: PolicyGate
   log: Logger
   /** Priority points a waiting experiment gains per hour (aging). Default 1. */
   agingPerHour?: number
@@ -60,7 +63,7 @@ export class QueueService {
       [{ id: spec.id, revision, namespace: spec.namespace, layer: spec.layer, spec: JSON.stringify(spec), enqueued_at: toWarehouseTime(now) }],
       { dedupToken: `experiment/${spec.id}/${revision}` },
     )
-    const policy = checkEnqueuePolicy(spec, this.d.policy)
+    const policy = this.d.gatekeeper ? await this.d.gatekeeper.check(spec, 'enqueue') : checkEnqueuePolicy(spec, this.d.policy)
     const to = policy.allowed ? 'queued' : 'rejected'
     const reason = policy.allowed ? 'enqueued; policy checks passed' : `policy refused: ${policy.failures.map((f) => f.rule).join(', ')}`
     const step = transition(draft, { to, actor, reason, at: now })
@@ -115,10 +118,16 @@ export class QueueService {
 
   /** Starts what fits: queued → scheduled (bucket range reserved) → running. */
   async scheduleTick(): Promise<LifecycleEvent[]> {
-    const records = await this.d.state.list()
+    const all = await this.d.state.list()
+    // Experiments the policy refuses to start stay queued and hold no place in the plan.
+    const refused = await this.refusedStarts(all)
+    const records = all.filter((r) => !refused.has(r.spec.id))
     const { schedule } = planSchedule(records, this.scheduleOptions())
     const events: LifecycleEvent[] = []
     for (const s of schedule) {
+      // Again just before the start: one started earlier in this tick may have filled a quota.
+      const latest = await this.d.state.get(s.experimentId)
+      if (latest && (await this.refusedStarts([latest])).size > 0) continue
       const actor: Actor = { type: 'system', id: 'scheduler' }
       const a = await this.apply(s.experimentId, (r) =>
         r.state === 'queued'
@@ -134,6 +143,23 @@ export class QueueService {
       if (b) events.push(b)
     }
     return events
+  }
+
+  /** Queued experiments the policy refuses to start now; each record's blockedBy is kept current. */
+  private async refusedStarts(records: ReadonlyArray<ExperimentRecord>): Promise<Set<string>> {
+    const refused = new Set<string>()
+    if (!this.d.gatekeeper) return refused
+    for (const r of records.filter((x) => x.state === 'queued')) {
+      const outcome = await this.d.gatekeeper.check(r.spec, 'start', 0)
+      if (!outcome.allowed) refused.add(r.spec.id)
+      const blockedBy = outcome.allowed ? null : outcome.failures
+      // Written only on change, so a long freeze does not rewrite every record each tick.
+      if (JSON.stringify(r.blockedBy ?? null) !== JSON.stringify(blockedBy)) {
+        await this.patch(r.spec.id, (cur) => (cur.state === 'queued' ? { blockedBy } : null))
+        if (blockedBy) this.d.log.info({ experiment: r.spec.id, rules: blockedBy.map((f) => f.rule) }, 'policy holds the start')
+      }
+    }
+    return refused
   }
 
   /** Writes state, then the ledger; if the ledger write fails the state write is undone. */
