@@ -3,6 +3,8 @@ import { z } from 'zod'
 import { parseDuration } from './domain/duration.js'
 import { InputError } from './errors.js'
 import { problemsOf } from './domain/validation.js'
+import { DEFAULT_POLICY_CONFIG, type PolicyConfig } from './domain/policy-config.js'
+import { loadPolicyFile } from './policy-file.js'
 
 const DurationMs = z.string().transform((s, ctx) => {
   const ms = parseDuration(s)
@@ -54,6 +56,7 @@ const EnvSchema = z.object({
   RUNWAY_AUTH: z.enum(['required', 'off']).default('off'),
   RUNWAY_AUTH_CACHE_TTL: DurationMs.default(30_000),
   RUNWAY_TOKEN: z.string().optional(),
+  RUNWAY_POLICY_FILE: z.string().min(1).optional(),
   RUNWAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 
@@ -94,6 +97,8 @@ export interface RunwayConfig {
   auth: { mode: 'required' | 'off'; cacheTtlMs: number }
   /** The token CLI commands send to a server (RUNWAY_TOKEN), if any. */
   token: string | null
+  /** Policy rules (RUNWAY_POLICY_FILE, read once here); without a file, the built-in defaults. */
+  policy: PolicyConfig
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<RunwayConfig> = {}): RunwayConfig {
@@ -128,6 +133,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     auth: { mode: e.RUNWAY_AUTH, cacheTtlMs: e.RUNWAY_AUTH_CACHE_TTL },
     token: e.RUNWAY_TOKEN || null,
+    policy: e.RUNWAY_POLICY_FILE ? loadPolicyFile(e.RUNWAY_POLICY_FILE) : DEFAULT_POLICY_CONFIG,
   }
   return { ...config, ...overrides, dataDir: resolve(overrides.dataDir ?? config.dataDir) }
 }
