@@ -197,6 +197,14 @@ describe('reads, public routes and the ledger actor', () => {
     expect((await call('GET', '/clickhouse/?query=SELECT%201')).body).toBe(1) // no bearer token needed
   })
 
+  it('gate config: one tenant needs read there, every tenant needs read on *', async () => {
+    expect((await call('GET', `/v1/gate/config?tenant=${NS}`, { token: tokens.service })).status).toBe(200)
+    expect((await call('GET', '/v1/gate/config?tenant=search', { token: tokens.service })).status).toBe(403)
+    expect((await call('GET', '/v1/gate/config', { token: tokens.admin })).status).toBe(403)
+    expect((await call('GET', '/v1/gate/config', { token: tokens.root })).status).toBe(200)
+    expect((await call('GET', '/v1/gate/stream', { token: tokens.viewer })).status).toBe(403)
+  })
+
   it('records the token principal as the actor, not the x-runway-actor header', async () => {
     const res = await fetch(`${e.baseUrl}/v1/experiments`, {
       method: 'POST',

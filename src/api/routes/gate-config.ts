@@ -4,6 +4,7 @@ import { Slug } from '../../domain/experiment.js'
 import type { GateConfig } from '../../domain/gate-config.js'
 import { InputError } from '../../errors.js'
 import type { Runtime } from '../../services/runtime.js'
+import { guard, type NamespaceOf } from '../auth.js'
 
 const etagOf = (c: GateConfig) => `"${c.version}-${c.checksum}"`
 
@@ -30,6 +31,11 @@ const frame = (event: string, data: unknown, id?: number) => `${id !== undefined
  * in between (a client that sees a newer version than it holds knows it missed one).
  */
 export function registerGateConfigRoutes(app: FastifyInstance, rt: Runtime): void {
+  // One tenant's config needs read there; every tenant's at once needs read on `*`.
+  const tenantScope: NamespaceOf = (request) => {
+    const t = (request.query as Record<string, unknown>).tenant
+    return typeof t === 'string' && t !== '' ? t : '*'
+  }
   const open = new Set<ServerResponse>()
   // Streams never end by themselves: end them so that closing the server does not wait on them.
   app.addHook('preClose', async () => {
@@ -37,7 +43,7 @@ export function registerGateConfigRoutes(app: FastifyInstance, rt: Runtime): voi
     open.clear()
   })
 
-  app.get<{ Querystring: Record<string, string | undefined> }>('/v1/gate/config', async (request, reply) => {
+  app.get<{ Querystring: Record<string, string | undefined> }>('/v1/gate/config', guard('read', tenantScope), async (request, reply) => {
     const config = await rt.gateConfig.current(tenantOf(request.query))
     const etag = etagOf(config)
     void reply.header('etag', etag).header('cache-control', 'no-cache')
@@ -45,7 +51,7 @@ export function registerGateConfigRoutes(app: FastifyInstance, rt: Runtime): voi
     return config
   })
 
-  app.get<{ Querystring: Record<string, string | undefined> }>('/v1/gate/stream', async (request, reply) => {
+  app.get<{ Querystring: Record<string, string | undefined> }>('/v1/gate/stream', guard('read', tenantScope), async (request, reply) => {
     const tenant = tenantOf(request.query)
     const heartbeatMs = heartbeatOf(request.query)
     const first = await rt.gateConfig.current(tenant)
