@@ -1,6 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { ExperimentRecord } from '../domain/experiment-record.js'
+import { type AttributeRules, scrubAttributes } from '../domain/pii.js'
+import { BUILTIN_RULES } from '../domain/policy-config.js'
 import { type EventRow, TelemetryEventSchema, eventTimeMs, toEventRow, toWarehouseTime } from '../domain/telemetry.js'
 import { problemsOf } from '../domain/validation.js'
 import { TooLargeError } from '../errors.js'
@@ -14,6 +16,8 @@ export interface IngestDeps {
   clock: Clock
   log: Logger
   limits: { maxBytes: number; maxEvents: number }
+  /** Data rules by namespace (allow-list, PII fields); default: detectors on, nothing dropped. */
+  dataRules?: (namespace: string) => AttributeRules
 }
 
 export interface IngestRejection {
@@ -27,6 +31,10 @@ export interface IngestResult {
   rejected: number
   /** The first rejections, in line order (all of them are in dead_letters). */
   errors: IngestRejection[]
+  /** Attribute values masked as PII (each detected value or configured field once). */
+  masked: number
+  /** Attributes dropped for not being on the namespace's allow-list. */
+  dropped: number
 }
 
 export interface IngestBatch {
@@ -49,6 +57,8 @@ export interface LinesResult {
   accepted: number
   /** Every rejection, in input order (a stream consumer routes each one). */
   rejections: IngestRejection[]
+  masked: number
+  dropped: number
 }
 
 const MAX_REPORTED_ERRORS = 20
@@ -112,12 +122,14 @@ export class IngestService {
       ? `idem-${createHash('sha256').update(batch.idempotencyKey).digest('hex').slice(0, 32)}`
       : `body-${createHash('sha256').update(batch.body).digest('hex').slice(0, 32)}`
     const batchId = batch.idempotencyKey ? token : `${token}-${randomUUID().slice(0, 8)}`
-    const { accepted, rejections } = await this.store(lines, { source: batch.source, dedupToken: token, batchId, now })
+    const { accepted, rejections, masked, dropped } = await this.store(lines, { source: batch.source, dedupToken: token, batchId, now })
     return {
       batchId,
       accepted,
       rejected: rejections.length,
       errors: rejections.slice(0, MAX_REPORTED_ERRORS),
+      masked,
+      dropped,
     }
   }
 
@@ -135,15 +147,24 @@ export class IngestService {
     const { now, batchId, dedupToken: token } = o
     const experiments = new Map((await this.d.state.list()).map((r) => [r.spec.id, r]))
     const good: EventRow[] = []
+    const scrubbed = new Map<string, { masked: number; dropped: number }>()
     const bad: Array<IngestRejection & { raw: string; experimentId: string }> = []
     for (const l of lines) {
       const verdict = this.check(l, experiments, now)
       if (typeof verdict === 'string') {
         const experimentId = typeof (l.value as { experimentId?: unknown })?.experimentId === 'string' ? String((l.value as { experimentId: string }).experimentId) : ''
         bad.push({ line: l.line, reason: verdict, raw: l.raw, experimentId })
-      } else good.push(toEventRow(verdict, now))
+      } else good.push(this.scrub(toEventRow(verdict, now), experiments.get(verdict.experimentId)!.spec.namespace, scrubbed))
     }
     await this.d.warehouse.insert('events', good, { dedupToken: `${token}-events` })
+    const counters = [...scrubbed].filter(([, c]) => c.masked + c.dropped > 0)
+    if (counters.length > 0) {
+      await this.d.warehouse.insert(
+        'ingest_masking',
+        counters.map(([experimentId, c]) => ({ received_at: toWarehouseTime(now), source: o.source, batch_id: batchId, experiment_id: experimentId, masked: c.masked, dropped: c.dropped })),
+        { dedupToken: `${token}-masking` },
+      )
+    }
     await this.d.warehouse.insert(
       'dead_letters',
       // `line` is UInt32; a Kafka offset beyond it is kept whole in `position`.
@@ -151,7 +172,22 @@ export class IngestService {
       { dedupToken: `${token}-dead` },
     )
     if (bad.length > 0) this.d.log.warn({ batchId, rejected: bad.length, first: bad[0]?.reason }, 'ingest dead-lettered lines')
-    return { accepted: good.length, rejections: bad.map(({ line, reason }) => ({ line, reason })) }
+    let masked = 0
+    let dropped = 0
+    for (const c of scrubbed.values()) {
+      masked += c.masked
+      dropped += c.dropped
+    }
+    return { accepted: good.length, rejections: bad.map(({ line, reason }) => ({ line, reason })), masked, dropped }
+  }
+
+  /** Applies the namespace's data rules to a row's attributes before it is stored, counting per experiment. */
+  private scrub(row: EventRow, namespace: string, tally: Map<string, { masked: number; dropped: number }>): EventRow {
+    const rules = this.d.dataRules?.(namespace) ?? BUILTIN_RULES.data
+    const s = scrubAttributes(row.attributes, rules)
+    const c = tally.get(row.experiment_id) ?? { masked: 0, dropped: 0 }
+    tally.set(row.experiment_id, { masked: c.masked + s.masked, dropped: c.dropped + s.dropped })
+    return { ...row, attributes: s.attributes }
   }
 
   /** The event if the line is good, else the reason it is not. */

@@ -3,7 +3,6 @@ import { KafkaTelemetryConsumer } from '../adapters/bus/kafka-telemetry-consumer
 import type { RunwayConfig } from '../config.js'
 import type { LifecycleEvent } from '../domain/lifecycle.js'
 import { DEFAULT_HOUSEKEEPING, type HousekeepingPlan, planHousekeeping, type Stuck } from '../domain/housekeeping.js'
-import { DEFAULT_POLICY_CONTEXT } from '../domain/policy.js'
 import { layerUsage, planSchedule, type Waiting } from '../domain/schedule.js'
 import { TOPICS } from '../ports/bus.js'
 import type { Clock } from '../ports/clock.js'
@@ -13,6 +12,7 @@ import { GateService } from './gate.js'
 import { GateConfigService } from './gate-config.js'
 import { IngestService } from './ingest.js'
 import { migrate } from './migrate.js'
+import { PolicyService } from './policy.js'
 import { createPorts, type Ports } from './ports.js'
 import { QueueService } from './queue.js'
 import { ActionService } from './actions.js'
@@ -37,6 +37,8 @@ export interface Runtime extends Ports {
   gateConfig: GateConfigService
   evaluator: EvaluateService
   controller: Controller
+  /** The policy engine: rules from RUNWAY_POLICY_FILE, checked at enqueue, start and ramp. */
+  policy: PolicyService
   actions: ActionService
   /** Waiting experiments (place, aged priority, why), stuck ones, and layer usage. */
   queueReport(): Promise<QueueReport>
@@ -68,14 +70,15 @@ export async function embeddedPorts(config: RunwayConfig, log: Logger, clock?: C
  */
 export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): Runtime {
   const { warehouse, bus, jobs, state, clock } = ports
-  const queue = new QueueService({ state, warehouse, bus, clock, policy: DEFAULT_POLICY_CONTEXT, log, agingPerHour: config.agingPerHour })
+  const policy = new PolicyService({ config: config.policy, state, warehouse, clock })
+  const queue = new QueueService({ state, warehouse, bus, clock, policy: policy.context, gatekeeper: policy, log, agingPerHour: config.agingPerHour })
   const actions = new ActionService(queue, clock)
   const housekeepingConfig = { ...DEFAULT_HOUSEKEEPING, archiveAfter: config.housekeeping.archiveAfterMs }
-  const ingest = new IngestService({ warehouse, state, clock, log, limits: config.ingest })
+  const ingest = new IngestService({ warehouse, state, clock, log, limits: config.ingest, dataRules: (namespace) => policy.dataRules(namespace) })
   const gate = new GateService(ports.gateState)
   const gateConfig = new GateConfigService({ state, clock, log: log.child({ component: 'gate-config' }) })
   const evaluator = new EvaluateService({ warehouse, state, bus, clock, log, queue })
-  const controller = new Controller(queue, clock, log)
+  const controller = new Controller(queue, clock, log, policy)
   const subscriptions: Array<{ close(): Promise<void> }> = []
   let telemetry: KafkaTelemetryConsumer | null = null
   const runs = (role: RunwayConfig['role']) => config.role === 'all' || config.role === role
@@ -100,6 +103,7 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
     gateConfig,
     evaluator,
     controller,
+    policy,
     actions,
     async queueReport() {
       const records = await state.list()
