@@ -48,7 +48,7 @@ describe('OpenFeature provider', () => {
 
   it('PROVIDER_CONFIGURATION_CHANGED names the flag when a verdict pauses it; then DISABLED with the default', async () => {
     const changed: Array<string[] | undefined> = []
-    const handler = (e?: EventDetails) => changed.push(e?.flagsChanged)
+    const handler = (e?: EventDetails) => changed.push(e?.flagsChanged as string[] | undefined)
     OpenFeature.addHandler(ProviderEvents.ConfigurationChanged, handler)
     try {
       await applyVerdict(rw, 'of-flag', 'pause')

@@ -53,7 +53,8 @@ describe('compiled evaluation equals the reference assign()', () => {
   it('applies targeting before assignment, as the server gate does', () => {
     const e = gateExperiment({ targeting: [{ attribute: 'country', op: 'in', values: ['DE'] }, { attribute: 'platform', op: 'not_in', values: ['ios'] }] })
     const c = compileExperiment(e)
-    for (const attrs of [{ country: 'DE' }, { country: 'FR' }, { country: 'DE', platform: 'ios' }, {}]) {
+    const cases: Array<Record<string, string>> = [{ country: 'DE' }, { country: 'FR' }, { country: 'DE', platform: 'ios' }, {}]
+    for (const attrs of cases) {
       const got = c.evaluate('user-1', attrs)
       expect(got.reason === 'not_targeted').toBe(!matchesTargeting(e.targeting, attrs))
     }
