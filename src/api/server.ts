@@ -3,12 +3,14 @@ import { errorBody, httpStatusOf, InputError, RunwayError, TooLargeError } from 
 import type { Runtime } from '../services/runtime.js'
 import { installAuth, publicRoute } from './auth.js'
 import { registerActionRoutes } from './routes/actions.js'
+import { registerMetricsRoute } from './routes/metrics.js'
 import { registerClickHouseRoutes } from './routes/clickhouse-http.js'
 import { registerEventRoutes } from './routes/events.js'
 import { registerExperimentRoutes } from './routes/experiments.js'
 import { registerGateRoutes } from './routes/gate.js'
 import { registerTokenRoutes } from './routes/tokens.js'
 import { registerGateConfigRoutes } from './routes/gate-config.js'
+import { registerAuditRoutes } from './routes/audit.js'
 
 /** The HTTP API. Bodies arrive as text; each route validates with the domain's zod schemas. */
 export function buildServer(rt: Runtime): FastifyInstance {
@@ -43,7 +45,9 @@ export function buildServer(rt: Runtime): FastifyInstance {
   registerEventRoutes(app, rt)
   registerGateRoutes(app, rt)
   registerActionRoutes(app, rt)
+  registerMetricsRoute(app, rt.metrics)
   registerGateConfigRoutes(app, rt)
+  registerAuditRoutes(app, rt)
   const ch = rt.config.clickhouseHttp
   if (rt.rawSql && ch.enabled) registerClickHouseRoutes(app, { rawSql: rt.rawSql, prefix: ch.prefix, writable: ch.writable, user: ch.user, password: ch.password, routeConfig: publicRoute('ClickHouse user and password (RUNWAY_CLICKHOUSE_HTTP_USER/PASSWORD)').config })
   return app

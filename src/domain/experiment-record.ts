@@ -21,6 +21,8 @@ export interface ExperimentRecord {
   endedAt: number | null
   /** When the current state was entered (stuck-state detection). */
   stateSince: number
+  /** How it ended (completed, rolled_back, …), kept when archived. */
+  endState: LifecycleState | null
   allocation: Allocation | null
   /** Compare-and-set version: bumped by every write. */
   version: number
@@ -51,6 +53,7 @@ export function newRecord(spec: ExperimentSpec, now: number): ExperimentRecord {
     stepStartedAt: null,
     endedAt: null,
     stateSince: now,
+    endState: null,
     allocation: null,
     version: 0,
     ledgerSeq: 0,
@@ -126,6 +129,7 @@ export function transition(record: ExperimentRecord, req: TransitionRequest): Tr
   }
   if (req.to === 'queued') next.allocation = null // waiting experiments hold no traffic
   if (['completed', 'rolled_back', 'rejected', 'cancelled', 'expired'].includes(req.to)) {
+    next.endState = req.to
     next.endedAt = req.at
     next.allocation = null
     next.pendingApproval = null

@@ -18,6 +18,8 @@ export interface IngestDeps {
   limits: { maxBytes: number; maxEvents: number }
   /** Data rules by namespace (allow-list, PII fields); default: detectors on, nothing dropped. */
   dataRules?: (namespace: string) => AttributeRules
+  /** Told how many lines of each stored batch were accepted and dead-lettered (metrics). */
+  onStored?: (source: string, accepted: number, deadLettered: number) => void
 }
 
 export interface IngestRejection {
@@ -172,6 +174,7 @@ export class IngestService {
       { dedupToken: `${token}-dead` },
     )
     if (bad.length > 0) this.d.log.warn({ batchId, rejected: bad.length, first: bad[0]?.reason }, 'ingest dead-lettered lines')
+    this.d.onStored?.(o.source, good.length, bad.length)
     let masked = 0
     let dropped = 0
     for (const c of scrubbed.values()) {

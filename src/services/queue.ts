@@ -25,6 +25,8 @@ export interface QueueDeps {
   log: Logger
   /** Priority points a waiting experiment gains per hour (aging). Default 1. */
   agingPerHour?: number
+  /** Told of every transition and whether its ledger entry was written (metrics). */
+  onTransition?: (event: LifecycleEvent, ledgerWritten: boolean) => void
 }
 
 export type EnqueueOutcome =
@@ -176,9 +178,11 @@ export class QueueService {
         ? await this.d.state.put({ ...previous, version: next.version + 1 }, next.version)
         : await this.d.state.remove(next.spec.id, next.version)
       this.d.log.error({ err: error, experiment: next.spec.id, undone: undo.ok }, 'ledger write failed; transition not applied')
+      this.d.onTransition?.(event, false)
       throw error
     }
     this.d.log.info({ experiment: event.experimentId, from: event.from, to: event.to, step: event.step, actor: event.actor, reason: event.reason }, 'transition')
+    this.d.onTransition?.(event, true)
     await this.d.bus.publish(TOPICS.lifecycle, event.experimentId, event)
     return true
   }

@@ -1,4 +1,4 @@
-import { ExperimentSpecSchema } from '../domain/experiment.js'
+import { parseStoredSpec } from '../domain/stored-spec.js'
 import { type ExperimentRecord, newRecord, revisionGenesis } from '../domain/experiment-record.js'
 import type { StateStore } from '../ports/state-store.js'
 import type { Warehouse } from '../ports/warehouse.js'
@@ -21,7 +21,7 @@ export async function replayState(warehouse: Warehouse): Promise<ExperimentRecor
   for (const e of ledger) ledgerOf.set(e.experimentId, [...(ledgerOf.get(e.experimentId) ?? []), e])
   const records: ExperimentRecord[] = []
   for (const row of specs) {
-    const spec = ExperimentSpecSchema.parse(JSON.parse(row.spec))
+    const spec = parseStoredSpec(row.spec)
     const enqueuedAt = Number(row.enqueued_ms)
     let r: ExperimentRecord = { ...newRecord(spec, enqueuedAt), ledgerHash: revisionGenesis(spec, Number(row.revision)) }
     const entries = ledgerOf.get(spec.id) ?? []
@@ -40,6 +40,7 @@ export async function replayState(warehouse: Warehouse): Promise<ExperimentRecor
         stateSince: e.to === r.state && e.from === r.state ? r.stateSince : e.at,
         stepStartedAt: e.to === 'running' ? e.at : r.stepStartedAt,
         endedAt: ['completed', 'rolled_back', 'rejected', 'cancelled', 'expired'].includes(e.to) ? e.at : r.endedAt,
+        endState: ['completed', 'rolled_back', 'rejected', 'cancelled', 'expired'].includes(e.to) ? e.to : r.endState,
       }
     }
     // Verdicts may come from outside this process (another evaluator, the bus): the ledger knows which were applied.

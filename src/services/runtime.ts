@@ -16,6 +16,7 @@ import { PolicyService } from './policy.js'
 import { createPorts, type Ports } from './ports.js'
 import { QueueService } from './queue.js'
 import { ActionService } from './actions.js'
+import { RunwayMetrics } from './metrics.js'
 import { rebuildState } from './rebuild.js'
 
 export type { Ports } from './ports.js'
@@ -40,6 +41,7 @@ export interface Runtime extends Ports {
   /** The policy engine: rules from RUNWAY_POLICY_FILE, checked at enqueue, start and ramp. */
   policy: PolicyService
   actions: ActionService
+  metrics: RunwayMetrics
   /** Waiting experiments (place, aged priority, why), stuck ones, and layer usage. */
   queueReport(): Promise<QueueReport>
   /** Expires, archives and reports stuck experiments (also run as a periodic job). */
@@ -71,10 +73,20 @@ export async function embeddedPorts(config: RunwayConfig, log: Logger, clock?: C
 export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): Runtime {
   const { warehouse, bus, jobs, state, clock } = ports
   const policy = new PolicyService({ config: config.policy, state, warehouse, clock })
-  const queue = new QueueService({ state, warehouse, bus, clock, policy: policy.context, gatekeeper: policy, log, agingPerHour: config.agingPerHour })
+  const metrics = new RunwayMetrics(state, clock)
+  const queue = new QueueService({
+    state, warehouse, bus, clock, policy: policy.context, gatekeeper: policy, log, agingPerHour: config.agingPerHour,
+    onTransition: (e, written) => metrics.transitions.inc({ to: e.to, ledger: written ? 'written' : 'failed' }),
+  })
   const actions = new ActionService(queue, clock)
   const housekeepingConfig = { ...DEFAULT_HOUSEKEEPING, archiveAfter: config.housekeeping.archiveAfterMs }
-  const ingest = new IngestService({ warehouse, state, clock, log, limits: config.ingest, dataRules: (namespace) => policy.dataRules(namespace) })
+  const ingest = new IngestService({
+    warehouse, state, clock, log, limits: config.ingest, dataRules: (namespace) => policy.dataRules(namespace),
+    onStored: (source, accepted, dead) => {
+      metrics.telemetryEvents.inc({ source, outcome: 'accepted' }, accepted)
+      metrics.telemetryEvents.inc({ source, outcome: 'dead_lettered' }, dead)
+    },
+  })
   const gate = new GateService(ports.gateState)
   const gateConfig = new GateConfigService({ state, clock, log: log.child({ component: 'gate-config' }) })
   const evaluator = new EvaluateService({ warehouse, state, bus, clock, log, queue })
@@ -105,6 +117,7 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
     controller,
     policy,
     actions,
+    metrics,
     async queueReport() {
       const records = await state.list()
       const { waiting } = planSchedule(records, queue.scheduleOptions())
@@ -132,7 +145,10 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
       }
       if (runs('worker')) {
         jobs.register('evaluate-experiment', async (data) => {
-          await evaluator.evaluate(String(data.experimentId))
+          const done = metrics.evaluationSeconds.startTimer()
+          const result = await evaluator.evaluate(String(data.experimentId))
+          done()
+          if (result) metrics.evaluated(result.verdict.experimentId, result.verdict.evaluatedAt)
         })
         jobs.register('schedule-queue', async () => {
           await queue.scheduleTick()
@@ -153,7 +169,17 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
         }
       }
       if (runs('controller')) {
-        subscriptions.push(await bus.subscribe(TOPICS.verdicts, 'controller', async (msg) => void (await controller.handle(msg.value))))
+        subscriptions.push(
+          await bus.subscribe(TOPICS.verdicts, 'controller', async (msg) => {
+            const outcome = await controller.handle(msg.value)
+            const v = msg.value as { decision?: string; evaluatedAt?: number }
+            metrics.verdicts.inc({ decision: String(v.decision), outcome: outcome.applied ? 'applied' : outcome.reason })
+            // How long a harmful variant stayed exposed after the engine saw it.
+            if (outcome.applied && (v.decision === 'pause' || v.decision === 'rollback') && typeof v.evaluatedAt === 'number') {
+              metrics.gateEnforcementSeconds.observe(Math.max(0, clock.now() - v.evaluatedAt) / 1000)
+            }
+          }),
+        )
         subscriptions.push(
           await bus.subscribe(TOPICS.lifecycle, 'evaluation-scheduler', async (msg) => {
             const event = msg.value as LifecycleEvent

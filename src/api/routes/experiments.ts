@@ -8,7 +8,8 @@ import { experimentView } from '../views.js'
 export function registerExperimentRoutes(app: FastifyInstance, rt: Runtime): void {
   app.post('/v1/experiments', guard('experiments:write', specNamespace), async (request, reply) => {
     const spec = parseSpecText(String(request.body ?? ''), 'spec')
-    const outcome = await rt.queue.enqueue(spec, actorOf(request))
+    const done = rt.metrics.enqueueSeconds.startTimer()
+    const outcome = await rt.queue.enqueue(spec, actorOf(request)).finally(done)
     if (!outcome.accepted) {
       return reply.status(422).send({ accepted: false, experimentId: outcome.experimentId, failures: outcome.failures })
     }

@@ -1,13 +1,18 @@
 import Fastify from 'fastify'
 import { warnIfUnauthenticated } from '../../api/auth.js'
 import { buildServer } from '../../api/server.js'
+import type { RunwayMetrics } from '../../services/metrics.js'
 import type { RunwayConfig } from '../../config.js'
 import { createPorts } from '../../services/ports.js'
 import { createLogger, createRuntime } from '../../services/runtime.js'
 
-function healthServer(role: string) {
+function healthServer(role: string, metrics: RunwayMetrics) {
   const app = Fastify()
   app.get('/healthz', async () => ({ ok: true, role }))
+  app.get('/metrics', async (_request, reply) => {
+    void reply.header('content-type', metrics.registry.contentType)
+    return metrics.registry.metrics()
+  })
   return app
 }
 
@@ -18,7 +23,7 @@ export async function serveCommand(config: RunwayConfig): Promise<void> {
   await runtime.start()
   const serves = config.role === 'api' || config.role === 'all'
   // Roles without the API still answer /healthz, for orchestrators' liveness checks.
-  const app = serves ? buildServer(runtime) : healthServer(config.role)
+  const app = serves ? buildServer(runtime) : healthServer(config.role, runtime.metrics)
   await app.listen({ host: config.host, port: config.port })
   log.info(
     {

@@ -1,0 +1,86 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { Clock } from '../ports/clock.js'
+import type { StateStore } from '../ports/state-store.js'
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+/**
+ * The queue's own SLIs, on a Prometheus registry. Counters and histograms are
+ * observed where things happen; ratios over experiments (failure rate, rollbacks
+ * per 100, evaluation lag) are computed from live state at scrape time.
+ */
+export class RunwayMetrics {
+  readonly registry = new Registry()
+  private readonly lastEvaluated = new Map<string, number>()
+  readonly enqueueSeconds = new Histogram({ name: 'runway_enqueue_seconds', help: 'Enqueue request latency (validation, policy, spec and ledger writes)', buckets: LATENCY_BUCKETS, registers: [this.registry] })
+  readonly gateEnforcementSeconds = new Histogram({ name: 'runway_gate_enforcement_seconds', help: 'Pause or rollback verdict evaluated → gate state updated by the controller', buckets: LATENCY_BUCKETS, registers: [this.registry] })
+  readonly evaluationSeconds = new Histogram({ name: 'runway_sli_compute_seconds', help: 'One evaluation: sufficient statistics from the warehouse, tests, verdict', buckets: LATENCY_BUCKETS, registers: [this.registry] })
+  readonly telemetryEvents = new Counter({ name: 'runway_telemetry_events_total', help: 'Telemetry events by outcome: accepted (attached to a known experiment and variant) or dead_lettered', labelNames: ['source', 'outcome'] as const, registers: [this.registry] })
+  readonly transitions = new Counter({ name: 'runway_transitions_total', help: 'Lifecycle transitions by target state and whether their ledger entry was written', labelNames: ['to', 'ledger'] as const, registers: [this.registry] })
+  readonly verdicts = new Counter({ name: 'runway_verdicts_total', help: 'Verdicts by decision and by what the controller did', labelNames: ['decision', 'outcome'] as const, registers: [this.registry] })
+
+  constructor(state: Pick<StateStore, 'list'>, clock: Clock, options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'runway_process_' })
+    const self = this
+    const ratio = (num: number, den: number) => (den > 0 ? num / den : 0)
+    new Gauge({
+      name: 'runway_telemetry_attach_rate',
+      help: 'Share of telemetry events attached to a known experiment and variant (accepted / all)',
+      registers: [this.registry],
+      async collect() {
+        const v = await self.telemetryEvents.get()
+        const sum = (outcome: string) => v.values.filter((x) => x.labels.outcome === outcome).reduce((s, x) => s + x.value, 0)
+        this.set(ratio(sum('accepted'), sum('accepted') + sum('dead_lettered')))
+      },
+    })
+    new Gauge({
+      name: 'runway_dead_letter_rate',
+      help: 'Share of telemetry events dead-lettered',
+      registers: [this.registry],
+      async collect() {
+        const v = await self.telemetryEvents.get()
+        const sum = (outcome: string) => v.values.filter((x) => x.labels.outcome === outcome).reduce((s, x) => s + x.value, 0)
+        this.set(ratio(sum('dead_lettered'), sum('accepted') + sum('dead_lettered')))
+      },
+    })
+    new Gauge({
+      name: 'runway_audit_completeness',
+      help: 'Share of transitions whose ledger entry was written (1 = every action is on the ledger)',
+      registers: [this.registry],
+      async collect() {
+        const v = await self.transitions.get()
+        const sum = (ledger: string) => v.values.filter((x) => x.labels.ledger === ledger).reduce((s, x) => s + x.value, 0)
+        this.set(sum('written') + sum('failed') === 0 ? 1 : ratio(sum('written'), sum('written') + sum('failed')))
+      },
+    })
+    const fromState = async () => {
+      const records = await state.list()
+      const started = records.filter((r) => r.startedAt !== null)
+      const ended = records.filter((r) => r.endState !== null && r.startedAt !== null)
+      const failed = ended.filter((r) => r.endState === 'rolled_back' || r.endState === 'expired')
+      const now = clock.now()
+      const lags = records.filter((r) => r.state === 'running').map((r) => (now - (self.lastEvaluated.get(r.spec.id) ?? r.stepStartedAt ?? now)) / 1000)
+      return { started, ended, failed, lags, records }
+    }
+    new Gauge({ name: 'runway_experiment_failure_rate', help: 'Share of ended experiments that were rolled back or expired', registers: [this.registry], async collect() {
+      const s = await fromState()
+      this.set(ratio(s.failed.length, s.ended.length))
+    } })
+    new Gauge({ name: 'runway_rollbacks_per_100_experiments', help: 'Rollbacks per 100 started experiments', registers: [this.registry], async collect() {
+      const s = await fromState()
+      this.set(100 * ratio(s.records.filter((r) => r.endState === 'rolled_back').length, s.started.length))
+    } })
+    new Gauge({ name: 'runway_evaluation_lag_seconds', help: 'Longest time since a running experiment was last evaluated', registers: [this.registry], async collect() {
+      const s = await fromState()
+      this.set(s.lags.length === 0 ? 0 : Math.max(...s.lags))
+    } })
+    new Gauge({ name: 'runway_experiments', help: 'Experiments by lifecycle state', labelNames: ['state'] as const, registers: [this.registry], async collect() {
+      this.reset()
+      for (const r of (await fromState()).records) this.inc({ state: r.state })
+    } })
+  }
+
+  evaluated(experimentId: string, at: number): void {
+    this.lastEvaluated.set(experimentId, at)
+  }
+}
