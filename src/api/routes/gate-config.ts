@@ -22,6 +22,14 @@ function heartbeatOf(query: Record<string, string | undefined>): number {
   return Number.isFinite(ms) ? Math.min(60_000, Math.max(100, Math.round(ms))) : 10_000
 }
 
+/** One serialization per config version, however many streams carry it. */
+const configFrames = new WeakMap<GateConfig, string>()
+function configFrame(config: GateConfig): string {
+  let text = configFrames.get(config)
+  if (text === undefined) configFrames.set(config, (text = frame('config', config, config.version)))
+  return text
+}
+
 const frame = (event: string, data: unknown, id?: number) => `${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
 
 /**
@@ -61,11 +69,11 @@ export function registerGateConfigRoutes(app: FastifyInstance, rt: Runtime): voi
     res.socket?.setNoDelay(true)
     open.add(res)
     let version = first.version
-    res.write(frame('config', first, first.version))
+    res.write(configFrame(first))
     const unsubscribe = rt.gateConfig.subscribe(tenant, (config) => {
       if (config.version === version) return
       version = config.version
-      res.write(frame('config', config, config.version))
+      res.write(configFrame(config))
     })
     const beat = setInterval(() => res.write(frame('heartbeat', { version, at: Date.now() })), heartbeatMs)
     const close = () => {
