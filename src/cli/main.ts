@@ -15,6 +15,7 @@ const commands = {
   status: () => import('./commands/status.js'),
   token: () => import('./commands/token.js'),
   validate: () => import('./commands/validate.js'),
+  policy: () => import('./commands/policy.js'),
 }
 import { CliExit } from './output.js'
 import { useToken } from './client.js'
@@ -48,6 +49,17 @@ export function program(): Command {
     .description('check an experiment spec (YAML or JSON; - for stdin) and print every problem with its path')
     .argument('<file>')
     .action(async (file: string) => (await commands.validate()).validateCommand(file))
+  p.command('policy')
+    .description('the policy engine')
+    .command('check')
+    .description('print every policy rule a spec fails, as an enqueue (or start, or ramp) would be refused; exit 1 when refused')
+    .argument('<spec>', 'spec file (YAML or JSON; - for stdin)')
+    .option('--policy <file>', 'policy file (default: $RUNWAY_POLICY_FILE, else the built-in defaults)')
+    .addOption(new Option('--phase <phase>', 'which checks').choices(['enqueue', 'start', 'ramp']).default('enqueue'))
+    .option('--step <n>', 'rollout step moved to, 1-based (default: 1 at start, 2 at ramp)')
+    .option('--at <time>', 'evaluate at this RFC 3339 time (freeze windows; default: now)')
+    .option('--json', 'print JSON')
+    .action(async (file: string, o) => (await commands.policy()).policyCheckCommand(file, config({}).policy, o))
   p.command('enqueue')
     .description('enqueue an experiment spec on a running server')
     .argument('<file>')
