@@ -21,12 +21,12 @@ export interface Runway {
 }
 
 /** An embedded runway that can come back on the same port and data (a restart, as SDKs see it). */
-export async function startRunway(opts: { port?: number; dataDir?: string } = {}): Promise<Runway> {
+export async function startRunway(opts: { port?: number; dataDir?: string; now?: number } = {}): Promise<Runway> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'runway-sdk-'))
   // The environment may point at Kafka or Redis; these tests own a whole embedded runway.
   const config = { ...loadConfig({}, { dataDir, scheduleIntervalMs: 60_000, logLevel: 'silent' }), kafka: null, redis: null, clickhouseUrl: null }
   const log = pino({ level: 'silent' })
-  const clock = new ManualClock(T0)
+  const clock = new ManualClock(opts.now ?? T0)
   const runtime = createRuntime(config, await embeddedPorts(config, log, clock), log)
   await runtime.start()
   const app = buildServer(runtime)
