@@ -6,6 +6,7 @@ const commands = {
   act: () => import('./commands/act.js'),
   queue: () => import('./commands/queue.js'),
   analyze: () => import('./commands/analyze.js'),
+  audit: () => import('./commands/audit.js'),
   calibrate: () => import('./commands/calibrate.js'),
   plan: () => import('./commands/plan.js'),
   enqueue: () => import('./commands/enqueue.js'),
@@ -195,6 +196,18 @@ export function program(): Command {
     .addOption(localOption())
     .addOption(dataDirOption())
     .action(async (id: string, o: TokenOpts) => (await commands.token()).tokenRevokeCommand(target(o), id))
+  const audit = p.command('audit').description('the audit ledger: verify its hash chains, or rebuild state from it')
+  for (const [name, what] of [['verify', 'check every hash chain; names each altered, removed, reordered or inserted entry (exit 1)'], ['replay', 'rebuild every experiment from the ledger and compare with the live state (exit 1 on a difference)']] as const) {
+    audit
+      .command(name)
+      .description(what)
+      .addOption(serverOption())
+      .option('--data-dir <dir>', 'read this embedded data directory instead of asking a server (no live state to compare)')
+      .option('--json', 'print JSON')
+      .action(async (o: { server?: string; dataDir?: string; json?: boolean }) =>
+        (await commands.audit()).auditCommand(name, { ...(o.dataDir ? { dataDir: o.dataDir } : { server: o.server ?? config({}).serverUrl }), json: o.json }),
+      )
+  }
   return p
 }
 
