@@ -11,7 +11,6 @@ import { registerGateRoutes } from './routes/gate.js'
 import { registerTokenRoutes } from './routes/tokens.js'
 import { registerGateConfigRoutes } from './routes/gate-config.js'
 import { registerAuditRoutes } from './routes/audit.js'
-import { registerAuditRoutes } from './routes/audit.js'
 
 /** The HTTP API. Bodies arrive as text; each route validates with the domain's zod schemas. */
 export function buildServer(rt: Runtime): FastifyInstance {
@@ -48,7 +47,6 @@ export function buildServer(rt: Runtime): FastifyInstance {
   registerActionRoutes(app, rt)
   registerMetricsRoute(app, rt.metrics)
   registerGateConfigRoutes(app, rt)
-  registerAuditRoutes(app, rt)
   registerAuditRoutes(app, rt)
   const ch = rt.config.clickhouseHttp
   if (rt.rawSql && ch.enabled) registerClickHouseRoutes(app, { rawSql: rt.rawSql, prefix: ch.prefix, writable: ch.writable, user: ch.user, password: ch.password, routeConfig: publicRoute('ClickHouse user and password (RUNWAY_CLICKHOUSE_HTTP_USER/PASSWORD)').config })
