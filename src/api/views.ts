@@ -19,6 +19,8 @@ export function experimentView(r: ExperimentRecord) {
     endedAt: r.endedAt === null ? null : new Date(r.endedAt).toISOString(),
     lastAppliedVerdictSeq: r.lastAppliedVerdictSeq,
     pendingApproval: r.pendingApproval,
+    /** Policy failures holding the last start or ramp, if any. */
+    blockedBy: r.blockedBy ?? null,
   }
 }
 export type ExperimentView = ReturnType<typeof experimentView>

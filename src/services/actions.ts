@@ -1,6 +1,8 @@
 import { ConflictError, InputError } from '../errors.js'
 import type { Actor, LifecycleEvent, LifecycleState } from '../domain/lifecycle.js'
 import type { Clock } from '../ports/clock.js'
+import type { ExperimentRecord } from '../domain/experiment-record.js'
+import type { PolicyGate } from './policy.js'
 import type { QueueService } from './queue.js'
 
 export const PERSON_ACTIONS = ['pause', 'resume', 'rollback', 'cancel', 'approve', 'archive'] as const
@@ -23,11 +25,28 @@ export class ActionService {
   constructor(
     private readonly queue: QueueService,
     private readonly clock: Clock,
+    /** Approvals and resumes are checked like ramps and starts (freeze windows, error budget, exposure caps). */
+    private readonly gatekeeper?: PolicyGate,
   ) {}
+
+  private async policy(experimentId: string, phase: 'start' | 'ramp', targetStep: (r: ExperimentRecord) => number): Promise<void> {
+    if (!this.gatekeeper) return
+    const r = await this.queue.get(experimentId)
+    const outcome = await this.gatekeeper.check(r.spec, phase, targetStep(r))
+    if (!outcome.allowed) {
+      throw new ConflictError(
+        `policy refuses: ${outcome.failures.map((f) => `${f.rule}: ${f.message}`).join('; ')}`,
+        'POLICY_REFUSED',
+        { failures: outcome.failures },
+      )
+    }
+  }
 
   async act(experimentId: string, action: PersonAction, actor: Actor, reason: string): Promise<LifecycleEvent> {
     if (reason.trim() === '') throw new InputError(`${action} needs a reason`, [{ path: 'reason', message: 'is required' }])
     const at = this.clock.now()
+    if (action === 'approve') await this.policy(experimentId, 'ramp', (r) => r.pendingApproval?.toStep ?? r.step + 1)
+    if (action === 'resume') await this.policy(experimentId, 'start', (r) => r.step)
     if (action === 'approve') {
       const event = await this.queue.apply(experimentId, (r) => {
         if (!r.pendingApproval) throw new ConflictError(`${experimentId} has no ramp waiting for approval`, 'NOTHING_TO_APPROVE')

@@ -78,7 +78,7 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
     state, warehouse, bus, clock, policy: policy.context, gatekeeper: policy, log, agingPerHour: config.agingPerHour,
     onTransition: (e, written) => metrics.transitions.inc({ to: e.to, ledger: written ? 'written' : 'failed' }),
   })
-  const actions = new ActionService(queue, clock)
+  const actions = new ActionService(queue, clock, policy)
   const housekeepingConfig = { ...DEFAULT_HOUSEKEEPING, archiveAfter: config.housekeeping.archiveAfterMs }
   const ingest = new IngestService({
     warehouse, state, clock, log, limits: config.ingest, dataRules: (namespace) => policy.dataRules(namespace),
@@ -120,7 +120,11 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
     metrics,
     async queueReport() {
       const records = await state.list()
-      const { waiting } = planSchedule(records, queue.scheduleOptions())
+      // What the policy holds back waits with the policy's own reasons.
+      const cannotStart = new Map(
+        records.filter((r) => r.state === 'queued' && r.blockedBy).map((r) => [r.spec.id, `policy: ${r.blockedBy!.map((f) => `${f.rule} (${f.message})`).join('; ')}`]),
+      )
+      const { waiting } = planSchedule(records, { ...queue.scheduleOptions(), cannotStart })
       const { stuck } = planHousekeeping(records, clock.now(), housekeepingConfig)
       return { waiting, stuck, layers: Object.fromEntries(layerUsage(records)) }
     },
