@@ -76,7 +76,7 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationSumma
     if (!opts.onTransition) return
     const fresh: TimelineEntry[] = []
     for (const id of ids.filter((_, i) => enqueued.has(i))) {
-      const ledger = await ledgerOf(target.baseUrl, id)
+      const ledger = await ledgerOf(target, id)
       fresh.push(...ledger.slice(seen.get(id)).map((e) => toEntry(id, start, e)))
       seen.set(id, ledger.length)
     }
@@ -85,7 +85,7 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationSumma
   for (let k = 0, t = start; t < end; k++, t += scenario.tick) {
     for (const [i, exp] of scenario.experiments.entries()) {
       if (enqueued.has(i) || exp.enqueueAt > t - start) continue
-      await enqueue(target.baseUrl, exp.spec)
+      await enqueue(target, exp.spec)
       enqueued.add(i)
     }
     const events: SyntheticEvent[] = []
@@ -117,15 +117,15 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationSumma
     await reportNew()
     opts.onProgress?.(k + 1, ticks)
     // Nothing more happens without a person once every experiment ended or is paused.
-    const states = await experimentStates(target.baseUrl)
+    const states = await experimentStates(target)
     const mine = states.filter((s) => ids.includes(s.id))
     if (enqueued.size === ids.length && mine.length === ids.length && mine.every((s) => isTerminal(s.state as LifecycleState) || s.state === 'paused')) break
   }
-  const final = new Map((await experimentStates(target.baseUrl)).map((s) => [s.id, s]))
+  const final = new Map((await experimentStates(target)).map((s) => [s.id, s]))
   const experiments: SimulationSummary['experiments'] = []
   for (const id of ids) {
     const s = final.get(id)
-    const ledger = s ? await ledgerOf(target.baseUrl, id) : []
+    const ledger = s ? await ledgerOf(target, id) : []
     experiments.push({
       id,
       finalState: s?.state ?? 'unknown',

@@ -47,7 +47,7 @@ export interface SimulateFlags {
 
 /** Runs the scenario against a deployment that is already running (embedded or distributed). */
 async function againstServer(scenario: Scenario, config: RunwayConfig, f: SimulateFlags, onTransition: (e: TimelineEntry) => void): Promise<SimulationSummary> {
-  let target = httpTarget(f.server!, waitUntil)
+  let target = httpTarget(f.server!, waitUntil, { token: config.token })
   let close = async () => {}
   if (f.telemetry === 'kafka') {
     if (!config.kafka) throw new CliExit(2, '--telemetry kafka needs KAFKA_BROKERS')
