@@ -17,6 +17,8 @@ export async function replayState(warehouse: Warehouse): Promise<ExperimentRecor
   const lastSeq = new Map(seqs.map((s) => [s.experiment_id, Number(s.seq)]))
   const looks = await warehouse.select<{ experiment_id: string; fractions: number[] }>(sqlQuery('gst-looks'))
   const gstFractions = new Map(looks.map((l) => [l.experiment_id, l.fractions.map(Number)]))
+  const approvals = await warehouse.select<{ experiment_id: string; verdict_id: string; step: number | string; evaluated_ms: number | string }>(sqlQuery('pending-approvals'))
+  const approvalOf = new Map(approvals.map((a) => [a.experiment_id, { verdictId: a.verdict_id, step: Number(a.step), at: Number(a.evaluated_ms) }]))
   const ledgerOf = new Map<string, typeof ledger>()
   for (const e of ledger) ledgerOf.set(e.experimentId, [...(ledgerOf.get(e.experimentId) ?? []), e])
   const records: ExperimentRecord[] = []
@@ -48,6 +50,13 @@ export async function replayState(warehouse: Warehouse): Promise<ExperimentRecor
     const seq = Math.max(lastSeq.get(spec.id) ?? 0, appliedInLedger)
     r.lastAppliedVerdictSeq = seq
     r.gstFractions = gstFractions.get(spec.id) ?? []
+    // A ramp that waits for a person is not a transition: it is restored from its verdict,
+    // unless the experiment moved (or a person acted) after the verdict was evaluated.
+    const approval = approvalOf.get(spec.id)
+    const lastAt = entries.at(-1)?.at ?? 0
+    if (approval && r.state === 'running' && approval.step === r.step && approval.at >= lastAt) {
+      r.pendingApproval = { verdictId: approval.verdictId, toStep: approval.step + 1 }
+    }
     records.push(r)
   }
   return records

@@ -108,3 +108,27 @@ describe('queue report and housekeeping', () => {
     expect((await state('p-3')).experiment.state).toBe('archived') // cancelled earlier
   })
 })
+
+describe('a ramp waiting for approval survives a restart', () => {
+  it('is restored from its verdict, and cleared by a later transition', async () => {
+    await running('r-1', { rollout: { steps: [{ exposure: 10, minDuration: 0, approval: true }, { exposure: 100, minDuration: 0 }] } })
+    const at = rt.clock.now()
+    const verdict = { id: randomUUID(), experimentId: 'r-1', seq: 1, decision: 'ramp', step: 0, reasons: [], window: { from: at, to: at }, evaluatedAt: at, engineVersion: ENGINE_VERSION, needsApproval: true }
+    // As the evaluator records it, then delivers it.
+    await rt.runtime.warehouse.insert('verdicts', [
+      { id: verdict.id, experiment_id: 'r-1', seq: 1, decision: 'ramp', step: 0, reasons: '[]', window_from: '2026-03-02 00:00:00.000', window_to: '2026-03-02 00:00:00.000', evaluated_at: new Date(at).toISOString().replace('T', ' ').replace('Z', ''), engine_version: ENGINE_VERSION, needs_approval: true },
+    ])
+    await rt.runtime.controller.apply(verdict as never)
+    expect((await state('r-1')).experiment.pendingApproval).toEqual({ verdictId: verdict.id, toStep: 1 })
+
+    const dataDir = rt.dataDir
+    await rt.stop()
+    rt = await startEmbedded({ dataDir, now: at + 60_000 })
+    expect((await state('r-1')).experiment.pendingApproval).toEqual({ verdictId: verdict.id, toStep: 1 })
+    expect((await act('r-1', 'approve', 'after the restart')).body.experiment).toMatchObject({ step: 2, pendingApproval: null })
+
+    await rt.stop()
+    rt = await startEmbedded({ dataDir, now: at + 120_000 })
+    expect((await state('r-1')).experiment).toMatchObject({ step: 2, pendingApproval: null })
+  })
+})
