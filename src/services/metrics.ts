@@ -23,35 +23,23 @@ export class RunwayMetrics {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'runway_process_' })
     const self = this
     const ratio = (num: number, den: number) => (den > 0 ? num / den : 0)
-    new Gauge({
-      name: 'runway_telemetry_attach_rate',
-      help: 'Share of telemetry events attached to a known experiment and variant (accepted / all)',
-      registers: [this.registry],
-      async collect() {
-        const v = await self.telemetryEvents.get()
-        const sum = (outcome: string) => v.values.filter((x) => x.labels.outcome === outcome).reduce((s, x) => s + x.value, 0)
-        this.set(ratio(sum('accepted'), sum('accepted') + sum('dead_lettered')))
-      },
+    /** Sum of a counter's samples whose `label` equals `value`. */
+    const total = async (counter: Counter<string>, label: string, value: string) =>
+      (await counter.get()).values.filter((x) => x.labels[label] === value).reduce((s, x) => s + x.value, 0)
+    const share = (name: string, help: string, compute: () => Promise<number>) =>
+      new Gauge({ name, help, registers: [this.registry], async collect() { this.set(await compute()) } })
+    share('runway_telemetry_attach_rate', 'Share of telemetry events attached to a known experiment and variant (accepted / all)', async () => {
+      const ok = await total(self.telemetryEvents, 'outcome', 'accepted')
+      return ratio(ok, ok + (await total(self.telemetryEvents, 'outcome', 'dead_lettered')))
     })
-    new Gauge({
-      name: 'runway_dead_letter_rate',
-      help: 'Share of telemetry events dead-lettered',
-      registers: [this.registry],
-      async collect() {
-        const v = await self.telemetryEvents.get()
-        const sum = (outcome: string) => v.values.filter((x) => x.labels.outcome === outcome).reduce((s, x) => s + x.value, 0)
-        this.set(ratio(sum('dead_lettered'), sum('accepted') + sum('dead_lettered')))
-      },
+    share('runway_dead_letter_rate', 'Share of telemetry events dead-lettered', async () => {
+      const dead = await total(self.telemetryEvents, 'outcome', 'dead_lettered')
+      return ratio(dead, dead + (await total(self.telemetryEvents, 'outcome', 'accepted')))
     })
-    new Gauge({
-      name: 'runway_audit_completeness',
-      help: 'Share of transitions whose ledger entry was written (1 = every action is on the ledger)',
-      registers: [this.registry],
-      async collect() {
-        const v = await self.transitions.get()
-        const sum = (ledger: string) => v.values.filter((x) => x.labels.ledger === ledger).reduce((s, x) => s + x.value, 0)
-        this.set(sum('written') + sum('failed') === 0 ? 1 : ratio(sum('written'), sum('written') + sum('failed')))
-      },
+    share('runway_audit_completeness', 'Share of transitions whose ledger entry was written (1 = every action is on the ledger)', async () => {
+      const written = await total(self.transitions, 'ledger', 'written')
+      const failed = await total(self.transitions, 'ledger', 'failed')
+      return written + failed === 0 ? 1 : ratio(written, written + failed)
     })
     const fromState = async () => {
       const records = await state.list()
@@ -62,18 +50,18 @@ export class RunwayMetrics {
       const lags = records.filter((r) => r.state === 'running').map((r) => (now - (self.lastEvaluated.get(r.spec.id) ?? r.stepStartedAt ?? now)) / 1000)
       return { started, ended, failed, lags, records }
     }
-    new Gauge({ name: 'runway_experiment_failure_rate', help: 'Share of ended experiments that were rolled back or expired', registers: [this.registry], async collect() {
+    share('runway_experiment_failure_rate', 'Share of ended experiments that were rolled back or expired', async () => {
       const s = await fromState()
-      this.set(ratio(s.failed.length, s.ended.length))
-    } })
-    new Gauge({ name: 'runway_rollbacks_per_100_experiments', help: 'Rollbacks per 100 started experiments', registers: [this.registry], async collect() {
+      return ratio(s.failed.length, s.ended.length)
+    })
+    share('runway_rollbacks_per_100_experiments', 'Rollbacks per 100 started experiments', async () => {
       const s = await fromState()
-      this.set(100 * ratio(s.records.filter((r) => r.endState === 'rolled_back').length, s.started.length))
-    } })
-    new Gauge({ name: 'runway_evaluation_lag_seconds', help: 'Longest time since a running experiment was last evaluated', registers: [this.registry], async collect() {
-      const s = await fromState()
-      this.set(s.lags.length === 0 ? 0 : Math.max(...s.lags))
-    } })
+      return 100 * ratio(s.records.filter((r) => r.endState === 'rolled_back').length, s.started.length)
+    })
+    share('runway_evaluation_lag_seconds', 'Longest time since a running experiment was last evaluated', async () => {
+      const { lags } = await fromState()
+      return lags.length === 0 ? 0 : Math.max(...lags)
+    })
     new Gauge({ name: 'runway_experiments', help: 'Experiments by lifecycle state', labelNames: ['state'] as const, registers: [this.registry], async collect() {
       this.reset()
       for (const r of (await fromState()).records) this.inc({ state: r.state })
