@@ -26,17 +26,17 @@ export class RunwayMetrics {
     /** Sum of a counter's samples whose `label` equals `value`. */
     const total = async (counter: Counter<string>, label: string, value: string) =>
       (await counter.get()).values.filter((x) => x.labels[label] === value).reduce((s, x) => s + x.value, 0)
-    const share = (name: string, help: string, compute: () => Promise<number>) =>
+    const computed = (name: string, help: string, compute: () => Promise<number>) =>
       new Gauge({ name, help, registers: [this.registry], async collect() { this.set(await compute()) } })
-    share('runway_telemetry_attach_rate', 'Share of telemetry events attached to a known experiment and variant (accepted / all)', async () => {
+    computed('runway_telemetry_attach_rate', 'Share of telemetry events attached to a known experiment and variant (accepted / all)', async () => {
       const ok = await total(self.telemetryEvents, 'outcome', 'accepted')
       return ratio(ok, ok + (await total(self.telemetryEvents, 'outcome', 'dead_lettered')))
     })
-    share('runway_dead_letter_rate', 'Share of telemetry events dead-lettered', async () => {
+    computed('runway_dead_letter_rate', 'Share of telemetry events dead-lettered', async () => {
       const dead = await total(self.telemetryEvents, 'outcome', 'dead_lettered')
       return ratio(dead, dead + (await total(self.telemetryEvents, 'outcome', 'accepted')))
     })
-    share('runway_audit_completeness', 'Share of transitions whose ledger entry was written (1 = every action is on the ledger)', async () => {
+    computed('runway_audit_completeness', 'Share of transitions whose ledger entry was written (1 = every action is on the ledger)', async () => {
       const written = await total(self.transitions, 'ledger', 'written')
       const failed = await total(self.transitions, 'ledger', 'failed')
       return written + failed === 0 ? 1 : ratio(written, written + failed)
@@ -50,15 +50,15 @@ export class RunwayMetrics {
       const lags = records.filter((r) => r.state === 'running').map((r) => (now - (self.lastEvaluated.get(r.spec.id) ?? r.stepStartedAt ?? now)) / 1000)
       return { started, ended, failed, lags, records }
     }
-    share('runway_experiment_failure_rate', 'Share of ended experiments that were rolled back or expired', async () => {
+    computed('runway_experiment_failure_rate', 'Share of ended experiments that were rolled back or expired', async () => {
       const s = await fromState()
       return ratio(s.failed.length, s.ended.length)
     })
-    share('runway_rollbacks_per_100_experiments', 'Rollbacks per 100 started experiments', async () => {
+    computed('runway_rollbacks_per_100_experiments', 'Rollbacks per 100 started experiments', async () => {
       const s = await fromState()
       return 100 * ratio(s.records.filter((r) => r.endState === 'rolled_back').length, s.started.length)
     })
-    share('runway_evaluation_lag_seconds', 'Longest time since a running experiment was last evaluated', async () => {
+    computed('runway_evaluation_lag_seconds', 'Longest time since a running experiment was last evaluated', async () => {
       const { lags } = await fromState()
       return lags.length === 0 ? 0 : Math.max(...lags)
     })
