@@ -57,6 +57,8 @@ const EnvSchema = z.object({
   RUNWAY_AUTH_CACHE_TTL: DurationMs.default(30_000),
   RUNWAY_TOKEN: z.string().optional(),
   RUNWAY_POLICY_FILE: z.string().min(1).optional(),
+  RUNWAY_LEDGER_JOURNAL: Flag.default(true),
+  RUNWAY_LEDGER_FLUSH: DurationMs.pipe(z.number().positive().max(60_000)).default(250),
   RUNWAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 
@@ -99,6 +101,12 @@ export interface RunwayConfig {
   token: string | null
   /** Policy rules (RUNWAY_POLICY_FILE, read once here); without a file, the built-in defaults. */
   policy: PolicyConfig
+  /**
+   * Embedded warehouse only: ledger writes (specs, transitions, chain heads) are
+   * acknowledged once durable in a local journal and written to the warehouse in
+   * one insert per table every flushMs, or before any read (adapters/warehouse/journaled-warehouse.ts).
+   */
+  ledgerJournal: { enabled: boolean; flushMs: number }
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<RunwayConfig> = {}): RunwayConfig {
@@ -134,6 +142,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     auth: { mode: e.RUNWAY_AUTH, cacheTtlMs: e.RUNWAY_AUTH_CACHE_TTL },
     token: e.RUNWAY_TOKEN || null,
     policy: e.RUNWAY_POLICY_FILE ? loadPolicyFile(e.RUNWAY_POLICY_FILE) : DEFAULT_POLICY_CONFIG,
+    ledgerJournal: { enabled: e.RUNWAY_LEDGER_JOURNAL, flushMs: e.RUNWAY_LEDGER_FLUSH },
   }
   return { ...config, ...overrides, dataDir: resolve(overrides.dataDir ?? config.dataDir) }
 }

@@ -58,6 +58,15 @@ export type GateConfig = z.infer<typeof GateConfigSchema>
 /** States a service must know about: starting soon, exposing, or told to stop exposing. */
 const PUBLISHED: ReadonlySet<string> = new Set(['scheduled', 'running', 'paused', 'completed', 'rolled_back', 'cancelled', 'expired'])
 
+/**
+ * Whether a transition can change what a gate config lists. Enqueues, refusals
+ * and cancels of queued experiments cannot: rebuilding for them would copy every
+ * record on the enqueue path for nothing.
+ */
+export function changesGateConfig(event: { from: string | null; to: string }): boolean {
+  return PUBLISHED.has(event.to) || (event.from !== null && PUBLISHED.has(event.from))
+}
+
 /** JSON with keys sorted at every level: the same content always gives the same text. */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
-import { buildGateConfig, type GateConfig } from '../domain/gate-config.js'
+import { buildGateConfig, changesGateConfig, type GateConfig } from '../domain/gate-config.js'
+import type { LifecycleEvent } from '../domain/lifecycle.js'
 import { type Bus, type Subscription, TOPICS } from '../ports/bus.js'
 import type { Clock } from '../ports/clock.js'
 import type { StateStore } from '../ports/state-store.js'
@@ -37,7 +38,11 @@ export class GateConfigService {
 
   /** Starts listening for changes: lifecycle events on the bus (when given) and the refresh timer. */
   async start(opts: { bus?: Bus; group?: string } = {}): Promise<void> {
-    if (opts.bus) this.subscription = await opts.bus.subscribe(TOPICS.lifecycle, opts.group ?? 'gate-config', async () => this.changed())
+    if (opts.bus) {
+      this.subscription = await opts.bus.subscribe(TOPICS.lifecycle, opts.group ?? 'gate-config', async (msg) => {
+        if (changesGateConfig(msg.value as LifecycleEvent)) this.changed()
+      })
+    }
     const every = this.d.refreshMs ?? 5_000
     if (every > 0) {
       this.timer = setInterval(() => this.changed(), every)

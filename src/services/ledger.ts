@@ -1,3 +1,4 @@
+import type { ExperimentSpec } from '../domain/experiment.js'
 import type { Allocation } from '../domain/experiment-record.js'
 import type { LifecycleEvent, LifecycleState } from '../domain/lifecycle.js'
 import { toWarehouseTime } from '../domain/telemetry.js'
@@ -26,38 +27,55 @@ interface LedgerRow {
 /**
  * Appends one transition; retried with the same (experiment, seq) it is stored once.
  * The chain head is recorded in `ledger_heads` as well, so the verifier has a copy
- * of every hash outside the ledger table (see services/audit.ts).
+ * of every hash outside the ledger table (see services/audit.ts). The first entry
+ * of a revision also stores its spec in `experiments`. The writes are issued
+ * together: the embedded journal commits them in one write, a server in parallel.
  */
-export async function appendLedger(warehouse: Warehouse, e: LifecycleEvent): Promise<void> {
-  await warehouse.insert(
-    'lifecycle',
-    [
-      {
-        experiment_id: e.experimentId,
-        seq: e.seq,
-        at: toWarehouseTime(e.at),
-        from_state: e.from ?? '',
-        to_state: e.to,
-        step: e.step,
-        exposure: e.exposure,
-        actor_type: e.actor.type,
-        actor_id: e.actor.id,
-        reason: e.reason,
-        verdict_id: e.verdictId ?? '',
-        verdict_seq: e.verdictSeq ?? 0,
-        alloc_start: e.allocation?.start ?? null,
-        alloc_size: e.allocation?.size ?? null,
-        prev_hash: e.prevHash,
-        hash: e.hash,
-      },
-    ],
-    { dedupToken: `lifecycle/${e.experimentId}/${e.seq}` },
+export async function appendLedger(warehouse: Warehouse, e: LifecycleEvent, enqueued?: { spec: ExperimentSpec; revision: number }): Promise<void> {
+  const writes: Array<Promise<void>> = []
+  if (enqueued) {
+    const { spec, revision } = enqueued
+    writes.push(
+      warehouse.insert(
+        'experiments',
+        [{ id: spec.id, revision, namespace: spec.namespace, layer: spec.layer, spec: JSON.stringify(spec), enqueued_at: toWarehouseTime(e.at) }],
+        { dedupToken: `experiment/${spec.id}/${revision}` },
+      ),
+    )
+  }
+  writes.push(
+    warehouse.insert(
+      'lifecycle',
+      [
+        {
+          experiment_id: e.experimentId,
+          seq: e.seq,
+          at: toWarehouseTime(e.at),
+          from_state: e.from ?? '',
+          to_state: e.to,
+          step: e.step,
+          exposure: e.exposure,
+          actor_type: e.actor.type,
+          actor_id: e.actor.id,
+          reason: e.reason,
+          verdict_id: e.verdictId ?? '',
+          verdict_seq: e.verdictSeq ?? 0,
+          alloc_start: e.allocation?.start ?? null,
+          alloc_size: e.allocation?.size ?? null,
+          prev_hash: e.prevHash,
+          hash: e.hash,
+        },
+      ],
+      { dedupToken: `lifecycle/${e.experimentId}/${e.seq}` },
+    ),
+    warehouse.insert('ledger_heads', [{ experiment_id: e.experimentId, seq: e.seq, hash: e.hash, recorded_at: toWarehouseTime(e.at) }], {
+      dedupToken: `ledger-head/${e.experimentId}/${e.seq}`,
+    }),
   )
-  await warehouse.insert(
-    'ledger_heads',
-    [{ experiment_id: e.experimentId, seq: e.seq, hash: e.hash, recorded_at: toWarehouseTime(e.at) }],
-    { dedupToken: `ledger-head/${e.experimentId}/${e.seq}` },
-  )
+  // Every write is awaited before a failure is reported, so an undo never races a write still running.
+  const results = await Promise.allSettled(writes)
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+  if (failed) throw failed.reason
 }
 
 function rowToEvent(r: LedgerRow): LifecycleEvent {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
@@ -11,6 +12,7 @@ import { MemoryStateStore } from '../adapters/state/memory-state.js'
 import { RedisStateStore, subscribeChanges } from '../adapters/state/redis-state.js'
 import { chdbRawSql } from '../adapters/warehouse/chdb-raw-sql.js'
 import { embeddedWarehouse, serverWarehouse } from '../adapters/warehouse/clickhouse-warehouse.js'
+import { JournaledWarehouse } from '../adapters/warehouse/journaled-warehouse.js'
 import type { RunwayConfig } from '../config.js'
 import type { Bus } from '../ports/bus.js'
 import type { Clock } from '../ports/clock.js'
@@ -37,6 +39,30 @@ export interface Ports {
   onStateChange?: (listener: (experimentId: string) => void) => void
 }
 
+/** Tables whose writes are on the control plane's hot path: the ledger (specs, transitions, chain heads). */
+export const JOURNALED_TABLES = ['experiments', 'lifecycle', 'ledger_heads'] as const
+
+/**
+ * The embedded warehouse under `<dataDir>/warehouse`, with the ledger journal
+ * (`<dataDir>/ledger-journal`) in front unless it is turned off. Whatever a
+ * stopped process left in the journal is written before the first read.
+ */
+export async function openEmbeddedWarehouse(config: Pick<RunwayConfig, 'dataDir' | 'ledgerJournal'>, log?: Logger): Promise<Warehouse> {
+  const engine = embeddedWarehouse(join(config.dataDir, 'warehouse'))
+  const dir = join(config.dataDir, 'ledger-journal')
+  if (!config.ledgerJournal.enabled && !existsSync(dir)) return engine
+  const journaled = await JournaledWarehouse.open(engine, {
+    dir,
+    tables: JOURNALED_TABLES,
+    flushDelayMs: config.ledgerJournal.flushMs,
+    onFlushError: (err, pending) => log?.error({ err, pending }, 'ledger journal flush failed; retrying'),
+  })
+  if (config.ledgerJournal.enabled) return journaled
+  // Turned off: what an earlier process journaled is still written, once, before anything reads.
+  await journaled.flush()
+  return engine
+}
+
 /**
  * Picks each port's adapter from the configuration: every external system that
  * is configured is used, everything else stays embedded. Nothing below the
@@ -46,11 +72,12 @@ export async function createPorts(config: RunwayConfig, log: Logger, clock: Cloc
   const closers: Array<() => Promise<unknown>> = []
   const changeListeners = new Set<(experimentId: string) => void>()
   const warehousePath = join(config.dataDir, 'warehouse')
-  const warehouse = config.clickhouseUrl ? serverWarehouse(config.clickhouseUrl) : embeddedWarehouse(warehousePath)
+  const warehouse = config.clickhouseUrl ? serverWarehouse(config.clickhouseUrl) : await openEmbeddedWarehouse(config, log)
   const rawSql = config.clickhouseUrl
     ? undefined
     : chdbRawSql({
         path: warehousePath,
+        ...(warehouse instanceof JournaledWarehouse ? { beforeQuery: () => warehouse.flush() } : {}),
         maxConcurrent: config.clickhouseHttp.maxConcurrent,
         enforcedSettings: config.clickhouseHttp.maxExecutionSeconds > 0 ? { max_execution_time: config.clickhouseHttp.maxExecutionSeconds } : {},
       })

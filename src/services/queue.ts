@@ -1,10 +1,9 @@
 import type { Logger } from 'pino'
-import { ExperimentSpecSchema } from '../domain/experiment.js'
+import { type ExperimentSpec, ExperimentSpecSchema } from '../domain/experiment.js'
 import { type ExperimentRecord, type TransitionRequest, newRecord, revisionGenesis, transition } from '../domain/experiment-record.js'
 import type { Actor, LifecycleEvent } from '../domain/lifecycle.js'
 import { type PolicyContext, type PolicyFailure, checkEnqueuePolicy } from '../domain/policy.js'
 import { planSchedule } from '../domain/schedule.js'
-import { toWarehouseTime } from '../domain/telemetry.js'
 import { parseWith } from '../domain/validation.js'
 import { ConflictError, InputError, NotFoundError } from '../errors.js'
 import { type Bus, TOPICS } from '../ports/bus.js'
@@ -60,17 +59,12 @@ export class QueueService {
       // The revision's first entry chains from a genesis over this spec and the previous revision's head.
       ledgerHash: revisionGenesis(spec, revision, existing?.ledgerHash ?? ''),
     }
-    await this.d.warehouse.insert(
-      'experiments',
-      [{ id: spec.id, revision, namespace: spec.namespace, layer: spec.layer, spec: JSON.stringify(spec), enqueued_at: toWarehouseTime(now) }],
-      { dedupToken: `experiment/${spec.id}/${revision}` },
-    )
     const policy = this.d.gatekeeper ? await this.d.gatekeeper.check(spec, 'enqueue') : checkEnqueuePolicy(spec, this.d.policy)
     const to = policy.allowed ? 'queued' : 'rejected'
     const reason = policy.allowed ? 'enqueued; policy checks passed' : `policy refused: ${policy.failures.map((f) => f.rule).join(', ')}`
     const step = transition(draft, { to, actor, reason, at: now })
     if (!step.ok) throw new ConflictError(step.message, step.code)
-    await this.commit(existing, step.record, step.event)
+    await this.commit(existing, step.record, step.event, true, { spec, revision })
     return policy.allowed ? { accepted: true, record: step.record } : { accepted: false, experimentId: spec.id, failures: policy.failures }
   }
 
@@ -165,14 +159,20 @@ export class QueueService {
   }
 
   /** Writes state, then the ledger; if the ledger write fails the state write is undone. */
-  private async commit(previous: ExperimentRecord | null, next: ExperimentRecord, event: LifecycleEvent, throwOnConflict = true): Promise<boolean> {
+  private async commit(
+    previous: ExperimentRecord | null,
+    next: ExperimentRecord,
+    event: LifecycleEvent,
+    throwOnConflict = true,
+    enqueued?: { spec: ExperimentSpec; revision: number },
+  ): Promise<boolean> {
     const put = await this.d.state.put(next, previous ? previous.version : null)
     if (!put.ok) {
       if (throwOnConflict) throw new ConflictError(`experiment ${next.spec.id} changed concurrently`, 'VERSION_CONFLICT', { actualVersion: put.actualVersion })
       return false
     }
     try {
-      await appendLedger(this.d.warehouse, event)
+      await appendLedger(this.d.warehouse, event, enqueued)
     } catch (error) {
       const undo = previous
         ? await this.d.state.put({ ...previous, version: next.version + 1 }, next.version)

@@ -16,6 +16,8 @@ export interface ChdbRawSqlOptions {
   queueMaxWaitMs?: number
   /** Settings the operator imposes on every query (e.g. max_execution_time); the client cannot override them. */
   enforcedSettings?: Record<string, string | number>
+  /** Runs before every query: the warehouse writes what it has journaled, so callers read their writes. */
+  beforeQuery?: () => Promise<void>
 }
 
 /**
@@ -62,6 +64,7 @@ export class ChdbRawSql implements RawSql {
     await this.slot()
     try {
       if (this.closed) throw sqlError('ABORTED', 'Server is shutting down')
+      await this.options.beforeQuery?.()
       const p = this.execute(sql, params, options)
       this.running.add(p)
       try {

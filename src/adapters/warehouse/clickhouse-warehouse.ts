@@ -7,6 +7,11 @@ import type { QueryParams, TableName, Warehouse } from '../../ports/warehouse.js
 /** Dedup tokens go into a SETTINGS clause: allow only plain characters. */
 const TOKEN = /^[A-Za-z0-9_.:/-]{1,200}$/
 
+/** Refuses a deduplication token that could not go into a SETTINGS clause as it is. */
+export function checkDedupToken(token: string): void {
+  if (!TOKEN.test(token)) throw new InputError(`invalid deduplication token ${JSON.stringify(token)}`)
+}
+
 /**
  * Warehouse on the official ClickHouse client. The same class serves a
  * ClickHouse server (HTTP) and the embedded engine (chDB's connection for the
@@ -28,9 +33,7 @@ export class ClickHouseWarehouse implements Warehouse {
 
   async insert(table: TableName, rows: ReadonlyArray<Record<string, unknown>>, options: { dedupToken?: string } = {}): Promise<void> {
     if (rows.length === 0) return
-    if (options.dedupToken !== undefined && !TOKEN.test(options.dedupToken)) {
-      throw new InputError(`invalid deduplication token ${JSON.stringify(options.dedupToken)}`)
-    }
+    if (options.dedupToken !== undefined) checkDedupToken(options.dedupToken)
     await this.wrap(
       () =>
         this.client.insert({

@@ -1,7 +1,7 @@
-import { join } from 'node:path'
-import { embeddedWarehouse } from '../../adapters/warehouse/clickhouse-warehouse.js'
 import type { StateDifference } from '../../domain/replay-diff.js'
+import type { Warehouse } from '../../ports/warehouse.js'
 import { type VerifyResult, replayLedger, verifyLedger } from '../../services/audit.js'
+import { openEmbeddedWarehouse } from '../../services/ports.js'
 import { callServer, errorMessage } from '../client.js'
 import { CliExit, table } from '../output.js'
 
@@ -69,8 +69,9 @@ async function fromServer<T>(server: string, path: string): Promise<T> {
   return res.body as T
 }
 
-async function withWarehouse<T>(dataDir: string, fn: (w: ReturnType<typeof embeddedWarehouse>) => Promise<T>): Promise<T> {
-  const warehouse = embeddedWarehouse(join(dataDir, 'warehouse'))
+async function withWarehouse<T>(dataDir: string, fn: (w: Warehouse) => Promise<T>): Promise<T> {
+  // With the journal: what a stopped (or crashed) runway acknowledged is part of the ledger.
+  const warehouse = await openEmbeddedWarehouse({ dataDir, ledgerJournal: { enabled: true, flushMs: 250 } })
   try {
     return await fn(warehouse)
   } catch (error) {
