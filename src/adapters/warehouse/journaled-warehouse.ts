@@ -122,10 +122,7 @@ export class JournaledWarehouse implements Warehouse {
       if (key !== null) this.recent.delete(key)
       throw error
     }
-    this.timer ??= setTimeout(() => {
-      this.timer = null
-      this.flush().catch(() => {}) // reported through onFlushError; retried below
-    }, this.opts.flushDelayMs)
+    this.later(this.opts.flushDelayMs)
   }
 
   /** Writes every acknowledged row to the warehouse now (one insert per table per segment). */
@@ -163,10 +160,7 @@ export class JournaledWarehouse implements Warehouse {
       const message = cause instanceof Error ? cause.message : String(cause)
       const error = new DependencyError(`${this.pendingEntries} journaled insert(s) are not in the warehouse yet (kept in ${this.opts.dir}): ${message}`, cause)
       this.opts.onFlushError?.(error, this.pendingEntries)
-      this.timer ??= setTimeout(() => {
-        this.timer = null
-        this.flush().catch(() => {})
-      }, Math.min(30_000, 100 * 2 ** this.failures))
+      this.later(Math.min(30_000, 100 * 2 ** this.failures))
       throw error
     }
   }
@@ -237,6 +231,17 @@ export class JournaledWarehouse implements Warehouse {
     await (await active.file.catch(() => null))?.close().catch(() => {})
     if (active.segment.entries.length > 0) this.sealed.push(active.segment)
     else await unlink(active.segment.path).catch(() => {})
+  }
+
+  /** A flush in `ms`, unless one is due already. Failures are reported through onFlushError and retried. */
+  private later(ms: number): void {
+    if (this.timer) return
+    this.timer = setTimeout(() => {
+      this.timer = null
+      this.flush().catch(() => {})
+    }, ms)
+    // The rows are durable in the journal: a pending flush need not keep the process alive.
+    this.timer.unref()
   }
 
   private remember(key: string): void {
