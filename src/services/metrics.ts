@@ -19,7 +19,7 @@ export class RunwayMetrics {
   readonly transitions = new Counter({ name: 'runway_transitions_total', help: 'Lifecycle transitions by target state and whether their ledger entry was written', labelNames: ['to', 'ledger'] as const, registers: [this.registry] })
   readonly verdicts = new Counter({ name: 'runway_verdicts_total', help: 'Verdicts by decision and by what the controller did', labelNames: ['decision', 'outcome'] as const, registers: [this.registry] })
 
-  constructor(state: Pick<StateStore, 'list'>, clock: Clock, options: { defaultMetrics?: boolean } = {}) {
+  constructor(state: Pick<StateStore, 'list'>, clock: Clock, options: { defaultMetrics?: boolean; journal?: { readonly pendingEntries: number } } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'runway_process_' })
     const self = this
     const ratio = (num: number, den: number) => (den > 0 ? num / den : 0)
@@ -62,6 +62,10 @@ export class RunwayMetrics {
       const { lags } = await fromState()
       return lags.length === 0 ? 0 : Math.max(...lags)
     })
+    if (options.journal) {
+      const journal = options.journal
+      computed('runway_ledger_journal_pending', 'Ledger writes acknowledged (durable in the local journal) and not yet written to the warehouse', async () => journal.pendingEntries)
+    }
     new Gauge({ name: 'runway_experiments', help: 'Experiments by lifecycle state', labelNames: ['state'] as const, registers: [this.registry], async collect() {
       this.reset()
       for (const r of (await fromState()).records) this.inc({ state: r.state })

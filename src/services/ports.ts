@@ -35,6 +35,8 @@ export interface Ports {
   rebuildOnStart: boolean
   /** Closes what the adapters do not own themselves (connections opened here). */
   closeExtra: () => Promise<void>
+  /** The ledger journal in front of the embedded warehouse, when there is one (for /metrics). */
+  journal?: { readonly pendingEntries: number }
   /** Change notifications of shared state ('*': maybe anything), where the state store sends them. */
   onStateChange?: (listener: (experimentId: string) => void) => void
 }
@@ -130,6 +132,7 @@ export async function createPorts(config: RunwayConfig, log: Logger, clock: Cloc
     gateState,
     clock,
     rebuildOnStart: !config.redis,
+    ...(warehouse instanceof JournaledWarehouse ? { journal: warehouse } : {}),
     ...(config.redis ? { onStateChange: (listener: (experimentId: string) => void) => void changeListeners.add(listener) } : {}),
     closeExtra: async () => {
       for (const close of closers) await close()

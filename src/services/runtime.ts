@@ -73,7 +73,7 @@ export async function embeddedPorts(config: RunwayConfig, log: Logger, clock?: C
 export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): Runtime {
   const { warehouse, bus, jobs, state, clock } = ports
   const policy = new PolicyService({ config: config.policy, state, warehouse, clock })
-  const metrics = new RunwayMetrics(state, clock)
+  const metrics = new RunwayMetrics(state, clock, ports.journal ? { journal: ports.journal } : {})
   const queue = new QueueService({
     state, warehouse, bus, clock, policy: policy.context, gatekeeper: policy, log, agingPerHour: config.agingPerHour,
     onTransition: (e, written) => metrics.transitions.inc({ to: e.to, ledger: written ? 'written' : 'failed' }),

@@ -48,5 +48,9 @@ describe('GET /metrics', () => {
     expect(sample(text, 'runway_experiments', '{state="running"}')).toBe(1)
     expect(text).toContain('runway_sli_compute_seconds_bucket')
     expect(text).toContain('runway_evaluation_lag_seconds')
+    // Ledger writes waiting in the journal: none once a read has flushed them.
+    expect(sample(text, 'runway_ledger_journal_pending')).toBeGreaterThanOrEqual(0)
+    await rt.runtime.warehouse.select('SELECT 1')
+    expect(sample(await (await fetch(`${rt.baseUrl}/metrics`)).text(), 'runway_ledger_journal_pending')).toBe(0)
   })
 })
