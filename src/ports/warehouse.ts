@@ -11,7 +11,10 @@ export interface Warehouse {
   select<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]>
   /**
    * Inserts rows as one block. A retried call with the same `dedupToken` is
-   * stored once, in the table and in the materialized views fed by it.
+   * stored once, in the table and in the materialized views fed by it. Behind
+   * the ledger journal (adapters/warehouse/journaled-warehouse.ts) an insert into
+   * a journaled table resolves once durable in the journal; the engine's own
+   * errors for those rows surface on the next flush or read.
    */
   insert(table: TableName, rows: ReadonlyArray<Record<string, unknown>>, options?: { dedupToken?: string }): Promise<void>
   close(): Promise<void>
