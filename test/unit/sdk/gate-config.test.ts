@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { buildGateConfig, changedExperiments, checkGateConfig, gateChecksum } from '../../../src/domain/gate-config.js'
+import { buildGateConfig, changedExperiments, changesGateConfig, checkGateConfig, gateChecksum } from '../../../src/domain/gate-config.js'
+import { LifecycleState } from '../../../src/domain/lifecycle.js'
 import { record } from './fixtures.js'
 
 const T = 1_700_000_000_000
@@ -65,5 +66,19 @@ describe('checkGateConfig refuses what an SDK must not serve', () => {
 
   it('accepts the good one (and survives a JSON round trip)', () => {
     expect(checkGateConfig(JSON.parse(JSON.stringify(good)), 'acme').ok).toBe(true)
+  })
+})
+
+describe('changesGateConfig', () => {
+  it('is false exactly for transitions between states a config never lists', () => {
+    const listed = (state: string) => buildGateConfig({ records: [record({ state: state as LifecycleState })], tenant: null, now: 0 }).experiments.length > 0
+    for (const from of [null, ...LifecycleState.options]) {
+      for (const to of LifecycleState.options) {
+        const expected = listed(to) || (from !== null && listed(from))
+        expect(changesGateConfig({ from, to }), `${from} → ${to}`).toBe(expected)
+      }
+    }
+    expect(changesGateConfig({ from: null, to: 'queued' })).toBe(false)
+    expect(changesGateConfig({ from: 'running', to: 'paused' })).toBe(true)
   })
 })
