@@ -1,4 +1,5 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { open as fsOpen } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -193,6 +194,31 @@ describe('journaled warehouse', () => {
     await w.insert('lifecycle', [entry(`${prefix}a`)], { dedupToken: token })
     await w.flush()
     expect(await stored('lifecycle', prefix)).toEqual({ [`${prefix}a`]: 1 })
+  })
+
+  it('a write whose fdatasync failed is refused and cut from the file, so a replay after a crash never brings it back', async () => {
+    const { dir, prefix } = fresh()
+    const crashed = await open(dir)
+    await crashed.insert('lifecycle', [entry(`${prefix}a`)], { dedupToken: `lifecycle/${prefix}a/1` })
+    // Fault injection: the next fdatasync fails after write() has put the line in the file.
+    const probe = await fsOpen(join(root, 'probe'), 'w')
+    const proto = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> }
+    await probe.close()
+    const datasync = proto.datasync
+    proto.datasync = function (this: unknown) {
+      proto.datasync = datasync
+      return Promise.reject(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }))
+    }
+    const token = `lifecycle/${prefix}b/1`
+    await expect(crashed.insert('lifecycle', [{ ...entry(`${prefix}b`), reason: 'refused' }], { dedupToken: token })).rejects.toThrow(/journal write .* failed: EIO/)
+    expect(proto.datasync).toBe(datasync)
+    await crashed.insert('lifecycle', [{ ...entry(`${prefix}b`), reason: 'retried' }], { dedupToken: token })
+    // kill -9 here: the next process replays the directory.
+    const next = await open(dir)
+    await next.flush()
+    expect(await stored('lifecycle', prefix)).toEqual({ [`${prefix}a`]: 1, [`${prefix}b`]: 1 })
+    const b = await engine.real.select<{ reason: string }>(`SELECT reason FROM lifecycle WHERE experiment_id = {id:String}`, { id: `${prefix}b` })
+    expect(b).toEqual([{ reason: 'retried' }])
   })
 
   it('close writes everything and leaves no segment behind', async () => {

@@ -39,6 +39,8 @@ interface Active {
   file: Promise<FileHandle>
   queue: Waiting[]
   writing: Promise<void> | null
+  /** Bytes written and fdatasync'ed: the acknowledged part of the file. */
+  synced: number
 }
 
 const SEGMENT = /^\d{15}-\d+-\d+\.ndjson$/
@@ -193,16 +195,21 @@ export class JournaledWarehouse implements Warehouse {
       const batch = active.queue.splice(0)
       try {
         if (file instanceof Error) throw file
-        await file.write(batch.map((w) => w.line).join(''))
+        const text = batch.map((w) => w.line).join('')
+        await file.write(text)
         await file.datasync()
+        active.synced += Buffer.byteLength(text)
         for (const w of batch) active.segment.entries.push(w.entry)
         for (const w of batch) w.done()
       } catch (cause) {
         const message = cause instanceof Error ? cause.message : String(cause)
+        // Refused lines must never come back on a replay: cut the file back to what was acknowledged.
+        const cut = file instanceof Error ? true : await file.truncate(active.synced).then(() => file.datasync()).then(() => true, () => false)
         for (const w of [...batch, ...active.queue.splice(0)]) w.done(new DependencyError(`journal write to ${active.segment.path} failed: ${message}`, cause))
-        // A failed write may leave a torn line: later appends go to a new segment.
+        // Later appends go to a new segment. If the cut failed too, write this one out now, so a
+        // crash has the shortest window in which a replay could bring the refused lines back.
         if (this.active === active) this.active = null
-        void this.sealOne(active)
+        void this.sealOne(active).then(() => cut || this.later(0))
       }
     }
     active.writing = null
@@ -213,7 +220,7 @@ export class JournaledWarehouse implements Warehouse {
     const path = join(this.opts.dir, `${name}.ndjson`)
     const file = open(path, 'a')
     file.catch(() => {}) // reported by the append that awaits it
-    return { segment: { name, path, entries: [] }, file, queue: [], writing: null }
+    return { segment: { name, path, entries: [] }, file, queue: [], writing: null, synced: 0 }
   }
 
   /** Closes the active segment (after its in-flight writes) so a flush can take it; new appends start another. */
@@ -260,7 +267,7 @@ export function parseSegment(text: string): Entry[] {
       const e = JSON.parse(line) as Entry
       if (typeof e.table === 'string' && Array.isArray(e.rows)) entries.push(e)
     } catch {
-      // Only a failed write leaves a partial line, and its append was refused.
+      // A write cut short by a crash; it was never acknowledged (refused writes are truncated away).
     }
   }
   return entries
