@@ -15,6 +15,7 @@ export function experimentView(r: ExperimentRecord) {
     exposure: exposureOf(r),
     allocation: r.allocation,
     enqueuedAt: new Date(r.enqueuedAt).toISOString(),
+    enqueuedBy: r.enqueuedBy ?? null,
     startedAt: r.startedAt === null ? null : new Date(r.startedAt).toISOString(),
     endedAt: r.endedAt === null ? null : new Date(r.endedAt).toISOString(),
     lastAppliedVerdictSeq: r.lastAppliedVerdictSeq,

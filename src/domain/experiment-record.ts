@@ -41,6 +41,8 @@ export interface ExperimentRecord {
    * once one passes: a start waits in the queue, a ramp waits for the next verdict.
    */
   blockedBy: PolicyFailure[] | null
+  /** Who enqueued the current spec revision (the actor of its first ledger entry). */
+  enqueuedBy: Actor | null
 }
 
 export function newRecord(spec: ExperimentSpec, now: number): ExperimentRecord {
@@ -62,6 +64,7 @@ export function newRecord(spec: ExperimentSpec, now: number): ExperimentRecord {
     gstFractions: [],
     pendingApproval: null,
     blockedBy: null,
+    enqueuedBy: null,
   }
 }
 

@@ -97,6 +97,14 @@ const DataRules = z
   .partial()
   .strict()
 
+const ApprovalRules = z
+  .object({
+    /** An approval (of a ramp that waits for a person) must come from someone other than who enqueued the spec. */
+    separateApprover: z.boolean(),
+  })
+  .partial()
+  .strict()
+
 /** One layer of rules (the file's `defaults`, or a namespace's override): each names only what it sets. */
 export const RulesLayerSchema = z
   .object({
@@ -109,6 +117,7 @@ export const RulesLayerSchema = z
     maxExposure: z.partialRecord(ExperimentKind, Percent),
     errorBudget: ErrorBudgetRules,
     data: DataRules,
+    approvals: ApprovalRules,
   })
   .partial()
   .strict()
@@ -123,6 +132,7 @@ export interface NamespaceRules {
   maxExposure: Partial<Record<z.infer<typeof ExperimentKind>, number>>
   errorBudget: { threshold: number; window: number; shortWindow?: number }
   data: { allowAttributes?: string[]; piiFields: string[]; maskPii: boolean }
+  approvals: { separateApprover: boolean }
 }
 
 /** No policy file: what Runway did before policies were configurable, plus PII masking. */
@@ -134,6 +144,7 @@ export const BUILTIN_RULES: NamespaceRules = {
   maxExposure: {},
   errorBudget: { threshold: 1.5, window: 15 * 60_000 },
   data: { piiFields: [], maskPii: true },
+  approvals: { separateApprover: false },
 }
 
 /** A service's SLO: events of `metric` are outcomes, value 1 (true) meaning bad. */
@@ -164,6 +175,7 @@ function merge(base: NamespaceRules, o: RulesLayer | undefined): NamespaceRules 
     maxExposure: { ...base.maxExposure, ...o.maxExposure },
     errorBudget: { ...base.errorBudget, ...o.errorBudget },
     data: { ...base.data, ...o.data },
+    approvals: { ...base.approvals, ...o.approvals },
   }
 }
 

@@ -2,6 +2,7 @@ import { burnRate, type WindowCounts } from '../stats/burn-rate.js'
 import { formatDuration } from './duration.js'
 import { type ExperimentSpec, teamOf } from './experiment.js'
 import type { ExperimentRecord } from './experiment-record.js'
+import type { Actor } from './lifecycle.js'
 import { activeFreezes, describeFreeze } from './freeze.js'
 import { BUILTIN_RULES, type NamespaceRules, type PolicyConfig, type RequirableField, type ServiceSlo, layerCapacityOf, rulesFor } from './policy-config.js'
 
@@ -213,3 +214,14 @@ export function checkEnqueuePolicy(spec: ExperimentSpec, ctx: PolicyContext = DE
 
 /** Without a given step: the first at start, the second at ramp (the first ramp), none at enqueue. */
 const defaultTargetStep = (phase: PolicyPhase) => (phase === 'start' ? 0 : phase === 'ramp' ? 1 : null)
+
+/**
+ * Separation of duties for human-in-the-loop ramps: with `approvals.separateApprover`,
+ * whoever enqueued the spec revision may not approve its ramps. A record enqueued
+ * before the enqueuer was recorded has none, and then nobody is refused by this rule.
+ */
+export function checkApprover(rules: NamespaceRules, enqueuedBy: Actor | null, approver: Actor): PolicyFailure[] {
+  if (!rules.approvals.separateApprover || !enqueuedBy) return []
+  if (enqueuedBy.type !== approver.type || enqueuedBy.id !== approver.id) return []
+  return fail('separate-approver', 'actor', `${approver.id} enqueued this experiment; another person must approve its ramps`)
+}

@@ -2,6 +2,7 @@ import { ConflictError, InputError } from '../errors.js'
 import type { Actor, LifecycleEvent, LifecycleState } from '../domain/lifecycle.js'
 import type { Clock } from '../ports/clock.js'
 import type { ExperimentRecord } from '../domain/experiment-record.js'
+import type { PolicyFailure } from '../domain/policy.js'
 import type { PolicyGate } from './policy.js'
 import type { QueueService } from './queue.js'
 
@@ -14,6 +15,10 @@ const TARGET: Record<Exclude<PersonAction, 'approve'>, LifecycleState> = {
   rollback: 'rolled_back',
   cancel: 'cancelled',
   archive: 'archived',
+}
+
+function refuse(failures: PolicyFailure[]): never {
+  throw new ConflictError(`policy refuses: ${failures.map((f) => `${f.rule}: ${f.message}`).join('; ')}`, 'POLICY_REFUSED', { failures })
 }
 
 /**
@@ -33,19 +38,18 @@ export class ActionService {
     if (!this.gatekeeper) return
     const r = await this.queue.get(experimentId)
     const outcome = await this.gatekeeper.check(r.spec, phase, targetStep(r))
-    if (!outcome.allowed) {
-      throw new ConflictError(
-        `policy refuses: ${outcome.failures.map((f) => `${f.rule}: ${f.message}`).join('; ')}`,
-        'POLICY_REFUSED',
-        { failures: outcome.failures },
-      )
-    }
+    if (!outcome.allowed) refuse(outcome.failures)
   }
 
   async act(experimentId: string, action: PersonAction, actor: Actor, reason: string): Promise<LifecycleEvent> {
     if (reason.trim() === '') throw new InputError(`${action} needs a reason`, [{ path: 'reason', message: 'is required' }])
     const at = this.clock.now()
-    if (action === 'approve') await this.policy(experimentId, 'ramp', (r) => r.pendingApproval?.toStep ?? r.step + 1)
+    if (action === 'approve') {
+      const r = await this.queue.get(experimentId)
+      const failures = this.gatekeeper?.checkApprover?.(r.spec, r.enqueuedBy ?? null, actor) ?? []
+      if (failures.length > 0) refuse(failures)
+      await this.policy(experimentId, 'ramp', (x) => x.pendingApproval?.toStep ?? x.step + 1)
+    }
     if (action === 'resume') await this.policy(experimentId, 'start', (r) => r.step)
     if (action === 'approve') {
       const event = await this.queue.apply(experimentId, (r) => {

@@ -1,7 +1,8 @@
 import type { ExperimentSpec } from '../domain/experiment.js'
 import type { AttributeRules } from '../domain/pii.js'
 import { type PolicyConfig, layerCapacityOf, rulesFor } from '../domain/policy-config.js'
-import { type PolicyContext, type PolicyOutcome, type PolicyPhase, type ServiceWindows, evaluatePolicy, ruleContext } from '../domain/policy.js'
+import type { Actor } from '../domain/lifecycle.js'
+import { type PolicyContext, type PolicyFailure, type PolicyOutcome, type PolicyPhase, type ServiceWindows, checkApprover, evaluatePolicy, ruleContext } from '../domain/policy.js'
 import type { Clock } from '../ports/clock.js'
 import type { StateStore } from '../ports/state-store.js'
 import type { Warehouse } from '../ports/warehouse.js'
@@ -11,6 +12,8 @@ import { sqlQuery } from '../sql-files.js'
 export interface PolicyGate {
   /** `targetStep`: the rollout step moved to (default: 0 at start, 1 at ramp). */
   check(spec: ExperimentSpec, phase: PolicyPhase, targetStep?: number): Promise<PolicyOutcome>
+  /** Whether `approver` may approve a ramp of an experiment `enqueuedBy` enqueued (approval rules). */
+  checkApprover?(spec: ExperimentSpec, enqueuedBy: Actor | null, approver: Actor): PolicyFailure[]
 }
 
 export interface PolicyDeps {
@@ -49,6 +52,10 @@ export class PolicyService implements PolicyGate {
     const records = phase === 'enqueue' ? [] : await this.d.state.list()
     const serviceWindows = phase === 'enqueue' ? {} : await this.serviceWindows(spec, now)
     return evaluatePolicy(spec, ruleContext({ config: this.d.config, spec, phase, now, records, serviceWindows, ...(targetStep !== undefined ? { targetStep } : {}) }))
+  }
+
+  checkApprover(spec: ExperimentSpec, enqueuedBy: Actor | null, approver: Actor): PolicyFailure[] {
+    return checkApprover(rulesFor(this.d.config, spec.namespace), enqueuedBy, approver)
   }
 
   /** Ingest's data rules for an experiment's namespace. */

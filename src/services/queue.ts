@@ -58,6 +58,7 @@ export class QueueService {
       ledgerSeq: existing?.ledgerSeq ?? 0,
       // The revision's first entry chains from a genesis over this spec and the previous revision's head.
       ledgerHash: revisionGenesis(spec, revision, existing?.ledgerHash ?? ''),
+      enqueuedBy: { ...actor },
     }
     const policy = this.d.gatekeeper ? await this.d.gatekeeper.check(spec, 'enqueue') : checkEnqueuePolicy(spec, this.d.policy)
     const to = policy.allowed ? 'queued' : 'rejected'

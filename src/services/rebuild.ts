@@ -29,7 +29,7 @@ export async function replayState(warehouse: Warehouse): Promise<ExperimentRecor
     const entries = ledgerOf.get(spec.id) ?? []
     for (const e of entries) {
       // A resubmitted (rejected) id starts over from its newest draft → ... entries.
-      if (e.from === null || e.from === 'draft') r = { ...newRecord(spec, e.at), ledgerSeq: r.ledgerSeq }
+      if (e.from === null || e.from === 'draft') r = { ...newRecord(spec, e.at), ledgerSeq: r.ledgerSeq, enqueuedBy: { ...e.actor } }
       r = {
         ...r,
         state: e.to,

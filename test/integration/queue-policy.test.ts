@@ -8,7 +8,10 @@ import { type Embedded, T0, getJson, postJson, specBody, startEmbedded } from '.
 const HOUR = 3_600_000
 const iso = (ms: number) => new Date(ms).toISOString()
 const policy = PolicyConfigSchema.parse({
-  namespaces: { frozen: { freezes: [{ name: 'black-friday', start: iso(T0 + 2 * HOUR), end: iso(T0 + 30 * HOUR) }] } },
+  namespaces: {
+    frozen: { freezes: [{ name: 'black-friday', start: iso(T0 + 2 * HOUR), end: iso(T0 + 30 * HOUR) }] },
+    'four-eyes': { approvals: { separateApprover: true } },
+  },
 })
 
 let rt: Embedded
@@ -58,5 +61,28 @@ describe('policy in the queue and in people actions', () => {
     expect(approved.status).toBe(200)
     expect(approved.body.experiment).toMatchObject({ state: 'running', step: 2 })
     expect((await rt.runtime.queue.get('fz-new')).state).toBe('running')
+  })
+
+  it('with approvals.separateApprover, whoever enqueued may not approve the ramps; another person may, and replay keeps the enqueuer', async () => {
+    const as = (who: string) => ({ 'x-runway-actor': who })
+    const gated = { ...QUIET, rollout: { steps: [{ exposure: 10, minDuration: 0, approval: true }, { exposure: 100, minDuration: 0 }] } }
+    for (const [id, namespace] of [['fe-strict', 'four-eyes'], ['fe-default', 'default']] as const) {
+      expect((await postJson(rt.baseUrl, '/v1/experiments', specBody({ id, namespace, layer: 'fe', ...gated }), as('alice'))).status).toBe(201)
+    }
+    await rt.runtime.queue.scheduleTick()
+    for (const id of ['fe-strict', 'fe-default']) {
+      expect((await getJson(rt.baseUrl, `/v1/experiments/${id}`)).body.experiment).toMatchObject({ state: 'running', enqueuedBy: { type: 'person', id: 'alice' } })
+      const ramp = { id: randomUUID(), experimentId: id, seq: 1, decision: 'ramp', step: 0, reasons: [], window: { from: T0, to: T0 }, evaluatedAt: rt.clock.now(), engineVersion: ENGINE_VERSION, needsApproval: true }
+      await rt.runtime.controller.apply(ramp as never)
+    }
+    const own = await postJson(rt.baseUrl, '/v1/experiments/fe-strict/approve', { reason: 'mine, looks fine' }, as('alice'))
+    expect(own.status).toBe(409)
+    expect(own.body.error).toMatchObject({ code: 'POLICY_REFUSED', details: { failures: [expect.objectContaining({ rule: 'separate-approver' })] } })
+    expect((await rt.runtime.queue.get('fe-strict')).step).toBe(0)
+    expect((await postJson(rt.baseUrl, '/v1/experiments/fe-strict/approve', { reason: 'reviewed' }, as('bob'))).status).toBe(200)
+    // Where the rule is off (the built-in default), the enqueuer may approve.
+    expect((await postJson(rt.baseUrl, '/v1/experiments/fe-default/approve', { reason: 'mine' }, as('alice'))).status).toBe(200)
+    const replay = (await getJson(rt.baseUrl, '/v1/audit/replay')).body
+    expect(replay.differences).toEqual([])
   })
 })
