@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import type { Logger } from 'pino'
 import type { RunwayConfig } from '../config.js'
-import { authorize, type Permission, type Principal, type Scope } from '../domain/auth.js'
+import { ALL_NAMESPACES, authorize, namespacesWith, type Permission, type Principal, type Scope } from '../domain/auth.js'
 import type { Actor } from '../domain/lifecycle.js'
 import { ForbiddenError, RunwayError, UnauthenticatedError } from '../errors.js'
 import type { Runtime } from '../services/runtime.js'
@@ -46,6 +46,21 @@ export function publicRoute(why: string): { config: { auth: RouteAuth } } {
 }
 
 export const anyNamespace: NamespaceOf = () => null
+
+/** Routes over every namespace at once (the audit): a grant on `*` is needed. */
+export const allNamespaces: NamespaceOf = () => ALL_NAMESPACES
+
+/**
+ * What a list may show the caller: experiments of the namespaces it may read.
+ * Everything with auth off or a read grant on `*`; null (an experiment Runway
+ * does not know, e.g. in a dead letter) only then.
+ */
+export function readableNamespaces(request: FastifyRequest): (namespace: string | null) => boolean {
+  if (!request.principal) return () => true
+  const readable = namespacesWith(request.principal, 'read')
+  if (readable.has(ALL_NAMESPACES)) return () => true
+  return (namespace) => namespace !== null && readable.has(namespace)
+}
 
 /** The namespace of the spec in the body (the schema's default when it names none). */
 export const specNamespace: NamespaceOf = (request) => {

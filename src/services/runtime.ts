@@ -43,7 +43,8 @@ export interface Runtime extends Ports {
   actions: ActionService
   metrics: RunwayMetrics
   /** Waiting experiments (place, aged priority, why), stuck ones, and layer usage. */
-  queueReport(): Promise<QueueReport>
+  /** `visible`: only experiments of these namespaces (a layer's queue lies in one namespace, so places do not change). */
+  queueReport(visible?: (namespace: string) => boolean): Promise<QueueReport>
   /** Expires, archives and reports stuck experiments (also run as a periodic job). */
   housekeep(): Promise<HousekeepingPlan>
   /** Migrates, rebuilds state, and starts what this process's role runs. */
@@ -118,8 +119,8 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
     policy,
     actions,
     metrics,
-    async queueReport() {
-      const records = await state.list()
+    async queueReport(visible = () => true) {
+      const records = (await state.list()).filter((r) => visible(r.spec.namespace))
       // What the policy holds back waits with the policy's own reasons.
       const cannotStart = new Map(
         records.filter((r) => r.state === 'queued' && r.blockedBy).map((r) => [r.spec.id, `policy: ${r.blockedBy!.map((f) => `${f.rule} (${f.message})`).join('; ')}`]),

@@ -205,6 +205,37 @@ describe('reads, public routes and the ledger actor', () => {
     expect((await call('GET', '/v1/gate/stream', { token: tokens.viewer })).status).toBe(403)
   })
 
+  it('lists show a caller only the namespaces it may read; the audit needs read on every namespace', async () => {
+    // Two in one layer of another namespace, 60% each: the second waits for room.
+    for (const id of ['rbac-search', 'rbac-search-2']) {
+      const other = await call('POST', '/v1/experiments', { token: tokens.root, body: JSON.stringify(specBody({ id, namespace: 'search', layer: 'l', trafficShare: 60 })), type: 'application/json' })
+      expect(other.status).toBe(201)
+    }
+    const ids = async (token: string, path: string, pick: (body: any) => string[]) => pick((await call('GET', path, { token })).body).sort()
+    const listed = (b: any) => b.experiments.map((x: { id: string }) => x.id)
+    const queued = (b: any) => b.waiting.map((x: { experimentId: string }) => x.experimentId)
+    expect(await ids(tokens.viewer!, '/v1/experiments', listed)).not.toContain('rbac-search')
+    expect(await ids(tokens.viewer!, '/v1/experiments', listed)).toContain(EXPERIMENT)
+    expect(await ids(tokens.elsewhere!, '/v1/experiments', listed)).toEqual(['rbac-search', 'rbac-search-2'])
+    expect(await ids(tokens.root!, '/v1/experiments', listed)).toEqual(expect.arrayContaining([EXPERIMENT, 'rbac-search']))
+    // The queue: each caller sees its namespaces' waiting experiments, at the places everyone sees.
+    expect(await ids(tokens.elsewhere!, '/v1/queue', queued)).toEqual(['rbac-search-2'])
+    expect(await ids(tokens.viewer!, '/v1/queue', queued)).not.toContain('rbac-search-2')
+    const rootQueue = (await call('GET', '/v1/queue', { token: tokens.root })).body.waiting.find((w: { experimentId: string }) => w.experimentId === 'rbac-search-2')
+    expect(rootQueue).toMatchObject({ position: 2, reason: expect.stringContaining('needs 60%') })
+    expect((await call('GET', '/v1/queue', { token: tokens.elsewhere })).body.waiting).toEqual([rootQueue])
+    // Dead letters: those of experiments in readable namespaces; unknown experiments only for read on *.
+    const bad = [{ experimentId: 'rbac-search', note: 'no variant' }, { experimentId: 'rbac-unknown', note: 'no variant' }].map((x) => JSON.stringify(x)).join('\n')
+    expect((await call('POST', '/v1/events', { token: tokens.root, body: bad, type: 'application/x-ndjson' })).status).toBe(200)
+    const dead = async (token: string) => (await call('GET', '/v1/dead-letters', { token })).body.deadLetters.map((d: { experiment_id: string }) => d.experiment_id).filter((x: string) => x.startsWith('rbac-')).sort()
+    expect(await dead(tokens.root!)).toEqual(['rbac-search', 'rbac-unknown'])
+    expect(await dead(tokens.elsewhere!)).toEqual(['rbac-search'])
+    expect(await dead(tokens.viewer!)).toEqual([])
+    expect((await call('GET', '/v1/audit/verify', { token: tokens.admin })).status).toBe(403)
+    expect((await call('GET', '/v1/audit/replay', { token: tokens.elsewhere })).status).toBe(403)
+    expect((await call('GET', '/v1/audit/verify', { token: tokens.root })).status).toBe(200)
+  })
+
   it('records the token principal as the actor, not the x-runway-actor header', async () => {
     const res = await fetch(`${e.baseUrl}/v1/experiments`, {
       method: 'POST',

@@ -4,7 +4,7 @@ import { parseWith } from '../../domain/validation.js'
 import { InputError } from '../../errors.js'
 import { PERSON_ACTIONS, type PersonAction } from '../../services/actions.js'
 import type { Runtime } from '../../services/runtime.js'
-import { actorOf, experimentNamespace, guard, param } from '../auth.js'
+import { actorOf, experimentNamespace, guard, param, readableNamespaces } from '../auth.js'
 import { experimentView } from '../views.js'
 
 const Body = z.object({ reason: z.string().min(1, 'is required') })
@@ -37,6 +37,6 @@ export function registerActionRoutes(app: FastifyInstance, rt: Runtime): void {
     return { event, experiment: experimentView(await rt.queue.get(id)) }
   })
 
-  /** GET /v1/queue: waiting experiments with their place and why they wait, and stuck ones. */
-  app.get('/v1/queue', async () => rt.queueReport())
+  /** GET /v1/queue: waiting experiments with their place and why they wait, and stuck ones (of the namespaces the caller may read). */
+  app.get('/v1/queue', async (request) => rt.queueReport(readableNamespaces(request)))
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { compareReplay, verifyLive } from '../../services/audit.js'
 import type { Runtime } from '../../services/runtime.js'
+import { allNamespaces, guard } from '../auth.js'
 
 /**
  * The audit ledger, checked by the server that holds the live state (so the
@@ -8,9 +9,10 @@ import type { Runtime } from '../../services/runtime.js'
  * finding, not a failed request; `ok` says which.
  */
 export function registerAuditRoutes(app: FastifyInstance, rt: Runtime): void {
-  app.get('/v1/audit/verify', async () => verifyLive(rt.warehouse, rt.state))
+  // The ledger is checked as a whole, so reading the result needs read on every namespace.
+  app.get('/v1/audit/verify', guard('read', allNamespaces), async () => verifyLive(rt.warehouse, rt.state))
 
-  app.get('/v1/audit/replay', async () => {
+  app.get('/v1/audit/replay', guard('read', allNamespaces), async () => {
     const live = await rt.state.list()
     const comparison = await compareReplay(rt.warehouse, live)
     return {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { InputError } from '../../errors.js'
 import type { Runtime } from '../../services/runtime.js'
 import { sqlQuery } from '../../sql-files.js'
-import { guard } from '../auth.js'
+import { guard, readableNamespaces } from '../auth.js'
 
 export function registerEventRoutes(app: FastifyInstance, rt: Runtime): void {
   /**
@@ -20,6 +20,13 @@ export function registerEventRoutes(app: FastifyInstance, rt: Runtime): void {
   app.get<{ Querystring: { limit?: string } }>('/v1/dead-letters', guard('read'), async (request) => {
     const limit = Number(request.query.limit ?? 100)
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new InputError('limit must be an integer from 1 to 10000')
-    return { deadLetters: await rt.warehouse.select(sqlQuery('dead-letters-recent'), { limit }) }
+    const rows = await rt.warehouse.select<{ experiment_id: string }>(sqlQuery('dead-letters-recent'), { limit })
+    // Of the newest `limit`, those of experiments in namespaces the caller may read.
+    const visible = readableNamespaces(request)
+    if (visible(null)) return { deadLetters: rows } // reads every namespace
+    const namespaceOf = async (id: string) => (id === '' ? null : ((await rt.gateState.get(id))?.spec.namespace ?? null))
+    const kept = []
+    for (const row of rows) if (visible(await namespaceOf(row.experiment_id))) kept.push(row)
+    return { deadLetters: kept }
   })
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Runtime } from '../../services/runtime.js'
 import { readLedger } from '../../services/ledger.js'
-import { actorOf, experimentNamespace, guard, param, specNamespace } from '../auth.js'
+import { actorOf, experimentNamespace, guard, param, readableNamespaces, specNamespace } from '../auth.js'
 import { parseSpecText } from '../spec-body.js'
 import { experimentView } from '../views.js'
 
@@ -16,8 +16,9 @@ export function registerExperimentRoutes(app: FastifyInstance, rt: Runtime): voi
     return reply.status(201).send({ accepted: true, experiment: experimentView(outcome.record) })
   })
 
-  app.get('/v1/experiments', guard('read'), async () => {
-    const records = await rt.queue.list()
+  app.get('/v1/experiments', guard('read'), async (request) => {
+    const visible = readableNamespaces(request)
+    const records = (await rt.queue.list()).filter((r) => visible(r.spec.namespace))
     return { experiments: records.sort((a, b) => a.enqueuedAt - b.enqueuedAt || a.spec.id.localeCompare(b.spec.id)).map(experimentView) }
   })
 
