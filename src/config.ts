@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import { z } from 'zod'
 import { parseDuration } from './domain/duration.js'
+import { type LedgerKey, ledgerKey } from './domain/ledger-chain.js'
 import { InputError } from './errors.js'
 import { problemsOf } from './domain/validation.js'
 import { DEFAULT_POLICY_CONFIG, type PolicyConfig } from './domain/policy-config.js'
@@ -58,6 +59,7 @@ const EnvSchema = z.object({
   RUNWAY_TOKEN: z.string().optional(),
   RUNWAY_POLICY_FILE: z.string().min(1).optional(),
   RUNWAY_LEDGER_JOURNAL: Flag.default(true),
+  RUNWAY_LEDGER_KEY: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),
   RUNWAY_LEDGER_FLUSH: DurationMs.pipe(z.number().positive().max(60_000)).default(250),
   RUNWAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
@@ -107,6 +109,8 @@ export interface RunwayConfig {
    * one insert per table every flushMs, or before any read (adapters/warehouse/journaled-warehouse.ts).
    */
   ledgerJournal: { enabled: boolean; flushMs: number }
+  /** Set: ledger entries are HMAC-SHA256 under this secret (domain/ledger-chain.ts); unset: plain SHA-256. */
+  ledgerKey: LedgerKey | null
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<RunwayConfig> = {}): RunwayConfig {
@@ -143,6 +147,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     token: e.RUNWAY_TOKEN || null,
     policy: e.RUNWAY_POLICY_FILE ? loadPolicyFile(e.RUNWAY_POLICY_FILE) : DEFAULT_POLICY_CONFIG,
     ledgerJournal: { enabled: e.RUNWAY_LEDGER_JOURNAL, flushMs: e.RUNWAY_LEDGER_FLUSH },
+    ledgerKey: e.RUNWAY_LEDGER_KEY ? ledgerKey(e.RUNWAY_LEDGER_KEY) : null,
   }
   return { ...config, ...overrides, dataDir: resolve(overrides.dataDir ?? config.dataDir) }
 }

@@ -202,10 +202,10 @@ export function program(): Command {
       .command(name)
       .description(what)
       .addOption(serverOption())
-      .option('--data-dir <dir>', 'read this embedded data directory instead of asking a server (no live state to compare)')
+      .option('--data-dir <dir>', 'read this embedded data directory instead of asking a server (no live state to compare; keyed entries need RUNWAY_LEDGER_KEY)')
       .option('--json', 'print JSON')
       .action(async (o: { server?: string; dataDir?: string; json?: boolean }) =>
-        (await commands.audit()).auditCommand(name, { ...(o.dataDir ? { dataDir: o.dataDir } : { server: o.server ?? config({}).serverUrl }), json: o.json }),
+        (await commands.audit()).auditCommand(name, { ...(o.dataDir ? { dataDir: o.dataDir, key: config({}).ledgerKey } : { server: o.server ?? config({}).serverUrl }), json: o.json }),
       )
   }
   return p

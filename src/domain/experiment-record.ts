@@ -1,6 +1,6 @@
 import type { ExperimentSpec } from './experiment.js'
 import { type Actor, type LifecycleEvent, type LifecycleState, canTransition } from './lifecycle.js'
-import { chainEntry, genesisHash, specHash } from './ledger-chain.js'
+import { chainEntry, genesisHash, type LedgerKey, specHash } from './ledger-chain.js'
 import type { PolicyFailure } from './policy.js'
 
 /** A contiguous range of a layer's 10,000 buckets held by one experiment. */
@@ -95,8 +95,8 @@ export type TransitionResult =
   | { ok: true; record: ExperimentRecord; event: LifecycleEvent }
   | { ok: false; code: 'INVALID_TRANSITION'; message: string }
 
-/** Applies one lifecycle move, returning the new record and its ledger entry. */
-export function transition(record: ExperimentRecord, req: TransitionRequest): TransitionResult {
+/** Applies one lifecycle move, returning the new record and its ledger entry (keyed when `key` is given). */
+export function transition(record: ExperimentRecord, req: TransitionRequest, key?: LedgerKey): TransitionResult {
   const from = record.state
   const id = record.spec.id
   if (!canTransition(from, req.to)) {
@@ -137,7 +137,7 @@ export function transition(record: ExperimentRecord, req: TransitionRequest): Tr
     next.allocation = null
     next.pendingApproval = null
   }
-  const event: LifecycleEvent = chainEntry(record.ledgerHash, {
+  const fields = {
     experimentId: id,
     seq: next.ledgerSeq,
     at: req.at,
@@ -150,7 +150,9 @@ export function transition(record: ExperimentRecord, req: TransitionRequest): Tr
     verdictId: req.verdictId ?? null,
     verdictSeq: req.verdictSeq ?? null,
     allocation: next.allocation,
-  })
+  }
+  // With a ledger key the entry is an HMAC (ledger-chain.ts): nobody without the key can re-hash a rewrite.
+  const event: LifecycleEvent = chainEntry(record.ledgerHash, fields, key)
   next.ledgerHash = event.hash
   return { ok: true, record: next, event }
 }

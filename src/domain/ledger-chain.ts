@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, createHmac } from 'node:crypto'
 import type { LifecycleEvent } from './lifecycle.js'
 
 /**
@@ -84,12 +84,39 @@ export function hashedFields(e: ChainFields) {
   }
 }
 
-/** hash = sha256(prevHash ‖ canonical JSON of the entry's fields). */
-export function entryHash(prevHash: string, e: ChainFields): string {
-  return sha256(`${CHAIN_VERSION}/entry\n${prevHash}\n${canonicalJson(hashedFields(e))}`)
+/**
+ * A secret for keyed entries (RUNWAY_LEDGER_KEY). SHA-256 alone can be recomputed
+ * by anyone who can rewrite the tables; an HMAC cannot without the key. `id` names
+ * the key in each keyed hash (not secret), so a verifier knows which key it needs.
+ */
+export interface LedgerKey {
+  id: string
+  secret: string
+}
+
+export function ledgerKey(secret: string): LedgerKey {
+  return { id: sha256(`${CHAIN_VERSION}/key-id\n${secret}`).slice(0, 8), secret }
+}
+
+/** A keyed hash is `k1:<key id>:<hmac>`; an unkeyed one is the bare sha256 hex. */
+const KEYED = /^k1:([0-9a-f]{8}):[0-9a-f]{64}$/
+
+/** The key id a stored hash was made with, or null for an unkeyed hash. */
+export function keyIdOf(hash: string): string | null {
+  return KEYED.exec(hash)?.[1] ?? null
+}
+
+/**
+ * hash = sha256(prevHash ‖ canonical JSON of the entry's fields), or with a key
+ * HMAC-SHA256 (RFC 2104) of the same text, tagged with the key's id.
+ */
+export function entryHash(prevHash: string, e: ChainFields, key?: LedgerKey): string {
+  const text = `${CHAIN_VERSION}/entry\n${prevHash}\n${canonicalJson(hashedFields(e))}`
+  if (!key) return sha256(text)
+  return `k1:${key.id}:${createHmac('sha256', key.secret).update(text, 'utf8').digest('hex')}`
 }
 
 /** Links an entry to its predecessor: what transition() stores and the verifier recomputes. */
-export function chainEntry(prevHash: string, e: ChainFields): LifecycleEvent {
-  return { ...e, prevHash, hash: entryHash(prevHash, e) }
+export function chainEntry(prevHash: string, e: ChainFields, key?: LedgerKey): LifecycleEvent {
+  return { ...e, prevHash, hash: entryHash(prevHash, e, key) }
 }

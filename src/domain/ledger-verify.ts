@@ -1,7 +1,7 @@
-import { entryHash, genesisHash } from './ledger-chain.js'
+import { entryHash, genesisHash, keyIdOf, type LedgerKey } from './ledger-chain.js'
 import type { LifecycleEvent } from './lifecycle.js'
 
-export type LedgerProblemKind = 'altered' | 'removed' | 'reordered' | 'inserted' | 'truncated' | 'spec-changed'
+export type LedgerProblemKind = 'altered' | 'removed' | 'reordered' | 'inserted' | 'truncated' | 'spec-changed' | 'unverifiable'
 
 export interface LedgerProblem {
   experimentId: string
@@ -21,6 +21,8 @@ export interface ChainEvidence {
   spec: { revision: number; specHash: string } | null
   /** The live state's chain head, when a live state was given (undefined: not checked). */
   live?: { ledgerSeq: number; ledgerHash: string } | null
+  /** The verifier's ledger key (RUNWAY_LEDGER_KEY): keyed entries can be checked only with the key they were made with. */
+  key?: LedgerKey | null
 }
 
 const isRevisionStart = (e: LifecycleEvent) => e.from === null || e.from === 'draft'
@@ -38,7 +40,17 @@ export function checkChain(ev: ChainEvidence): LedgerProblem[] {
     problems.push({ experimentId: id, seq, kind, message: `${id} seq ${seq}: ${message}` })
     flagged.add(seq)
   }
-  const selfConsistent = (e: LifecycleEvent) => e.hash !== '' && entryHash(e.prevHash, e) === e.hash
+  // The key an entry's hash needs: undefined for an unkeyed hash, null when the verifier lacks it.
+  const keyFor = (e: LifecycleEvent) => {
+    const id = keyIdOf(e.hash)
+    if (id === null) return undefined
+    return ev.key && ev.key.id === id ? ev.key : null
+  }
+  const hashOf = (e: LifecycleEvent, seq = e.seq) => {
+    const key = keyFor(e)
+    return key === null ? null : entryHash(e.prevHash, { ...e, seq }, key)
+  }
+  const selfConsistent = (e: LifecycleEvent) => e.hash !== '' && hashOf(e) === e.hash
 
   // One row per seq: a second row for a seq was inserted (keep the one the heads vouch for).
   const bySeq = new Map<number, LifecycleEvent>()
@@ -62,15 +74,26 @@ export function checkChain(ev: ChainEvidence): LedgerProblem[] {
     if (flagged.has(e.seq)) continue
     if (e.hash === '') {
       report(e.seq, 'altered', 'has no hash (written before the chain existed, or its hash was erased)')
+    } else if (keyFor(e) === null) {
+      const id = keyIdOf(e.hash)
+      report(e.seq, 'unverifiable', `is keyed with ledger key ${id}; verify with that RUNWAY_LEDGER_KEY (${ev.key ? `the key given is ${ev.key.id}` : 'no key given'})`)
     } else if (!selfConsistent(e)) {
       // A row moved with its hash to another seq still hashes correctly under its original seq.
-      const origin = findOriginalSeq(e, highestSeq + 1)
+      const origin = findOriginalSeq(e, highestSeq + 1, hashOf)
       if (origin !== null) report(e.seq, 'reordered', `holds the entry written as seq ${origin} (${e.from ?? '∅'} → ${e.to})`)
       else report(e.seq, 'altered', `content does not match its hash (${e.from ?? '∅'} → ${e.to}, "${e.reason}")`)
     } else if (ev.heads.has(e.seq) && ev.heads.get(e.seq) !== e.hash) {
       report(e.seq, 'altered', 'rewritten and re-hashed: its hash differs from the one recorded in ledger_heads when it was appended')
     } else if (!ev.heads.has(e.seq)) {
       report(e.seq, 'inserted', 'is not recorded in ledger_heads (inserted into lifecycle, or its head row was deleted)')
+    }
+  }
+
+  // Keys are never dropped: an unkeyed entry after a keyed one was re-hashed by someone without the key.
+  const firstKeyed = chain.find((e) => keyIdOf(e.hash) !== null)
+  for (const e of chain) {
+    if (firstKeyed && e.seq > firstKeyed.seq && e.hash !== '' && keyIdOf(e.hash) === null && !flagged.has(e.seq)) {
+      report(e.seq, 'altered', `is not keyed although seq ${firstKeyed.seq} before it is: re-hashed without the ledger key`)
     }
   }
 
@@ -119,9 +142,9 @@ export function checkChain(ev: ChainEvidence): LedgerProblem[] {
 }
 
 /** The seq under which a moved row was hashed, if any. */
-function findOriginalSeq(e: LifecycleEvent, upTo: number): number | null {
+function findOriginalSeq(e: LifecycleEvent, upTo: number, hashOf: (e: LifecycleEvent, seq: number) => string | null): number | null {
   for (let s = 1; s <= upTo; s++) {
-    if (s !== e.seq && entryHash(e.prevHash, { ...e, seq: s }) === e.hash) return s
+    if (s !== e.seq && hashOf(e, s) === e.hash) return s
   }
   return null
 }

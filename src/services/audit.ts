@@ -1,5 +1,5 @@
 import type { ExperimentRecord } from '../domain/experiment-record.js'
-import { specHash } from '../domain/ledger-chain.js'
+import { type LedgerKey, specHash } from '../domain/ledger-chain.js'
 import { type LedgerProblem, checkChain } from '../domain/ledger-verify.js'
 import { type StateDifference, diffStates } from '../domain/replay-diff.js'
 import type { LifecycleEvent } from '../domain/lifecycle.js'
@@ -24,7 +24,7 @@ export interface VerifyResult {
  * Verifies every experiment's hash chain against the `ledger_heads` copy, the
  * spec in `experiments` and, when given, the live state's heads. Reads only.
  */
-export async function verifyLedger(warehouse: Warehouse, live?: readonly ExperimentRecord[]): Promise<VerifyResult> {
+export async function verifyLedger(warehouse: Warehouse, live?: readonly ExperimentRecord[], key?: LedgerKey | null): Promise<VerifyResult> {
   const [specs, entries, headRows] = await Promise.all([
     warehouse.select<{ id: string; revision: number | string; spec: string }>(sqlQuery('experiments-latest')),
     readLedger(warehouse),
@@ -50,6 +50,7 @@ export async function verifyLedger(warehouse: Warehouse, live?: readonly Experim
         entries: chain,
         heads: headsOf.get(id) ?? new Map(),
         spec: specOf.get(id) ?? null,
+        key: key ?? null,
         ...(liveOf ? { live: liveOf.get(id) ?? null } : {}),
       }),
     )
@@ -64,11 +65,11 @@ export async function verifyLedger(warehouse: Warehouse, live?: readonly Experim
  * state first and the ledger right after, so a check that lands in between sees
  * a head that is not there yet; a second look after a pause settles it.
  */
-export async function verifyLive(warehouse: Warehouse, state: StateStore, settleMs = 250): Promise<VerifyResult> {
-  const first = await verifyLedger(warehouse, await state.list())
+export async function verifyLive(warehouse: Warehouse, state: StateStore, key?: LedgerKey | null, settleMs = 250): Promise<VerifyResult> {
+  const first = await verifyLedger(warehouse, await state.list(), key)
   if (first.ok) return first
   await new Promise((resolve) => setTimeout(resolve, settleMs))
-  return verifyLedger(warehouse, await state.list())
+  return verifyLedger(warehouse, await state.list(), key)
 }
 
 /** Every experiment's state rebuilt from the warehouse alone, by the code that rebuilds state on start. */

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import { type ExperimentSpec, ExperimentSpecSchema } from '../domain/experiment.js'
 import { type ExperimentRecord, type TransitionRequest, newRecord, revisionGenesis, transition } from '../domain/experiment-record.js'
+import type { LedgerKey } from '../domain/ledger-chain.js'
 import type { Actor, LifecycleEvent } from '../domain/lifecycle.js'
 import { type PolicyContext, type PolicyFailure, checkEnqueuePolicy } from '../domain/policy.js'
 import { planSchedule } from '../domain/schedule.js'
@@ -24,6 +25,8 @@ export interface QueueDeps {
   log: Logger
   /** Priority points a waiting experiment gains per hour (aging). Default 1. */
   agingPerHour?: number
+  /** Set: ledger entries are keyed (HMAC) with it. */
+  ledgerKey?: LedgerKey | null
   /** Told of every transition and whether its ledger entry was written (metrics). */
   onTransition?: (event: LifecycleEvent, ledgerWritten: boolean) => void
 }
@@ -63,7 +66,7 @@ export class QueueService {
     const policy = this.d.gatekeeper ? await this.d.gatekeeper.check(spec, 'enqueue') : checkEnqueuePolicy(spec, this.d.policy)
     const to = policy.allowed ? 'queued' : 'rejected'
     const reason = policy.allowed ? 'enqueued; policy checks passed' : `policy refused: ${policy.failures.map((f) => f.rule).join(', ')}`
-    const step = transition(draft, { to, actor, reason, at: now })
+    const step = transition(draft, { to, actor, reason, at: now }, this.d.ledgerKey ?? undefined)
     if (!step.ok) throw new ConflictError(step.message, step.code)
     await this.commit(existing, step.record, step.event, true, { spec, revision })
     return policy.allowed ? { accepted: true, record: step.record } : { accepted: false, experimentId: spec.id, failures: policy.failures }
@@ -88,7 +91,7 @@ export class QueueService {
       const record = await this.get(id)
       const planned = plan(record)
       if (!planned) return null
-      const result = transition(record, planned.request)
+      const result = transition(record, planned.request, this.d.ledgerKey ?? undefined)
       if (!result.ok) throw new ConflictError(result.message, result.code)
       const next = { ...result.record, ...planned.patch }
       if (await this.commit(record, next, result.event, false)) return result.event

@@ -76,7 +76,7 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
   const policy = new PolicyService({ config: config.policy, state, warehouse, clock })
   const metrics = new RunwayMetrics(state, clock, ports.journal ? { journal: ports.journal } : {})
   const queue = new QueueService({
-    state, warehouse, bus, clock, policy: policy.context, gatekeeper: policy, log, agingPerHour: config.agingPerHour,
+    state, warehouse, bus, clock, policy: policy.context, gatekeeper: policy, log, agingPerHour: config.agingPerHour, ledgerKey: config.ledgerKey,
     onTransition: (e, written) => metrics.transitions.inc({ to: e.to, ledger: written ? 'written' : 'failed' }),
   })
   const actions = new ActionService(queue, clock, policy)

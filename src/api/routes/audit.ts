@@ -10,7 +10,7 @@ import { allNamespaces, guard } from '../auth.js'
  */
 export function registerAuditRoutes(app: FastifyInstance, rt: Runtime): void {
   // The ledger is checked as a whole, so reading the result needs read on every namespace.
-  app.get('/v1/audit/verify', guard('read', allNamespaces), async () => verifyLive(rt.warehouse, rt.state))
+  app.get('/v1/audit/verify', guard('read', allNamespaces), async () => verifyLive(rt.warehouse, rt.state, rt.config.ledgerKey))
 
   app.get('/v1/audit/replay', guard('read', allNamespaces), async () => {
     const live = await rt.state.list()

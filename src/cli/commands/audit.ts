@@ -1,3 +1,4 @@
+import type { LedgerKey } from '../../domain/ledger-chain.js'
 import type { StateDifference } from '../../domain/replay-diff.js'
 import type { Warehouse } from '../../ports/warehouse.js'
 import { type VerifyResult, replayLedger, verifyLedger } from '../../services/audit.js'
@@ -5,7 +6,7 @@ import { openEmbeddedWarehouse } from '../../services/ports.js'
 import { callServer, errorMessage } from '../client.js'
 import { CliExit, table } from '../output.js'
 
-type Source = { server: string; json?: boolean | undefined } | { dataDir: string; json?: boolean | undefined }
+type Source = { server: string; json?: boolean | undefined } | { dataDir: string; key?: LedgerKey | null; json?: boolean | undefined }
 
 interface ReplayAnswer {
   ok: boolean | null
@@ -27,7 +28,7 @@ export async function auditCommand(what: 'verify' | 'replay', source: Source): P
 }
 
 async function verify(source: Source): Promise<VerifyResult> {
-  if ('dataDir' in source) return withWarehouse(source.dataDir, (w) => verifyLedger(w))
+  if ('dataDir' in source) return withWarehouse(source.dataDir, (w) => verifyLedger(w, undefined, source.key))
   return fromServer<VerifyResult>(source.server, '/v1/audit/verify')
 }
 
