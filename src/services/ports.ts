@@ -12,7 +12,7 @@ import { MemoryStateStore } from '../adapters/state/memory-state.js'
 import { RedisStateStore, subscribeChanges } from '../adapters/state/redis-state.js'
 import { chdbRawSql } from '../adapters/warehouse/chdb-raw-sql.js'
 import { embeddedWarehouse, serverWarehouse } from '../adapters/warehouse/clickhouse-warehouse.js'
-import { JournaledWarehouse } from '../adapters/warehouse/journaled-warehouse.js'
+import { type JournalOptions, JournaledWarehouse } from '../adapters/warehouse/journaled-warehouse.js'
 import type { RunwayConfig } from '../config.js'
 import type { Bus } from '../ports/bus.js'
 import type { Clock } from '../ports/clock.js'
@@ -20,6 +20,7 @@ import type { Jobs } from '../ports/jobs.js'
 import type { RawSql } from '../ports/sql-endpoint.js'
 import type { StateStore } from '../ports/state-store.js'
 import type { Warehouse } from '../ports/warehouse.js'
+import { sqlQuery } from '../sql-files.js'
 
 export interface Ports {
   warehouse: Warehouse
@@ -44,6 +45,14 @@ export interface Ports {
 /** Tables whose writes are on the control plane's hot path: the ledger (specs, transitions, chain heads). */
 export const JOURNALED_TABLES = ['experiments', 'lifecycle', 'ledger_heads'] as const
 
+const byExperiment = (row: Record<string, unknown>) => String(row.experiment_id)
+/** How each ledger table finds the rows of a cut-short segment that are already stored (the keys its queries render). */
+const journalRecovery = (): JournalOptions['recovery'] => ({
+  experiments: { query: sqlQuery('journal-present-experiments'), idOf: (r) => String(r.id), keyOf: (r) => `${String(r.id)}/${String(r.revision)}` },
+  lifecycle: { query: sqlQuery('journal-present-lifecycle'), idOf: byExperiment, keyOf: (r) => `${byExperiment(r)}/${String(r.seq)}` },
+  ledger_heads: { query: sqlQuery('journal-present-ledger-heads'), idOf: byExperiment, keyOf: (r) => `${byExperiment(r)}/${String(r.seq)}` },
+})
+
 /**
  * The embedded warehouse under `<dataDir>/warehouse`, with the ledger journal
  * (`<dataDir>/ledger-journal`) in front unless it is turned off. Whatever a
@@ -58,6 +67,8 @@ export async function openEmbeddedWarehouse(config: Pick<RunwayConfig, 'dataDir'
     tables: JOURNALED_TABLES,
     flushDelayMs: config.ledgerJournal.flushMs,
     onFlushError: (err, pending) => log?.error({ err, pending }, 'ledger journal flush failed; retrying'),
+    onWarning: (message) => log?.warn({ journal: dir }, message),
+    recovery: journalRecovery(),
   })
   if (config.ledgerJournal.enabled) return journaled
   // Turned off: what an earlier process journaled is still written, once, before anything reads.

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -41,9 +41,9 @@ function freePort(): Promise<number> {
 const logs = () => children.map((c, i) => `--- server ${i}\n${c.log}`).join('\n')
 
 /** Starts `runway serve` on the shared data dir and waits until it answers. */
-async function serve(flush?: string): Promise<{ proc: ChildProcess; url: string }> {
+async function serve(flush?: string, level = 'warn'): Promise<{ proc: ChildProcess; url: string; log: () => string }> {
   const port = await freePort()
-  const env = { ...embeddedEnv(), RUNWAY_LOG_LEVEL: 'warn', RUNWAY_DATA_DIR: dir, RUNWAY_PORT: String(port), RUNWAY_SCHEDULE_INTERVAL: '1h', ...(flush ? { RUNWAY_LEDGER_FLUSH: flush } : {}) }
+  const env = { ...embeddedEnv(), RUNWAY_LOG_LEVEL: level, RUNWAY_DATA_DIR: dir, RUNWAY_PORT: String(port), RUNWAY_SCHEDULE_INTERVAL: '1h', ...(flush ? { RUNWAY_LEDGER_FLUSH: flush } : {}) }
   const proc = spawn(process.execPath, [`${ROOT}bin/runway.js`, 'serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] })
   const child = { proc, log: '' }
   proc.stderr!.setEncoding('utf8').on('data', (d: string) => (child.log = (child.log + d).slice(-20_000)))
@@ -54,7 +54,7 @@ async function serve(flush?: string): Promise<{ proc: ChildProcess; url: string 
     if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`server did not come up\n${logs()}`)
     await new Promise((r) => setTimeout(r, 100))
   }
-  return { proc, url }
+  return { proc, url, log: () => child.log }
 }
 
 const exited = (proc: ChildProcess) => (proc.exitCode !== null || proc.signalCode !== null ? Promise.resolve() : new Promise((r) => proc.once('exit', r)))
@@ -138,13 +138,13 @@ describe('ledger journal: kill -9 of runway serve mid-load', () => {
     // With a 60 s window nothing was flushed yet; with 20ms/1ms the count is only reported (a flush may just have emptied it).
     if (flush === '60s') expect(ackedOnlyInJournal).toBe(mine.length)
 
-    const check = await serve() // default flush
+    const check = await serve(undefined, 'info') // default flush
     try {
       // Live state, rebuilt from the warehouse after the replay.
       const { experiments } = (await (await fetch(`${check.url}/v1/experiments`)).json()) as { experiments: Array<{ id: string; state: string }> }
       const listed = new Map(experiments.map((e) => [e.id, e.state]))
       expect(experiments.length).toBe(listed.size)
-      expect([...acked].filter((id) => listed.get(id) !== 'queued')).toEqual([])
+      expect([...acked].filter((id) => listed.get(id) !== 'queued').map((id) => `${id}: ${listed.get(id) ?? 'missing'}`), 'acknowledged but not queued after the restart').toEqual([])
       expect([...listed.keys()].filter((id) => !attempted.has(id))).toEqual([])
 
       // The warehouse itself: no entry twice (dedup of a replayed segment) and nothing acknowledged missing.
@@ -161,8 +161,16 @@ describe('ledger journal: kill -9 of runway serve mid-load', () => {
       expect(verify.problems).toEqual([])
       expect(verify.ok).toBe(true)
 
-      // Replayed segments are gone once written; nothing was enqueued since, so no new ones.
-      expect(journaledIds()).toEqual([])
+      // Replayed segments are gone once written (polled: the check server's own writes, if any, wait up to its 250 ms window).
+      const deadline = Date.now() + 3_000
+      while (journaledIds().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+      // On failure, say what is left and when it was written, and what the server logged.
+      const left = readdirSync(journal).map((f) => {
+        const st = statSync(join(journal, f))
+        const first = readFileSync(join(journal, f), 'utf8').split('\n')[0]!.slice(0, 300)
+        return `${f} ${st.size} bytes, written ${Math.round(Date.now() - st.mtimeMs)} ms ago: ${first}`
+      })
+      expect(journaledIds(), `left in the journal:\n${left.join('\n')}\n--- check server log\n${check.log()}`).toEqual([])
     } catch (error) {
       throw new Error(`${(error as Error).message}\n${logs()}`)
     } finally {

@@ -8,6 +8,7 @@ import { JournaledWarehouse, parseSegment } from '../../src/adapters/warehouse/j
 import { DependencyError } from '../../src/errors.js'
 import type { QueryParams, TableName, Warehouse } from '../../src/ports/warehouse.js'
 import { migrate } from '../../src/services/migrate.js'
+import { sqlQuery } from '../../src/sql-files.js'
 
 /**
  * The ledger journal over the real embedded engine. The engine is wrapped only
@@ -36,8 +37,14 @@ const engine = new Engine(embeddedWarehouse(join(root, 'warehouse')))
 let n = 0
 /** A fresh journal directory and experiment prefix per test, over the one engine. */
 const fresh = () => ({ dir: join(root, `journal-${++n}`), prefix: `j${n}-` })
+const byExperiment = (r: Record<string, unknown>) => String(r.experiment_id)
+/** As production configures it (services/ports.ts): cut-short segments are written by key. */
+const recovery = {
+  lifecycle: { query: sqlQuery('journal-present-lifecycle'), idOf: byExperiment, keyOf: (r: Record<string, unknown>) => `${byExperiment(r)}/${String(r.seq)}` },
+  ledger_heads: { query: sqlQuery('journal-present-ledger-heads'), idOf: byExperiment, keyOf: (r: Record<string, unknown>) => `${byExperiment(r)}/${String(r.seq)}` },
+}
 const open = (dir: string, flushDelayMs = 60_000, onFlushError?: (e: DependencyError) => void) =>
-  JournaledWarehouse.open(engine, { dir, tables: ['lifecycle', 'ledger_heads'], flushDelayMs, ...(onFlushError ? { onFlushError } : {}) })
+  JournaledWarehouse.open(engine, { dir, tables: ['lifecycle', 'ledger_heads'], flushDelayMs, recovery, ...(onFlushError ? { onFlushError } : {}) })
 const entry = (id: string, seq = 1) => ({ experiment_id: id, seq, at: '2026-01-01 00:00:00.000', from_state: '', to_state: 'queued', step: 0, exposure: 0, actor_type: 'user', actor_id: 't', reason: 'r', verdict_id: '', verdict_seq: 0, alloc_start: null, alloc_size: null, prev_hash: '', hash: `h${seq}` })
 const head = (id: string, seq = 1) => ({ experiment_id: id, seq, hash: `h${seq}`, recorded_at: '2026-01-01 00:00:00.000' })
 /** Rows per experiment id in the engine itself, read past the journal. */
@@ -146,6 +153,31 @@ describe('journaled warehouse', () => {
     // The recovered tokens still deduplicate a late retry.
     await again.insert('lifecycle', [entry(`${prefix}7`)], { dedupToken: `lifecycle/${prefix}7/1` })
     expect(again.pendingEntries).toBe(0)
+  })
+
+  it('a crash can leave a segment token recorded by the engine without its rows: recovery writes them by key', async () => {
+    const { dir, prefix } = fresh()
+    const crashed = await open(dir)
+    for (let i = 0; i < 3; i++) await crashed.insert('lifecycle', [entry(`${prefix}${i}`)], { dedupToken: `lifecycle/${prefix}${i}/1` })
+    const token = `journal/${segments(dir)[0]!.replace(/\.ndjson$/, '')}/lifecycle`
+    // What a kill between the engine's deduplication-log write and its part commit leaves: the token, no rows.
+    await engine.real.insert('lifecycle', [entry(`${prefix}ghost`)], { dedupToken: token })
+    await engine.real.command(`ALTER TABLE lifecycle DELETE WHERE experiment_id = '${prefix}ghost' SETTINGS mutations_sync = 2`)
+    // The engine then drops a retry under that token: writing by token alone would lose the rows.
+    await engine.real.insert('lifecycle', [entry(`${prefix}probe`)], { dedupToken: token })
+    expect(await stored('lifecycle', prefix)).toEqual({})
+
+    const [segment] = segments(dir)
+    const copy = join(root, `${segment}.again`)
+    copyFileSync(join(dir, segment!), copy)
+    const next = await open(dir)
+    await next.flush()
+    const once = { [`${prefix}0`]: 1, [`${prefix}1`]: 1, [`${prefix}2`]: 1 }
+    expect(await stored('lifecycle', prefix)).toEqual(once)
+    // Found once more (a crash before its file was removed): what is stored is not written again.
+    copyFileSync(copy, join(dir, segment!))
+    await (await open(dir)).flush()
+    expect(await stored('lifecycle', prefix)).toEqual(once)
   })
 
   it('a torn last line (a write cut short) is dropped; complete lines are kept', () => {

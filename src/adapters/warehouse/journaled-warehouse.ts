@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { DependencyError } from '../../errors.js'
 import type { QueryParams, TableName, Warehouse } from '../../ports/warehouse.js'
 import { checkDedupToken } from './clickhouse-warehouse.js'
+import { type RecoveryKey, rowsMissing } from './journal-recovery.js'
 
 export interface JournalOptions {
   /** Directory of the journal's segment files (beside the warehouse's own data). */
@@ -13,6 +14,10 @@ export interface JournalOptions {
   flushDelayMs: number
   /** Told of each failed flush; the rows stay in the journal and the flush is retried with backoff. */
   onFlushError?: (error: DependencyError, pendingEntries: number) => void
+  /** Told of anything odd that loses nothing: a file in the journal that is not a segment, a written segment that could not be removed. */
+  onWarning?: (message: string) => void
+  /** Per table, how a segment that may have been cut short is written by key (journal-recovery.ts); other tables rely on tokens. */
+  recovery?: Partial<Record<TableName, RecoveryKey>>
 }
 
 interface Entry {
@@ -26,6 +31,8 @@ interface Segment {
   name: string
   path: string
   entries: Entry[]
+  /** Its insert may have been cut short (found on disk at start, or a failed attempt): written by key, not by token. */
+  suspect?: boolean
 }
 
 interface Waiting {
@@ -56,9 +63,10 @@ const RECENT_TOKENS = 10_000
  *
  * - Durable: acknowledged rows survive a crash; `open()` replays the segments
  *   left behind, before anything reads.
- * - Exactly once: each segment is inserted with tokens named after it, so a
- *   segment replayed after a crash mid-flush is deduplicated by the engine; a
- *   retried insert with the same dedup token is journaled once.
+ * - Exactly once: each segment is inserted with tokens named after it; one that
+ *   may have been cut short (left on disk by a crash, or after a failed attempt)
+ *   is written by key instead (journal-recovery.ts says why). A retried insert
+ *   with the same dedup token is journaled once.
  * - Read-your-writes: every select and command flushes first, so callers never
  *   see the warehouse behind the journal.
  */
@@ -84,11 +92,13 @@ export class JournaledWarehouse implements Warehouse {
   static async open(inner: Warehouse, opts: JournalOptions): Promise<JournaledWarehouse> {
     const w = new JournaledWarehouse(inner, opts)
     await mkdir(opts.dir, { recursive: true })
-    for (const name of (await readdir(opts.dir)).filter((n) => SEGMENT.test(n)).sort()) {
+    const names = await readdir(opts.dir)
+    for (const name of names.filter((n) => !SEGMENT.test(n))) opts.onWarning?.(`${join(opts.dir, name)} is not a journal segment; left alone`)
+    for (const name of names.filter((n) => SEGMENT.test(n)).sort()) {
       const path = join(opts.dir, name)
       const entries = parseSegment(await readFile(path, 'utf8'))
       if (entries.length === 0) await unlink(path)
-      else w.sealed.push({ name: name.replace(/\.ndjson$/, ''), path, entries })
+      else w.sealed.push({ name: name.replace(/\.ndjson$/, ''), path, entries, suspect: true })
       for (const e of entries) if (e.token) w.remember(`${e.table}\u0000${e.token}`)
     }
     return w
@@ -154,11 +164,13 @@ export class JournaledWarehouse implements Warehouse {
         const segment = this.sealed[0]!
         await this.insertSegment(segment)
         this.sealed.shift()
-        await unlink(segment.path).catch(() => {})
+        // Written: a copy left behind would only be written again (and deduplicated) on the next start.
+        await unlink(segment.path).catch((e: unknown) => this.opts.onWarning?.(`written segment ${segment.path} could not be removed: ${e instanceof Error ? e.message : String(e)}`))
       }
       this.failures = 0
     } catch (cause) {
       this.failures++
+      if (this.sealed[0]) this.sealed[0].suspect = true
       const message = cause instanceof Error ? cause.message : String(cause)
       const error = new DependencyError(`${this.pendingEntries} journaled insert(s) are not in the warehouse yet (kept in ${this.opts.dir}): ${message}`, cause)
       this.opts.onFlushError?.(error, this.pendingEntries)
@@ -175,7 +187,16 @@ export class JournaledWarehouse implements Warehouse {
       rows.push(...e.rows)
       byTable.set(e.table, rows)
     }
-    for (const [table, rows] of byTable) await this.inner.insert(table, rows, { dedupToken: `journal/${segment.name}/${table}` })
+    for (const [table, rows] of byTable) {
+      const recovery = segment.suspect ? this.opts.recovery?.[table] : undefined
+      if (!recovery) {
+        await this.inner.insert(table, rows, { dedupToken: `journal/${segment.name}/${table}` })
+        continue
+      }
+      // By key, under a token of this attempt only: the segment's own token may be recorded without its rows.
+      const missing = await rowsMissing(this.inner, recovery, rows)
+      if (missing.length > 0) await this.inner.insert(table, missing, { dedupToken: `journal/${segment.name}/${table}/r${Date.now()}` })
+    }
   }
 
   /** Queues the entry on the active segment; resolves once it is written and fdatasync'ed. */
