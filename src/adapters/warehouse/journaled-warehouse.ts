@@ -164,7 +164,7 @@ export class JournaledWarehouse implements Warehouse {
         const segment = this.sealed[0]!
         await this.insertSegment(segment)
         this.sealed.shift()
-        // Written: a copy left behind would only be written again (and deduplicated) on the next start.
+        // Written: a copy left behind is found on the next start and written by key, so nothing is stored twice.
         await unlink(segment.path).catch((e: unknown) => this.opts.onWarning?.(`written segment ${segment.path} could not be removed: ${e instanceof Error ? e.message : String(e)}`))
       }
       this.failures = 0
