@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { newRecord, revisionGenesis, transition } from '../../../src/domain/experiment-record.js'
-import { canonicalJson, chainEntry, entryHash, genesisHash, specHash } from '../../../src/domain/ledger-chain.js'
+import { canonicalJson, chainEntry, entryHash, genesisHash, hashedFields, specHash } from '../../../src/domain/ledger-chain.js'
 import { type ChainEvidence, checkChain } from '../../../src/domain/ledger-verify.js'
 import type { LifecycleEvent } from '../../../src/domain/lifecycle.js'
 import { diffStates } from '../../../src/domain/replay-diff.js'
 import { parseStoredSpec } from '../../../src/domain/stored-spec.js'
 import { T0, specFixture } from '../../support/fixtures.js'
+import { KAT } from '../../support/ledger-kat.js'
 
 const person = { type: 'person' as const, id: 'alice' }
 
@@ -130,5 +131,20 @@ describe('replay comparison and stored specs', () => {
     expect(parseStoredSpec(JSON.stringify(spec))).toEqual(spec)
     const { team: _team, ...older } = spec as typeof spec & { team?: string }
     expect(parseStoredSpec(JSON.stringify(older))).toEqual(spec)
+  })
+})
+
+describe('known-answer vectors (plain SHA-256)', () => {
+  it('spec hash, genesis and entry hashes are the digests computed independently', () => {
+    expect(specHash(KAT.spec)).toBe(KAT.specHash)
+    expect(genesisHash({ experimentId: 'kat-1', revision: 1, specHash: KAT.specHash, priorHead: '' })).toBe(KAT.genesis)
+    let prev: string = KAT.genesis
+    for (const e of KAT.entries) {
+      expect(canonicalJson(hashedFields(e.fields))).toBe(e.text)
+      // A field the hash does not cover (a later addition) leaves it unchanged.
+      expect(entryHash(prev, { ...e.fields, extra: 'ignored' } as never)).toBe(e.hash)
+      prev = chainEntry(prev, e.fields).hash
+      expect(prev).toBe(e.hash)
+    }
   })
 })

@@ -5,6 +5,7 @@ import { CHAIN_VERSION, canonicalJson, chainEntry, entryHash, hashedFields, keyI
 import { type ChainEvidence, checkChain } from '../../../src/domain/ledger-verify.js'
 import type { LifecycleEvent } from '../../../src/domain/lifecycle.js'
 import { T0, specFixture } from '../../support/fixtures.js'
+import { KAT, KAT_KEYED } from '../../support/ledger-kat.js'
 
 const key = ledgerKey('k'.repeat(40))
 const other = ledgerKey('o'.repeat(40))
@@ -72,5 +73,18 @@ describe('keyed ledger entries (RUNWAY_LEDGER_KEY)', () => {
     const downgraded = chain([key, key, undefined, undefined, key])
     expect(kinds(evidence(downgraded, key))).toEqual(['3:altered', '4:altered'])
     expect(checkChain(evidence(downgraded, key))[0]!.message).toContain('re-hashed without the ledger key')
+  })
+})
+
+describe('known-answer vectors (HMAC mode; test/support/ledger-kat.ts)', () => {
+  it('key id and keyed entry hashes are the digests computed independently', () => {
+    const k = ledgerKey(KAT_KEYED.secret)
+    expect(k.id).toBe(KAT_KEYED.keyId)
+    let prev: string = KAT.genesis
+    KAT.entries.forEach((e, i) => {
+      prev = entryHash(prev, e.fields, k)
+      expect(prev).toBe(KAT_KEYED.hashes[i])
+      expect(keyIdOf(prev)).toBe(KAT_KEYED.keyId)
+    })
   })
 })
