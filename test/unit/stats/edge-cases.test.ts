@@ -23,8 +23,8 @@ const degenerate: [string, Moments, string][] = [
 ]
 
 describe.each([
-  ['welch', (c: Moments, t: Moments) => welch({ control: c, treatment: t, alpha: 0.05 })],
-  ['msprt', (c: Moments, t: Moments) => msprt({ control: c, treatment: t, alpha: 0.05, tau2: 0.1 })],
+  ['welch', (c: Moments, t: Moments, alpha = 0.05) => welch({ control: c, treatment: t, alpha })],
+  ['msprt', (c: Moments, t: Moments, alpha = 0.05) => msprt({ control: c, treatment: t, alpha, tau2: 0.1 })],
 ])('%s degenerate inputs are data', (_name, run) => {
   it.each(degenerate)('%s → %s', (_label, bad, code) => {
     for (const r of [run(bad, ok), run(ok, bad)]) {
@@ -60,9 +60,17 @@ describe.each([
     expect(r.pValue).toBeLessThan(1)
     assertNoNaN(r)
   })
-  it('bad alpha → INVALID_INPUT', () => {
-    expect(welch({ control: ok, treatment: ok, alpha: 0 }).status).toBe('INVALID_INPUT')
-    expect(welch({ control: ok, treatment: ok, alpha: 1.5 }).status).toBe('INVALID_INPUT')
+  it('bad alpha → INVALID_INPUT, nothing significant', () => {
+    const fine = { n: 100, sum: 560, sumSquares: 3300 }
+    expect(run(ok, fine).status).toBe('ok')
+    for (const alpha of [0, 1, 1.5, -0.1, Number.NaN]) {
+      const r = run(ok, fine, alpha)
+      expect(r.status, `alpha ${alpha}`).toBe('INVALID_INPUT')
+      expect(r.pValue).toBeNull()
+      expect(r.ci).toBeNull()
+      if ('significant' in r) expect(r.significant).toBe(false)
+      assertNoNaN(r)
+    }
   })
 })
 
