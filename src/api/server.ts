@@ -11,6 +11,9 @@ import { registerGateRoutes } from './routes/gate.js'
 import { registerTokenRoutes } from './routes/tokens.js'
 import { registerGateConfigRoutes } from './routes/gate-config.js'
 import { registerAuditRoutes } from './routes/audit.js'
+import { registerUiRoutes } from './routes/ui.js'
+import { registerUiExperimentReads } from './routes/ui-experiment-reads.js'
+import { registerUiOpsReads } from './routes/ui-ops-reads.js'
 
 /** The HTTP API. Bodies arrive as text; each route validates with the domain's zod schemas. */
 export function buildServer(rt: Runtime): FastifyInstance {
@@ -48,6 +51,9 @@ export function buildServer(rt: Runtime): FastifyInstance {
   registerMetricsRoute(app, rt.metrics)
   registerGateConfigRoutes(app, rt)
   registerAuditRoutes(app, rt)
+  registerUiExperimentReads(app, rt)
+  registerUiOpsReads(app, rt)
+  registerUiRoutes(app)
   const ch = rt.config.clickhouseHttp
   if (rt.rawSql && ch.enabled) registerClickHouseRoutes(app, { rawSql: rt.rawSql, prefix: ch.prefix, writable: ch.writable, user: ch.user, password: ch.password, routeConfig: publicRoute('ClickHouse user and password (RUNWAY_CLICKHOUSE_HTTP_USER/PASSWORD)').config })
   return app

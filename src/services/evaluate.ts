@@ -6,6 +6,7 @@ import { assignmentSqlParams } from '../domain/assignment-sql.js'
 import { metricsOf } from '../domain/experiment.js'
 import { toWarehouseTime } from '../domain/telemetry.js'
 import { ENGINE_VERSION, type Verdict } from '../domain/verdict.js'
+import { verdictEvidence } from '../decide/verdict-evidence.js'
 import { type Bus, TOPICS } from '../ports/bus.js'
 import type { ExperimentRecord } from '../domain/experiment-record.js'
 import type { Clock } from '../ports/clock.js'
@@ -105,6 +106,7 @@ export class EvaluateService {
           engine_version: verdict.engineVersion,
           needs_approval: verdict.needsApproval,
           gst_fraction: outcome.gstFraction,
+          evidence: verdictEvidence(outcome),
         },
       ],
       { dedupToken: `verdict/${experimentId}/${verdict.seq}` },
