@@ -33,3 +33,7 @@ export { createRng, type Rng } from './random.js'
 export { normalCdf, normalQuantile, normalQuantileUpper, normalSf } from './normal.js'
 export { studentTCdf, studentTQuantileUpper, studentTSf } from './student-t.js'
 export { chiSquareSf } from './gamma.js'
+// quantiles (tail latency)
+export { clusteredFractionVariance, QUANTILE_BOUND_Z, QUANTILE_MIN_TAIL_EVENTS, quantileBoundLevels, quantileEstimate, quantileSampleSufficient, type QuantileArmStats, type QuantileEstimate } from './quantile.js'
+export { quantileCompare, type QuantileComparison } from './quantile-compare.js'
+export { orderStatistic, quantileArmStatsOf } from './quantile-sample.js'
