@@ -37,3 +37,5 @@ export { chiSquareSf } from './gamma.js'
 export { clusteredFractionVariance, QUANTILE_BOUND_Z, QUANTILE_MIN_TAIL_EVENTS, quantileBoundLevels, quantileEstimate, quantileSampleSufficient, type QuantileArmStats, type QuantileEstimate } from './quantile.js'
 export { quantileCompare, type QuantileComparison } from './quantile-compare.js'
 export { orderStatistic, quantileArmStatsOf } from './quantile-sample.js'
+// proportions at 0% / 100%
+export { proportionDegenerate, proportionDifference, proportionTestVariance, wilsonInterval, type ProportionDifference } from './newcombe.js'
