@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { Duration } from './duration.js'
+import { durationLimitMessage, LIMITS, refineControlCharacters } from './input-limits.js'
 
 /** Identifiers end up in job ids, topic keys and SQL parameters: keep them plain. */
 export const Slug = z
@@ -12,19 +13,19 @@ export const MetricName = z
 
 export const ExperimentKind = z.enum(['ab', 'canary', 'rollout', 'model', 'chaos'])
 
-export const Variant = z.object({
+export const Variant = z.strictObject({
   name: Slug,
   weight: z.number().gt(0, 'must be > 0'),
   description: z.string().optional(),
 })
 
-export const TargetingRule = z.object({
+export const TargetingRule = z.strictObject({
   attribute: z.string().min(1),
   op: z.enum(['in', 'not_in']),
   values: z.array(z.string()).min(1),
 })
 
-export const MetricSpec = z.object({
+export const MetricSpec = z.strictObject({
   name: MetricName,
   /** Which way is good for the business. */
   direction: z.enum(['increase', 'decrease']).default('increase'),
@@ -36,20 +37,20 @@ export const GuardrailSpec = MetricSpec.extend({
   /** Relative non-inferiority margin: harm smaller than this is tolerated. */
   margin: z.number().min(0).default(0),
   /** SLO threshold on the metric's unit-level mean, for reporting and policy. */
-  slo: z.object({ max: z.number().optional(), min: z.number().optional() }).optional(),
+  slo: z.strictObject({ max: z.number().optional(), min: z.number().optional() }).optional(),
 })
 
-export const RolloutStep = z.object({
+export const RolloutStep = z.strictObject({
   exposure: z.number().gt(0, 'must be > 0').max(100, 'must be <= 100'),
   minDuration: Duration.default(0),
   /** A human must approve the ramp into the next step. */
   approval: z.boolean().default(false),
 })
 
-export const Spending = z.union([z.enum(['obf', 'pocock']), z.object({ power: z.number().gt(0) })])
+export const Spending = z.union([z.enum(['obf', 'pocock']), z.strictObject({ power: z.number().gt(0) })])
 
 export const StatisticsSpec = z
-  .object({
+  .strictObject({
     alpha: z.number().gt(0).lt(0.5).default(0.05),
     /**
      * The primary metric's test. Guardrails always use an always-valid test (mSPRT, or the
@@ -65,7 +66,7 @@ export const StatisticsSpec = z
     /** Confidence-sequence tuning sample size N* (default: plannedUnits, else 10,000). */
     tuningN: z.number().int().positive().optional(),
     gst: z
-      .object({ looks: z.number().int().min(1).max(50).default(5), spending: Spending.default('obf') })
+      .strictObject({ looks: z.number().int().min(1).max(50).default(5), spending: Spending.default('obf') })
       .default({ looks: 5, spending: 'obf' }),
     srmAlpha: z.number().gt(0).lt(0.5).default(0.001),
     /** sequential: Dirichlet–multinomial Bayes factor (valid under monitoring); chisquare: Pearson. */
@@ -73,8 +74,13 @@ export const StatisticsSpec = z
   })
   .refine((s) => s.test !== 'gst' || s.plannedUnits !== undefined, { message: 'test gst needs plannedUnits', path: ['plannedUnits'] })
 
-export const ExperimentSpecSchema = z
-  .object({
+/**
+ * The spec's shape without its cross-field rules and size limits. Stored specs are read
+ * back through it (stored-spec.ts): what was accepted once must still load after a rule
+ * is tightened, and stored durations are already milliseconds.
+ */
+export const ExperimentSpecObject = z
+  .strictObject({
     id: Slug,
     namespace: Slug.default('default'),
     layer: Slug.default('default'),
@@ -94,20 +100,20 @@ export const ExperimentSpecSchema = z
     targeting: z.array(TargetingRule).default([]),
     priority: z.number().int().min(0).max(1000).default(100),
     rollout: z
-      .object({ steps: z.array(RolloutStep).min(1) })
+      .strictObject({ steps: z.array(RolloutStep).min(1) })
       .default({ steps: [{ exposure: 100, minDuration: 0, approval: false }] }),
-    metrics: z.object({
+    metrics: z.strictObject({
       primary: MetricSpec,
       secondary: z.array(MetricSpec).default([]),
       guardrails: z.array(GuardrailSpec).default([]),
     }),
     statistics: StatisticsSpec.default({ alpha: 0.05, test: 'msprt', mde: 0.05, gst: { looks: 5, spending: 'obf' }, srmAlpha: 0.001, srmTest: 'sequential' }),
     policy: z
-      .object({ autoRollback: z.boolean().default(true), approvalToRamp: z.boolean().default(false) })
+      .strictObject({ autoRollback: z.boolean().default(true), approvalToRamp: z.boolean().default(false) })
       .default({ autoRollback: true, approvalToRamp: false }),
     maxDuration: Duration.default(14 * 86_400_000),
     evaluation: z
-      .object({
+      .strictObject({
         interval: Duration.default(300_000),
         /** Telemetry older than this pauses the experiment. */
         staleAfter: Duration.default(1_800_000),
@@ -116,27 +122,52 @@ export const ExperimentSpecSchema = z
       })
       .default({ interval: 300_000, staleAfter: 1_800_000, minUnits: 100 }),
   })
-  .superRefine((spec, ctx) => {
-    const names = new Set<string>()
-    spec.variants.forEach((v, i) => {
-      if (names.has(v.name)) ctx.addIssue({ code: 'custom', path: ['variants', i, 'name'], message: `duplicate variant "${v.name}"` })
-      names.add(v.name)
-    })
-    let last = 0
-    spec.rollout.steps.forEach((s, i) => {
-      if (s.exposure < last) ctx.addIssue({ code: 'custom', path: ['rollout', 'steps', i, 'exposure'], message: `must not decrease (previous step is ${last}%)` })
-      last = s.exposure
-    })
-    const metricNames = new Set<string>([spec.metrics.primary.name])
-    spec.metrics.guardrails.forEach((g, i) => {
-      if (metricNames.has(g.name)) ctx.addIssue({ code: 'custom', path: ['metrics', 'guardrails', i, 'name'], message: `metric "${g.name}" is listed twice` })
-      metricNames.add(g.name)
-    })
-    spec.metrics.secondary.forEach((m, i) => {
-      if (metricNames.has(m.name)) ctx.addIssue({ code: 'custom', path: ['metrics', 'secondary', i, 'name'], message: `metric "${m.name}" is listed twice` })
-      metricNames.add(m.name)
-    })
+
+/** What an enqueue accepts: the shape, its cross-field rules and the size limits. */
+export const ExperimentSpecSchema = ExperimentSpecObject.superRefine((spec, ctx) => {
+  checkConsistency(spec, ctx)
+  checkLimits(spec, ctx)
+})
+
+type SpecShape = z.infer<typeof ExperimentSpecObject>
+
+/** Names are unique and exposure never goes down. */
+function checkConsistency(spec: SpecShape, ctx: z.RefinementCtx): void {
+  const names = new Set<string>()
+  spec.variants.forEach((v, i) => {
+    if (names.has(v.name)) ctx.addIssue({ code: 'custom', path: ['variants', i, 'name'], message: `duplicate variant "${v.name}"` })
+    names.add(v.name)
   })
+  let last = 0
+  spec.rollout.steps.forEach((s, i) => {
+    if (s.exposure < last) ctx.addIssue({ code: 'custom', path: ['rollout', 'steps', i, 'exposure'], message: `must not decrease (previous step is ${last}%)` })
+    last = s.exposure
+  })
+  const metricNames = new Set<string>([spec.metrics.primary.name])
+  spec.metrics.guardrails.forEach((g, i) => {
+    if (metricNames.has(g.name)) ctx.addIssue({ code: 'custom', path: ['metrics', 'guardrails', i, 'name'], message: `metric "${g.name}" is listed twice` })
+    metricNames.add(g.name)
+  })
+  spec.metrics.secondary.forEach((m, i) => {
+    if (metricNames.has(m.name)) ctx.addIssue({ code: 'custom', path: ['metrics', 'secondary', i, 'name'], message: `metric "${m.name}" is listed twice` })
+    metricNames.add(m.name)
+  })
+}
+
+/** Absurd sizes refused with a clear message (see LIMITS); checked on input, not on stored specs. */
+function checkLimits(spec: SpecShape, ctx: z.RefinementCtx): void {
+  if (spec.variants.length > LIMITS.variants) ctx.addIssue({ code: 'custom', path: ['variants'], message: `at most ${LIMITS.variants} variants (got ${spec.variants.length})` })
+  const steps = spec.rollout.steps
+  if (steps.length > LIMITS.rolloutSteps) ctx.addIssue({ code: 'custom', path: ['rollout', 'steps'], message: `at most ${LIMITS.rolloutSteps} rollout steps (got ${steps.length})` })
+  const durations: Array<[PropertyKey[], number]> = [
+    [['maxDuration'], spec.maxDuration],
+    [['evaluation', 'interval'], spec.evaluation.interval],
+    [['evaluation', 'staleAfter'], spec.evaluation.staleAfter],
+    ...steps.map((s, i): [PropertyKey[], number] => [['rollout', 'steps', i, 'minDuration'], s.minDuration]),
+  ]
+  for (const [path, ms] of durations) if (ms > LIMITS.durationMs) ctx.addIssue({ code: 'custom', path, message: durationLimitMessage })
+  refineControlCharacters(spec, ctx)
+}
 
 export type ExperimentSpec = z.infer<typeof ExperimentSpecSchema>
 export type ExperimentSpecInput = z.input<typeof ExperimentSpecSchema>

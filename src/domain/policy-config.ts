@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { Duration } from './duration.js'
 import { ExperimentKind, MetricName, Slug } from './experiment.js'
+import { BoundedDuration as Duration, refineControlCharacters } from './input-limits.js'
 
 /**
  * The policy file: rules that hold for every namespace (`defaults`) and per-namespace
@@ -30,52 +30,47 @@ const ClockTime = z
 
 export const FreezeWindow = z.union([
   z
-    .object({ name: z.string().min(1), start: RFC3339, end: RFC3339 })
-    .strict()
+    .strictObject({ name: z.string().min(1), start: RFC3339, end: RFC3339 })
     .refine((w) => w.end > w.start, { message: 'end must be after start', path: ['end'] }),
   z
-    .object({
+    .strictObject({
       name: z.string().min(1),
       /** Repeats every week, in UTC. `to` at or before `from` runs past midnight into the next day. */
-      weekly: z.object({ days: z.array(Weekday).min(1), from: ClockTime, to: ClockTime }).strict(),
-    })
-    .strict(),
+      weekly: z.strictObject({ days: z.array(Weekday).min(1), from: ClockTime, to: ClockTime }),
+    }),
 ])
 export type FreezeWindow = z.infer<typeof FreezeWindow>
 
 // Sections carry no zod defaults: a namespace override must not reset what `defaults` set,
 // so every layer is merged over BUILTIN_RULES in rulesFor instead.
 const MetadataRules = z
-  .object({
+  .strictObject({
     required: z.array(RequirableField),
     /** Longest maxDuration a spec may ask for; unset means no cap. */
     maxDuration: Duration,
   })
   .partial()
-  .strict()
 
 const QuotaRules = z
-  .object({
+  .strictObject({
     /** Experiments holding traffic (scheduled, running, paused) per team within a namespace. */
     runningPerTeam: z.number().int().positive(),
     /** Experiments holding traffic per namespace. */
     runningPerNamespace: z.number().int().positive(),
   })
   .partial()
-  .strict()
 
 const LayerRules = z
-  .object({
+  .strictObject({
     /** Percent of a layer's traffic experiments may hold together. */
     capacity: Percent,
     /** Per-layer capacity, by layer name. */
     overrides: z.record(Slug, Percent),
   })
   .partial()
-  .strict()
 
 const ErrorBudgetRules = z
-  .object({
+  .strictObject({
     /** Burn rate (error rate ÷ (1 − objective)) above which nothing starts or ramps. */
     threshold: z.number().gt(0),
     window: Duration,
@@ -83,10 +78,9 @@ const ErrorBudgetRules = z
     shortWindow: Duration,
   })
   .partial()
-  .strict()
 
 const DataRules = z
-  .object({
+  .strictObject({
     /** Attribute names kept at ingest; unset keeps all, others are dropped and counted. */
     allowAttributes: z.array(z.string().min(1)),
     /** Attribute names masked wholesale (case-insensitive), on top of the detectors. */
@@ -95,19 +89,17 @@ const DataRules = z
     maskPii: z.boolean(),
   })
   .partial()
-  .strict()
 
 const ApprovalRules = z
-  .object({
+  .strictObject({
     /** An approval (of a ramp that waits for a person) must come from someone other than who enqueued the spec. */
     separateApprover: z.boolean(),
   })
   .partial()
-  .strict()
 
 /** One layer of rules (the file's `defaults`, or a namespace's override): each names only what it sets. */
 export const RulesLayerSchema = z
-  .object({
+  .strictObject({
     metadata: MetadataRules,
     quotas: QuotaRules,
     layers: LayerRules,
@@ -120,7 +112,6 @@ export const RulesLayerSchema = z
     approvals: ApprovalRules,
   })
   .partial()
-  .strict()
 type RulesLayer = z.infer<typeof RulesLayerSchema>
 
 /** The rules in force for one namespace, every field resolved. */
@@ -148,17 +139,18 @@ export const BUILTIN_RULES: NamespaceRules = {
 }
 
 /** A service's SLO: events of `metric` are outcomes, value 1 (true) meaning bad. */
-export const ServiceSlo = z.object({ metric: MetricName, objective: z.number().gt(0).lt(1) }).strict()
+export const ServiceSlo = z.strictObject({ metric: MetricName, objective: z.number().gt(0).lt(1) })
 export type ServiceSlo = z.infer<typeof ServiceSlo>
 
 export const PolicyConfigSchema = z
-  .object({
+  .strictObject({
     defaults: RulesLayerSchema.default({}),
     namespaces: z.record(Slug, RulesLayerSchema).default({}),
     /** SLOs by service name; the error-budget gate checks only services listed here. */
     slos: z.record(z.string().min(1).max(128), ServiceSlo).default({}),
   })
-  .strict()
+  // Freeze names, attribute names and service names end up in refusals and logs: one line each.
+  .superRefine((config, ctx) => refineControlCharacters(config, ctx))
 export type PolicyConfig = z.infer<typeof PolicyConfigSchema>
 export type PolicyConfigInput = z.input<typeof PolicyConfigSchema>
 

@@ -69,7 +69,7 @@ describe('strictness', () => {
     expect(parsed.ok).toBe(false)
     if (parsed.ok) return
     expect(parsed.problems).toHaveLength(1)
-    expect(parsed.problems[0]!.message).toContain('userEmail')
+    expect(`${parsed.problems[0]!.path}: ${parsed.problems[0]!.message}`).toContain('userEmail')
   })
 
   it.each([
