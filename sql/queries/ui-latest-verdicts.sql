@@ -2,7 +2,7 @@
 -- top experiments by risk. No parameters.
 SELECT
     experiment_id,
-    max(seq)                                          AS seq,
+    max(seq)                                          AS last_seq,
     argMax(decision, seq)                             AS decision,
     toUnixTimestamp64Milli(argMax(evaluated_at, seq)) AS at_ms,
     argMax(evidence, seq)                             AS evidence

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { stringify as toYaml } from 'yaml'
 import { z } from 'zod'
 import { assignmentSqlParams } from '../../domain/assignment-sql.js'
 import { metricsOf } from '../../domain/experiment.js'
@@ -72,6 +73,12 @@ export function registerUiExperimentReads(app: FastifyInstance, rt: Runtime): vo
         shownSql('variant-units', { experiment: id }),
       ],
     }
+  })
+
+  /** GET /v1/experiments/:id/spec.yaml: the stored spec (defaults filled in) as YAML, as `runway enqueue` takes it. */
+  app.get<{ Params: { id: string } }>('/v1/experiments/:id/spec.yaml', scoped, async (request, reply) => {
+    const record = await rt.queue.get(request.params.id)
+    return reply.header('content-type', 'application/yaml; charset=utf-8').send(toYaml(record.spec))
   })
 
   /** GET /v1/experiments/:id/exposures?buckets=120: new units per variant per bucket, and misrouting against the gate's hash. */

@@ -7,7 +7,7 @@ import { InputError } from '../../errors.js'
 import type { Runtime } from '../../services/runtime.js'
 import { sqlQuery } from '../../sql-files.js'
 import { burnRate } from '../../stats/burn-rate.js'
-import { guard, readableNamespaces } from '../auth.js'
+import { guard, publicRoute, readableNamespaces } from '../auth.js'
 import { shownSql } from './ui-sql.js'
 
 const RecentQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }).strict()
@@ -37,6 +37,9 @@ export function bucketQuantile(m: MetricJson | undefined, q: number): number | n
  * only experiments of namespaces the caller may read, and names its SQL.
  */
 export function registerUiOpsReads(app: FastifyInstance, rt: Runtime): void {
+  /** GET /v1/ui/auth: whether a token is needed, so the UI asks for one before any request is refused (the 401 would tell anyway). */
+  app.get('/v1/ui/auth', publicRoute('says only whether RUNWAY_AUTH requires a token, as any 401 does'), async () => ({ auth: rt.config.auth.mode }))
+
   /** GET /v1/ui/session: how the UI should behave for this caller (auth mode, who, where they may act) and which optional routes exist. */
   app.get('/v1/ui/session', guard('read'), async (request) => {
     const p = request.principal
@@ -98,12 +101,12 @@ export function registerUiOpsReads(app: FastifyInstance, rt: Runtime): void {
     const traffic = (await rt.warehouse.select<{ experiment_id: string; units: number | string; events: number | string }>(sqlQuery('ui-traffic')))
       .filter((r) => known.has(r.experiment_id))
       .map((r) => ({ experimentId: r.experiment_id, units: Number(r.units), events: Number(r.events) }))
-    const latest = (await rt.warehouse.select<{ experiment_id: string; seq: number | string; decision: string; at_ms: number | string; evidence: string }>(sqlQuery('ui-latest-verdicts'))).filter((r) => known.has(r.experiment_id))
+    const latest = (await rt.warehouse.select<{ experiment_id: string; last_seq: number | string; decision: string; at_ms: number | string; evidence: string }>(sqlQuery('ui-latest-verdicts'))).filter((r) => known.has(r.experiment_id))
     const risk = latest.map((r) => {
       const ev = json(r.evidence) as { comparisons?: Array<{ role: string; metric: string; variant: string; pValue: number | null; effect: number | null }> } | null
       const guardrails = (ev?.comparisons ?? []).filter((c) => c.role === 'guardrail' && c.pValue !== null)
       const worst = guardrails.sort((a, b) => a.pValue! - b.pValue!)[0] ?? null
-      return { experimentId: r.experiment_id, seq: Number(r.seq), decision: r.decision, at: Number(r.at_ms), guardrailP: worst?.pValue ?? null, worst }
+      return { experimentId: r.experiment_id, seq: Number(r.last_seq), decision: r.decision, at: Number(r.at_ms), guardrailP: worst?.pValue ?? null, worst }
     })
     const now = rt.clock.now()
     const budget = rulesFor(rt.config.policy, 'default').errorBudget
