@@ -19,6 +19,9 @@ npm run --silent build
 echo "test: preparing the Python reference environment" >&2
 bash scripts/setup-python.sh
 
+echo "test: preparing headless Chromium for the web UI tests" >&2
+bash scripts/setup-browser.sh
+
 # Real Kafka (KRaft, from Maven Central) and Redis (Debian's redis-server) on 127.0.0.1,
 # started here and stopped when the run ends, unless they were already running.
 started=()
@@ -39,5 +42,6 @@ start_service kafka
 
 echo "test: type-checking sources and tests" >&2
 npx tsc -p tsconfig.test.json
+npx tsc -p ui/tsconfig.json
 
 npx vitest run "$@"
