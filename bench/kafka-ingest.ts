@@ -80,7 +80,7 @@ await producer.sendTelemetry(events(`bk-${tag}`))
 const produceMs = performance.now() - t
 await producer.close()
 
-const consumer = new KafkaTelemetryConsumer({ brokers, clientId: 'runway-bench', topicPrefix: prefix, groupId: `bench-${tag}`, ingest, log, maxChunk: CHUNK })
+const consumer = new KafkaTelemetryConsumer({ brokers, clientId: 'runway-bench', topicPrefix: prefix, groupId: `bench-${tag}`, ingest, warehouse, log, maxChunk: CHUNK })
 t = performance.now()
 await consumer.start()
 const joinedMs = performance.now() - t

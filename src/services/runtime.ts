@@ -168,6 +168,7 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
             topicPrefix: config.kafka.topicPrefix,
             partitions: config.kafka.partitions,
             ingest,
+            warehouse,
             log: log.child({ component: 'telemetry-consumer' }),
           })
           await telemetry.start()

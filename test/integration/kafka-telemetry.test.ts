@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -18,6 +18,7 @@ import { IngestService } from '../../src/services/ingest.js'
 import { migrate } from '../../src/services/migrate.js'
 import { eventually, uid } from '../contract/helpers.js'
 import { runningRecord, specFixture } from '../support/fixtures.js'
+import { child, killChildren } from '../support/kafka-child-runner.js'
 import { requireKafka } from '../support/services.js'
 
 const brokers = requireKafka().split(',')
@@ -39,9 +40,8 @@ beforeAll(async () => {
   await migrate(warehouse)
   ingest = new IngestService({ warehouse, state, clock: new SystemClock(), log, limits: { maxBytes: 1e9, maxEvents: 1e9 } })
 })
-const children = new Set<ChildProcess>()
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
+  killChildren()
   await warehouse?.close()
   for (const d of dirs) rmSync(d, { recursive: true, force: true })
 })
@@ -106,7 +106,7 @@ describe('Kafka telemetry → warehouse', () => {
       await raw.send({ topic: prefix + TOPICS.telemetry, acks: -1, messages: bad.slice((k * BAD) / 10, ((k + 1) * BAD) / 10).map((value, i) => ({ key: `bad-${k}-${i}`, value })) })
     }
 
-    const consumer = new KafkaTelemetryConsumer({ brokers, clientId: 'runway-test', topicPrefix: prefix, groupId: `g-${uid()}`, ingest, log })
+    const consumer = new KafkaTelemetryConsumer({ brokers, clientId: 'runway-test', topicPrefix: prefix, groupId: `g-${uid()}`, ingest, warehouse, log })
     await consumer.start()
     try {
       await eventually(async () => {
@@ -137,12 +137,15 @@ describe('Kafka telemetry → warehouse', () => {
     expect(new Set(dlq.map((m) => JSON.parse(m.value).raw as string))).toEqual(new Set(bad))
   }, 300_000)
 
-  it('a consumer killed with SIGKILL mid-batch and restarted stores every event exactly once', async () => {
+  it('a consumer killed with SIGKILL mid-batch and restarted stores every event exactly once (events, unit_metrics, dead letters)', async () => {
     const x = `kx-${uid()}`
     const prefix = `t${uid()}.`
     const total = 30_000
+    const badCount = 300
     const producer = createTelemetryProducer({ brokers, clientId: 'runway-test', topicPrefix: prefix, log })
     await producer.sendTelemetry(Array.from({ length: total }, (_, i) => event(x, i)))
+    // Refused messages too (unknown variant), so dead letters must come out exactly once as well.
+    await producer.sendTelemetry(Array.from({ length: badCount }, (_, i) => ({ ...event(x, 1_000_000 + i), variant: 'ghost' })))
     await producer.close()
     const env = { CHILD_DATA_DIR: tempDir(), CHILD_TOPIC_PREFIX: prefix, CHILD_GROUP: `g-${uid()}`, CHILD_EXPERIMENT: x, CHILD_EXPECTED: String(total), CHILD_MAX_CHUNK: '1000' }
 
@@ -150,22 +153,27 @@ describe('Kafka telemetry → warehouse', () => {
     const first = child(env)
     const before = await first.waitFor((l) => Number(l.accepted ?? 0) >= 3_000 && Number(l.accepted) < total, 60_000)
     await first.kill()
-    // 2: killed inside the window between an insert and its offset commit (held open on purpose).
-    const second = child({ ...env, CHILD_PAUSE_AFTER_INSERT_MS: '5000' })
+    // 2: killed inside the window between an insert and its offset commit (held open until the kill).
+    const second = child({ ...env, CHILD_HOLD: 'after-insert' })
     const inserted = await second.waitFor((l) => typeof l.inserted === 'string', 60_000)
     await second.kill()
     // 3: runs to the end with other chunk boundaries (as a fetch of a different shape would
-    // give); it must still replay exactly the range the second one inserted without committing.
+    // give); the range the second one inserted without committing is found stored, by event id.
     const third = child({ ...env, CHILD_MAX_CHUNK: '700' })
-    await third.waitFor((l) => l.done === true, 120_000)
-    expect(third.stderr()).toContain('replaying a range')
+    const done = await third.waitFor((l) => l.done === true, 120_000)
+    expect(done).toBeTruthy()
+    expect(third.stderr()).toContain('writing what is missing by event id')
     const from = String(inserted.inserted).split('/').pop()!.split('-')[0]
     expect(third.stderr()).toContain(`"from":"${from}"`)
+    const last = third.lines().filter((l) => l.progress === true).pop()!
+    expect(Number(last.alreadyStored)).toBeGreaterThan(0)
 
     const counted = child(env, 'count')
     const c = await counted.waitFor((l) => 'events' in l, 60_000)
-    console.info(`kill -9 test: first child killed with ≥${String(before.events)} stored, second killed after inserting ${String(inserted.inserted)} uncommitted; after restart ${String(c.events)} stored, ${String(c.distinct)} distinct, of ${total}`)
-    expect(c).toMatchObject({ events: total, distinct: total })
+    console.info(`kill -9 test: first child killed with ≥${String(before.events)} stored, second killed after inserting ${String(inserted.inserted)} uncommitted; after restart ${String(c.events)} stored, ${String(c.distinct)} distinct, of ${total}; the third found ${String(last.alreadyStored)} already stored`)
+    expect(c).toMatchObject({ events: total, distinct: total, dead: badCount, deadDistinct: badCount, unitEvents: total })
+    // unit_metrics (fed by its view from each events insert) agrees with events: nothing counted twice.
+    expect(c.unitTotal).toBeCloseTo(Number(c.eventTotal), 6)
   }, 300_000)
 
   // Its own broker (same script, another port): restarting the shared one would break
@@ -180,7 +188,7 @@ describe('Kafka telemetry → warehouse', () => {
     const prefix = `t${uid()}.`
     const total = 20_000
     const producer = createTelemetryProducer({ brokers, clientId: 'runway-test', topicPrefix: prefix, log })
-    const consumer = new KafkaTelemetryConsumer({ brokers, clientId: 'runway-test', topicPrefix: prefix, groupId: `g-${uid()}`, ingest, log, maxChunk: 500 })
+    const consumer = new KafkaTelemetryConsumer({ brokers, clientId: 'runway-test', topicPrefix: prefix, groupId: `g-${uid()}`, ingest, warehouse, log, maxChunk: 500 })
     await consumer.start()
     const events = Array.from({ length: total }, (_, i) => event(x, i))
     // A steady trickle (50 sends of 400) that keeps going while the broker is down and back.
@@ -216,42 +224,3 @@ describe('Kafka telemetry → warehouse', () => {
     expect(distinct).toBe(total)
   }, 240_000)
 })
-
-function child(env: Record<string, string>, mode: 'consume' | 'count' = 'consume') {
-  const proc: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/support/kafka-consumer-child.ts'), mode], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  const lines: Array<Record<string, unknown>> = []
-  let err = ''
-  let partial = ''
-  proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    const parts = (partial + chunk).split('\n')
-    partial = parts.pop() ?? ''
-    for (const p of parts) if (p.trim()) lines.push(JSON.parse(p) as Record<string, unknown>)
-  })
-  proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk))
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()))
-  children.add(proc)
-  return {
-    stderr: () => err,
-    async waitFor(pred: (l: Record<string, unknown>) => boolean, timeoutMs: number) {
-      const deadline = Date.now() + timeoutMs
-      for (;;) {
-        const hit = lines.find(pred)
-        if (hit) return hit
-        if (proc.exitCode !== null || Date.now() > deadline) {
-          proc.kill('SIGKILL')
-          throw new Error(`child (${mode}) ${proc.exitCode !== null ? `exited ${proc.exitCode}` : 'timed out'}; last lines ${JSON.stringify(lines.slice(-3))}; stderr: ${err.slice(-2000)}`)
-        }
-        await new Promise((r) => setTimeout(r, 50))
-      }
-    },
-    /** SIGKILL, as a crash: no cleanup runs in the child. */
-    async kill() {
-      proc.kill('SIGKILL')
-      await exited
-    },
-  }
-}

@@ -63,7 +63,7 @@ describe('telemetry tagged with experiment and variant', () => {
     await t.close()
     await sink.close()
     expect(t.stats()).toMatchObject({ sent: [...expected(units).values()].reduce((a, b) => a + b, 0), droppedSendFailed: 0 })
-    const consumer = new KafkaTelemetryConsumer({ brokers, clientId: 'sdk-test', topicPrefix: prefix, groupId: `g-${uid()}`, ingest: rw.runtime.ingest, log: pino({ level: 'silent' }) })
+    const consumer = new KafkaTelemetryConsumer({ brokers, clientId: 'sdk-test', topicPrefix: prefix, groupId: `g-${uid()}`, ingest: rw.runtime.ingest, warehouse: rw.runtime.warehouse, log: pino({ level: 'silent' }) })
     await consumer.start()
     try {
       await eventually(async () => expect(await stored('latency_ms')).toEqual(expected(units)), 30_000, 200)

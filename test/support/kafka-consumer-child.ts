@@ -5,9 +5,16 @@
  *
  *   consume: CHILD_DATA_DIR, KAFKA_BROKERS, CHILD_TOPIC_PREFIX, CHILD_GROUP, CHILD_EXPERIMENT,
  *            CHILD_EXPECTED (exit once the group has no lag and this many events are stored),
- *            CHILD_MAX_CHUNK, CHILD_PAUSE_AFTER_INSERT_MS (a window between insert and commit
- *            for the test to kill in; prints {"inserted": token} when it opens)
- *   count:   CHILD_DATA_DIR, CHILD_EXPERIMENT → {"events", "distinct", "dead"}
+ *            CHILD_MAX_CHUNK, and at most one hold (fault injection: the first insert of a
+ *            chunk is held until the test kills the child):
+ *              CHILD_HOLD=after-insert  prints {"inserted": token} once the chunk is stored, before its commit
+ *              CHILD_HOLD=before-insert prints {"inserting": token} after the intent commit, before the insert
+ *   plant:   CHILD_DATA_DIR, CHILD_EXPERIMENT, CHILD_TOKEN, CHILD_TS (the events' time) → what a kill between the engine's
+ *            deduplication-log write and its part commit leaves for the events insert of the
+ *            chunk with that token: the token recorded, no rows. Prints {"planted", "probeStored"}
+ *            (a retry under the token through the real ingest path, stored: must be 0).
+ *   count:   CHILD_DATA_DIR, CHILD_EXPERIMENT → {"events", "distinct", "dead", "deadDistinct",
+ *            "unitEvents", "unitTotal", "eventTotal"} (unit_metrics sums beside the same from events)
  */
 import { pino } from 'pino'
 import { Kafka, logLevel } from 'kafkajs'
@@ -33,9 +40,33 @@ const warehouse = embeddedWarehouse(env('CHILD_DATA_DIR'))
 await migrate(warehouse)
 
 async function counts() {
-  const [e] = await warehouse.select<{ n: string; d: string }>('SELECT count() AS n, uniqExact(event_id) AS d FROM events WHERE experiment_id = {x:String}', { x: experiment })
-  const [dead] = await warehouse.select<{ n: string }>("SELECT count() AS n FROM dead_letters WHERE source = 'kafka'")
-  return { events: Number(e!.n), distinct: Number(e!.d), dead: Number(dead!.n) }
+  const [e] = await warehouse.select<{ n: string; d: string; t: number }>('SELECT count() AS n, uniqExact(event_id) AS d, sum(value) AS t FROM events WHERE experiment_id = {x:String}', { x: experiment })
+  const [dead] = await warehouse.select<{ n: string; d: string }>("SELECT count() AS n, uniqExact(position) AS d FROM dead_letters WHERE source = 'kafka'")
+  const [u] = await warehouse.select<{ n: string; t: number }>('SELECT sum(events) AS n, sum(total) AS t FROM unit_metrics WHERE experiment_id = {x:String}', { x: experiment })
+  return { events: Number(e!.n), distinct: Number(e!.d), eventTotal: Number(e!.t), dead: Number(dead!.n), deadDistinct: Number(dead!.d), unitEvents: Number(u!.n), unitTotal: Number(u!.t) }
+}
+
+const state = new MemoryStateStore()
+await state.put(runningRecord(specFixture({ id: experiment })), null)
+const quiet = pino({ level: 'warn' }, pino.destination(2)) // logs on stderr; stdout carries the protocol
+const ingest = new IngestService({ warehouse, state, clock: new SystemClock(), log: quiet, limits: { maxBytes: 1e9, maxEvents: 1e9 } })
+
+if (process.argv[2] === 'plant') {
+  const token = env('CHILD_TOKEN')
+  const ghost = `${experiment}-ghost`
+  // The events insert of a chunk carries `<token>-events` (IngestService.store). A ghost row in the
+  // same month (the block id is the partition and the token) records the token; deleting the row
+  // leaves the token recorded and no rows, as the kill would.
+  await state.put(runningRecord(specFixture({ id: ghost })), null)
+  const at = Number(process.env.CHILD_TS ?? Date.now())
+  await ingest.ingestLines([{ line: 0, raw: JSON.stringify({ eventId: 'ghost', ts: at, experimentId: ghost, variant: 'control', unitId: 'g', metric: 'conversion', outcome: true }) }], { source: 'plant', dedupToken: token })
+  await warehouse.command(`ALTER TABLE events DELETE WHERE experiment_id = '${ghost}' SETTINGS mutations_sync = 2`)
+  // The real ingest path retrying under that token: the engine drops it.
+  await ingest.ingestLines([{ line: 0, raw: JSON.stringify({ eventId: 'probe', ts: at, experimentId: experiment, variant: 'control', unitId: 'p', metric: 'conversion', outcome: true }) }], { source: 'kafka', dedupToken: token })
+  const [p] = await warehouse.select<{ n: string }>("SELECT count() AS n FROM events WHERE experiment_id = {x:String} AND event_id = 'probe'", { x: experiment })
+  say({ planted: token, probeStored: Number(p!.n) })
+  await warehouse.close()
+  process.exit(0)
 }
 
 if (process.argv[2] === 'count') {
@@ -48,23 +79,25 @@ const brokers = env('KAFKA_BROKERS').split(',')
 const prefix = env('CHILD_TOPIC_PREFIX')
 const group = env('CHILD_GROUP')
 const expected = Number(env('CHILD_EXPECTED'))
-const pauseMs = Number(process.env.CHILD_PAUSE_AFTER_INSERT_MS ?? 0)
-const log = pino({ level: 'warn' }, pino.destination(2)) // logs on stderr; stdout carries the protocol
+const hold = process.env.CHILD_HOLD ?? ''
+if (!['', 'after-insert', 'before-insert'].includes(hold)) throw new Error(`CHILD_HOLD must be after-insert or before-insert, not ${hold}`)
+const log = quiet
 
-const state = new MemoryStateStore()
-await state.put(runningRecord(specFixture({ id: experiment })), null)
-const ingest = new IngestService({ warehouse, state, clock: new SystemClock(), log, limits: { maxBytes: 1e9, maxEvents: 1e9 } })
-if (pauseMs > 0) {
-  // Fault injection in the test harness only: hold the window between insert and commit open.
+if (hold) {
+  // Fault injection in the test harness only: hold the window open until the test kills this process.
   const original = ingest.ingestLines.bind(ingest)
+  const forever = () => new Promise<never>(() => setInterval(() => {}, 1_000))
   ingest.ingestLines = async (lines: ReadonlyArray<SourceLine>, options: { source: string; dedupToken: string }) => {
-    const result = await original(lines, options)
+    if (hold === 'before-insert') {
+      say({ inserting: options.dedupToken })
+      return forever()
+    }
+    await original(lines, options)
     say({ inserted: options.dedupToken })
-    await sleep(pauseMs)
-    return result
+    return forever()
   }
 }
-const consumer = new KafkaTelemetryConsumer({ brokers, clientId: 'runway-test-child', topicPrefix: prefix, groupId: group, ingest, log, maxChunk: Number(process.env.CHILD_MAX_CHUNK ?? 1000), sessionTimeoutMs: 6_000 })
+const consumer = new KafkaTelemetryConsumer({ brokers, clientId: 'runway-test-child', topicPrefix: prefix, groupId: group, ingest, warehouse, log, maxChunk: Number(process.env.CHILD_MAX_CHUNK ?? 1000), sessionTimeoutMs: 6_000 })
 await consumer.start()
 say({ started: true })
 

@@ -1,11 +1,15 @@
 import type { Admin, Consumer, EachBatchPayload, KafkaMessage, Producer } from 'kafkajs'
 import type { Logger } from 'pino'
 import { TOPICS } from '../../ports/bus.js'
+import type { Warehouse } from '../../ports/warehouse.js'
 import type { IngestService } from '../../services/ingest.js'
 import { TELEMETRY_DLQ, createKafka, createProducer, ensureTopics, type KafkaConnection } from './kafka-common.js'
+import { rangeOnRecord } from './telemetry-recovery.js'
 
 export interface TelemetryConsumerOptions extends KafkaConnection {
   ingest: IngestService
+  /** Read (never written) to find what a range that may have been cut short already stored. */
+  warehouse: Pick<Warehouse, 'select'>
   /** Default 'runway-telemetry-warehouse'. */
   groupId?: string
   /** Partitions for the topics created here when missing. Default 3. */
@@ -23,33 +27,35 @@ export interface TelemetryConsumerStats {
   chunks: number
   accepted: number
   deadLettered: number
+  /** Ranges written by what was missing (after a restart, a rebalance or a failed insert). */
+  recoveredRanges: number
+  /** Messages of those ranges found already stored (events by id, refusals by offset): not stored again. */
+  alreadyStored: number
 }
 
-/** Written as offset-commit metadata before a range is inserted; cleared by the commit after it. */
+/**
+ * Written as offset-commit metadata before a range is inserted: `runway-pending:<to>`
+ * says offsets from the committed one up to `to` may already be stored.
+ */
 const INTENT = 'runway-pending:'
-/** How many refetches may come back shorter than a pending range before giving up on replaying it exactly. */
-const MAX_SHORT_REFETCHES = 20
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
-
-interface Range {
-  from: bigint
-  to: bigint
-}
 
 /**
  * Telemetry from Kafka into the warehouse, at least once and never counted twice.
  *
- * A partition's messages are stored in chunks. Before a chunk is inserted, its
- * range [from, to] is committed as offset metadata (the offset stays `from`);
- * the insert carries the token `topic/partition/from-to`; then `to + 1` is
- * committed. A consumer that dies between insert and commit leaves the range
- * behind, so whoever resumes at `from` re-inserts exactly that range with the
- * same token, which the warehouse skips. Without the recorded range, a restart
- * could fetch a different batch and the token would not match.
+ * A partition's messages are stored in chunks. Before a chunk is inserted, the
+ * highest offset it may leave stored is committed as offset metadata (the offset
+ * stays at the chunk's first); the insert carries the token `topic/partition/from-to`;
+ * then `to + 1` is committed. A chunk that may have been stored before (the
+ * metadata found after a restart or rebalance, or an insert of this member that
+ * failed) is written by what is missing (telemetry-recovery.ts): its events looked
+ * up by id, its refusals by offset, the rest ingested under a token of that
+ * attempt. The range's own token is not trusted there: the engine records a token
+ * before it commits the part, so a kill in between leaves the token without the
+ * rows, and a replay under it would be dropped. Everything else (the steady state)
+ * takes the fast path, with no look-up.
  */
 export class KafkaTelemetryConsumer {
-  readonly stats: TelemetryConsumerStats = { chunks: 0, accepted: 0, deadLettered: 0 }
+  readonly stats: TelemetryConsumerStats = { chunks: 0, accepted: 0, deadLettered: 0, recoveredRanges: 0, alreadyStored: 0 }
   private readonly log: Logger
   private readonly admin: Admin
   private readonly producer: Producer
@@ -59,8 +65,8 @@ export class KafkaTelemetryConsumer {
   private readonly dlqTopic: string
   /** Next offset per partition that this member itself committed; anything else is checked for an intent. */
   private readonly next = new Map<number, bigint>()
-  private readonly intents = new Map<number, Range>()
-  private readonly shortRefetches = new Map<number, number>()
+  /** Per partition, the highest offset that may be stored past the committed one: up to it, chunks are written by id. */
+  private readonly pending = new Map<number, bigint>()
 
   constructor(private readonly o: TelemetryConsumerOptions) {
     const { kafka, log } = createKafka(o)
@@ -75,7 +81,7 @@ export class KafkaTelemetryConsumer {
       maxWaitTimeInMs: 250,
       heartbeatInterval: 1_000,
       sessionTimeout: o.sessionTimeoutMs ?? 30_000,
-      // Room for a whole chunk in one fetch, so a pending range is replayed in one piece.
+      // Room for several whole chunks in one fetch: fewer round trips at full speed.
       maxBytesPerPartition: 16 * 1024 * 1024,
       maxBytes: 64 * 1024 * 1024,
       allowAutoTopicCreation: false,
@@ -107,6 +113,7 @@ export class KafkaTelemetryConsumer {
     let messages = batch.messages
     if (messages.length === 0) return
     const done = this.next.get(partition)
+    // Not where this member's own last commit left off: a restart, a rebalance, or a retry after a failure.
     if (done === undefined || BigInt(messages[0]!.offset) !== done) await this.recoverIntent(partition)
     // A batch retried by kafkajs may start before what this member already committed.
     if (done !== undefined) messages = messages.filter((m) => BigInt(m.offset) >= done)
@@ -115,25 +122,28 @@ export class KafkaTelemetryConsumer {
     while (i < messages.length && isRunning() && !isStale()) {
       const from = BigInt(messages[i]!.offset)
       let end = Math.min(messages.length, i + maxChunk)
-      const intent = this.intents.get(partition)
-      if (intent && intent.from === from) {
-        const cut = messages.findIndex((m, j) => j >= i && BigInt(m.offset) > intent.to)
-        if (cut === -1 && BigInt(messages[messages.length - 1]!.offset) < intent.to) {
-          if (this.waitForRange(partition, intent)) {
-            await sleep(200) // then kafkajs fetches again from `from`, since nothing past it was resolved
-            return
-          }
-        } else end = cut === -1 ? messages.length : cut
+      let pending = this.pending.get(partition)
+      if (pending !== undefined && from > pending) {
+        this.pending.delete(partition)
+        pending = undefined
+      }
+      if (pending !== undefined) {
+        // Cut at the end of what may be stored: past it, the fast path is safe again.
+        const cut = messages.findIndex((m, j) => j >= i && BigInt(m.offset) > pending!)
+        if (cut !== -1 && cut < end) end = cut
       }
       const chunk = messages.slice(i, end)
       const to = BigInt(chunk[chunk.length - 1]!.offset)
-      // Kept in memory too: a batch kafkajs retries without a rejoin must cut the same range.
-      this.intents.set(partition, { from, to })
-      await this.commit(partition, from, `${INTENT}${to}`)
-      await this.store(partition, chunk, `${this.topic}/${partition}/${from}-${to}`)
-      await this.commit(partition, to + 1n, null)
-      this.intents.delete(partition)
-      this.shortRefetches.delete(partition)
+      const mayBeStored = pending !== undefined && pending > to ? pending : to
+      // Kept in memory too: if the insert below fails, its retry must not trust the token either.
+      this.pending.set(partition, mayBeStored)
+      await this.commit(partition, from, `${INTENT}${mayBeStored}`)
+      if (pending === undefined) await this.store(partition, chunk, `${this.topic}/${partition}/${from}-${to}`)
+      else await this.storeMissing(partition, chunk, { from, to, mayBeStored })
+      // Offsets past this chunk that an earlier attempt may have stored stay on record.
+      const left = mayBeStored > to ? mayBeStored : null
+      await this.commit(partition, to + 1n, left === null ? null : `${INTENT}${left}`)
+      if (left === null) this.pending.delete(partition)
       this.next.set(partition, to + 1n)
       resolveOffset(chunk[chunk.length - 1]!.offset)
       await heartbeat()
@@ -141,25 +151,31 @@ export class KafkaTelemetryConsumer {
     }
   }
 
-  /** Reads back a range a previous member recorded and may have inserted without committing. */
+  /** Reads back what a previous member (or attempt) recorded as possibly stored past its commit. */
   private async recoverIntent(partition: number): Promise<void> {
     const [committed] = await this.admin.fetchOffsets({ groupId: this.groupId, topics: [this.topic] })
     const p = committed?.partitions.find((x) => x.partition === partition)
-    if (p?.metadata?.startsWith(INTENT) && p.offset !== '-1') {
-      const range = { from: BigInt(p.offset), to: BigInt(p.metadata.slice(INTENT.length)) }
-      this.intents.set(partition, range)
-      this.log.warn({ topic: this.topic, partition, from: String(range.from), to: String(range.to) }, 'telemetry: replaying a range that may already be stored (same dedup token)')
-    } else this.intents.delete(partition)
+    if (p?.metadata?.startsWith(INTENT) && p.offset !== '-1') this.pending.set(partition, BigInt(p.metadata.slice(INTENT.length)))
+    // The committed offset has no intent: nothing past it was inserted (the intent is committed before any insert).
+    else this.pending.delete(partition)
   }
 
-  /** True to wait for a longer fetch; false (after a bounded number) to go on with a shorter range, loudly. */
-  private waitForRange(partition: number, intent: Range): boolean {
-    const n = (this.shortRefetches.get(partition) ?? 0) + 1
-    this.shortRefetches.set(partition, n)
-    if (n <= MAX_SHORT_REFETCHES) return true
-    this.log.error({ topic: this.topic, partition, from: String(intent.from), to: String(intent.to) }, 'telemetry: pending range could not be refetched whole; storing a shorter range (may duplicate rows)')
-    this.intents.delete(partition)
-    return false
+  /** A chunk an earlier attempt may have stored, wholly, partly, or only as a recorded token: stores what is missing. */
+  private async storeMissing(partition: number, chunk: KafkaMessage[], r: { from: bigint; to: bigint; mayBeStored: bigint }): Promise<void> {
+    const lines = chunk.map((m) => ({ line: Number(m.offset), raw: m.value?.toString('utf8') ?? '' }))
+    const found = await rangeOnRecord(this.o.warehouse, { topic: this.topic, partition, from: r.from, to: r.to }, lines)
+    const missing = new Set(found.missing.map((l) => l.line))
+    this.log.warn(
+      { topic: this.topic, partition, from: String(r.from), to: String(r.to), mayBeStored: String(r.mayBeStored), storedEvents: found.storedEvents, deadLettered: found.deadLettered.length, missing: missing.size },
+      'telemetry: range may be partly stored; writing what is missing by event id',
+    )
+    // A token of this attempt only: the range's own may be recorded without its rows.
+    const token = `${this.topic}/${partition}/${r.from}-${r.to}/r${Date.now().toString(36)}`
+    await this.store(partition, chunk.filter((m) => missing.has(Number(m.offset))), token)
+    // Those refused before: the DLQ send comes after the inserts, so it may not have happened.
+    await this.sendDeadLetters(partition, chunk, found.deadLettered)
+    this.stats.recoveredRanges++
+    this.stats.alreadyStored += found.storedEvents + found.deadLettered.length
   }
 
   private async commit(partition: number, offset: bigint, metadata: string | null): Promise<void> {
@@ -168,26 +184,31 @@ export class KafkaTelemetryConsumer {
 
   /** Validates and stores one chunk; refused messages go to dead_letters and to the DLQ topic. */
   private async store(partition: number, chunk: KafkaMessage[], token: string): Promise<void> {
+    if (chunk.length === 0) return
     const lines = chunk.map((m) => ({ line: Number(m.offset), raw: m.value?.toString('utf8') ?? '' }))
     const result = await this.o.ingest.ingestLines(lines, { source: 'kafka', dedupToken: token })
-    if (result.rejections.length > 0) {
-      const byOffset = new Map(chunk.map((m) => [Number(m.offset), m]))
-      await this.producer.send({
-        topic: this.dlqTopic,
-        acks: -1,
-        messages: result.rejections.map(({ line, reason }) => {
-          const m = byOffset.get(line)!
-          const raw = m.value?.toString('utf8') ?? ''
-          return {
-            key: m.key,
-            value: JSON.stringify({ reason, topic: this.topic, partition, offset: m.offset, raw }),
-            headers: { reason, 'source-topic': this.topic, 'source-partition': String(partition), 'source-offset': m.offset },
-          }
-        }),
-      })
-    }
+    await this.sendDeadLetters(partition, chunk, result.rejections)
     this.stats.chunks++
     this.stats.accepted += result.accepted
     this.stats.deadLettered += result.rejections.length
+  }
+
+  /** Refusals onto the DLQ topic (at least once: a recovered range sends its refusals again), keyed and headed by where they came from. */
+  private async sendDeadLetters(partition: number, chunk: KafkaMessage[], refused: ReadonlyArray<{ line: number; reason: string }>): Promise<void> {
+    if (refused.length === 0) return
+    const byOffset = new Map(chunk.map((m) => [Number(m.offset), m]))
+    await this.producer.send({
+      topic: this.dlqTopic,
+      acks: -1,
+      messages: refused.map(({ line, reason }) => {
+        const m = byOffset.get(line)!
+        const raw = m.value?.toString('utf8') ?? ''
+        return {
+          key: m.key,
+          value: JSON.stringify({ reason, topic: this.topic, partition, offset: m.offset, raw }),
+          headers: { reason, 'source-topic': this.topic, 'source-partition': String(partition), 'source-offset': m.offset },
+        }
+      }),
+    })
   }
 }
