@@ -5,6 +5,7 @@ import { InputError, NotFoundError } from '../errors.js'
 import type { Clock } from '../ports/clock.js'
 import type { Warehouse } from '../ports/warehouse.js'
 import { sqlQuery } from '../sql-files.js'
+import { BoundedTtlCache, RateBudget } from './token-cache.js'
 
 /** A token as listed: never its secret or hash. */
 export interface TokenRecord {
@@ -40,14 +41,28 @@ export interface TokenServiceDeps {
   cacheTtlMs: number
   /** Wall time for cache expiry (the clock above may be a simulation's). */
   now?: () => number
+  /** Overrides of the cache bounds (tests). */
+  limits?: Partial<TokenCacheLimits>
 }
+
+export interface TokenCacheLimits {
+  /** Tokens found in the warehouse that stay cached. */
+  validEntries: number
+  /** Ids found absent that stay cached: a separate bound, so bogus ids never evict valid tokens. */
+  unknownEntries: number
+  /** Single-id warehouse reads per second for ids in neither cache; past it, one read of every id answers them. */
+  missLookupsPerSecond: number
+  /** How old that read of every id may be before it is read again. */
+  idSnapshotMaxAgeMs: number
+}
+
+const DEFAULT_LIMITS: TokenCacheLimits = { validEntries: 10_000, unknownEntries: 10_000, missLookupsPerSecond: 20, idSnapshotMaxAgeMs: 1_000 }
 
 /**
  * `rw_<16 hex id>_<43 base64url secret>`. The id finds the row without the secret;
  * the secret is 32 random bytes, far beyond guessing.
  */
 const TOKEN_FORMAT = /^rw_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/
-const CACHE_LIMIT = 10_000
 
 /**
  * SHA-256, not scrypt: the secrets are 256 random bits, so a fast hash leaves
@@ -81,11 +96,20 @@ function toRecord(r: TokenRow): TokenRecord {
 
 /** API tokens: create (the secret is returned once), list, revoke, and resolve a bearer token to a principal. */
 export class TokenService {
-  private readonly cache = new Map<string, { row: TokenRow | null; at: number }>()
   private readonly now: () => number
+  private readonly limits: TokenCacheLimits
+  private readonly valid: BoundedTtlCache<TokenRow>
+  private readonly unknown: BoundedTtlCache<true>
+  private readonly missBudget: RateBudget
+  private ids: { set: Set<string>; at: number } | null = null
+  private idsLoading: Promise<Set<string>> | null = null
 
   constructor(private readonly d: TokenServiceDeps) {
     this.now = d.now ?? Date.now
+    this.limits = { ...DEFAULT_LIMITS, ...d.limits }
+    this.valid = new BoundedTtlCache(this.limits.validEntries, d.cacheTtlMs, this.now)
+    this.unknown = new BoundedTtlCache(this.limits.unknownEntries, d.cacheTtlMs, this.now)
+    this.missBudget = new RateBudget(this.limits.missLookupsPerSecond, this.now)
   }
 
   async create(input: { name: string; role: string; namespace: string }, createdBy: string): Promise<{ token: string; record: TokenRecord }> {
@@ -155,19 +179,51 @@ export class TokenService {
     this.remember(row.id, row)
   }
 
-  /** Cached for the TTL, misses included, so a stream of bogus ids cannot hammer the warehouse. */
+  /**
+   * Found tokens and absent ids are each cached for the TTL, in caches of their own. An id
+   * in neither costs a single-id read while the miss budget lasts; past it (a flood of ids
+   * nobody minted), one read of every id, at most once per idSnapshotMaxAgeMs, answers them
+   * all. So the warehouse sees a bounded number of reads per second whatever is sent, and a
+   * real token not yet cached is still found during a flood.
+   */
   private async lookup(id: string, fresh: boolean): Promise<TokenRow | null> {
-    const hit = this.cache.get(id)
-    if (!fresh && hit && this.now() - hit.at < this.d.cacheTtlMs) return hit.row
+    if (!fresh) {
+      const known = this.valid.get(id)
+      if (known) return known
+      if (this.unknown.get(id)) return null
+      // Not cached from the snapshot: an id minted on another replica after it was read would stay refused for the TTL.
+      if (!this.missBudget.take() && !(await this.knownIds()).has(id)) return null
+    }
     const [row] = await this.d.warehouse.select<TokenRow>(sqlQuery('api-token'), { id })
     this.remember(id, row ?? null)
     return row ?? null
   }
 
+  /** Every minted id, read again when older than idSnapshotMaxAgeMs; concurrent callers share one read. */
+  private async knownIds(): Promise<Set<string>> {
+    if (this.ids && this.now() - this.ids.at < this.limits.idSnapshotMaxAgeMs) return this.ids.set
+    this.idsLoading ??= (async () => {
+      try {
+        const at = this.now()
+        const rows = await this.d.warehouse.select<{ id: string }>(sqlQuery('api-token-ids'))
+        this.ids = { set: new Set(rows.map((r) => r.id)), at }
+        return this.ids.set
+      } finally {
+        this.idsLoading = null
+      }
+    })()
+    return this.idsLoading
+  }
+
   private remember(id: string, row: TokenRow | null): void {
-    this.cache.delete(id)
-    if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!)
-    this.cache.set(id, { row, at: this.now() })
+    if (row) {
+      this.valid.set(id, row)
+      this.unknown.delete(id)
+      this.ids?.set.add(id)
+    } else {
+      this.valid.delete(id)
+      this.unknown.set(id, true)
+    }
   }
 }
 

@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { QueryParams, TableName, Warehouse } from '../../src/ports/warehouse.js'
 import { TokenService } from '../../src/services/tokens.js'
 import { type Embedded, startEmbedded } from '../support/embedded.js'
 
@@ -59,5 +60,84 @@ describe('TokenService', () => {
     await expect(tokens.create({ name: 'x', role: 'viewer', namespace: 'A B' }, 'alice')).rejects.toThrow('invalid token grant')
     await expect(tokens.create({ name: ' ', role: 'viewer', namespace: 'a' }, 'alice')).rejects.toThrow('name must be')
     await expect(tokens.revoke('0000000000000000', 'alice')).rejects.toThrow('no API token')
+  })
+})
+
+/** A decorator over the real warehouse that counts the reads reaching it (nothing is stubbed). */
+class CountingWarehouse implements Warehouse {
+  reads = 0
+  constructor(private readonly inner: Warehouse) {}
+  command(sql: string) {
+    return this.inner.command(sql)
+  }
+  select<T = Record<string, unknown>>(sql: string, params?: QueryParams) {
+    this.reads++
+    return this.inner.select<T>(sql, params)
+  }
+  insert(table: TableName, rows: ReadonlyArray<Record<string, unknown>>, options?: { dedupToken?: string }) {
+    return this.inner.insert(table, rows, options)
+  }
+  close() {
+    return this.inner.close()
+  }
+}
+
+const bogus = () => `rw_${randomBytes(8).toString('hex')}_${randomBytes(32).toString('base64url')}`
+
+describe('TokenService under a flood of unknown token ids', () => {
+  it('answers them in a bounded number of warehouse reads, keeps valid tokens cached, and still finds a token minted elsewhere', async () => {
+    let wall = 5_000_000
+    const minter = service(() => wall)
+    const counted = new CountingWarehouse(e.runtime.warehouse)
+    // Another replica: nothing of the minter's cache is shared with it.
+    const replica = new TokenService({ warehouse: counted, clock: e.runtime.clock, cacheTtlMs: 30_000, now: () => wall })
+    const { token: valid } = await minter.create({ name: 'ci', role: 'service', namespace: 'checkout' }, 'alice')
+    expect((await replica.resolve(valid)).ok).toBe(true)
+    expect(counted.reads).toBe(1)
+
+    // 20,000 distinct ids nobody minted (twice the unknown-id cache), all within one second.
+    counted.reads = 0
+    const ids = Array.from({ length: 20_000 }, bogus)
+    for (const id of ids) expect(await replica.resolve(id)).toEqual({ ok: false, reason: 'unknown' })
+    // The miss budget (20 single-id reads a second, one spent on the valid token), then one read of every id answers the rest.
+    expect(counted.reads).toBe(20)
+
+    // The valid token was not evicted by them: answered without a read.
+    counted.reads = 0
+    expect((await replica.resolve(valid)).ok).toBe(true)
+    // Ids read one by one are cached as absent; the rest are answered by the id snapshot.
+    for (const id of ids.slice(0, 100)) await replica.resolve(id)
+    expect(counted.reads).toBe(0)
+
+    // A token minted on another replica during the flood is found once the snapshot is a second old.
+    const { token: late } = await minter.create({ name: 'late', role: 'viewer', namespace: '*' }, 'alice')
+    wall += 1_000
+    counted.reads = 0
+    for (let i = 0; i < 5_000; i++) await replica.resolve(bogus())
+    expect(counted.reads).toBe(21) // the refilled budget, then one new read of every id
+    counted.reads = 0
+    expect((await replica.resolve(late)).ok).toBe(true)
+    expect(counted.reads).toBe(1) // the snapshot knows the id; only its row is read
+  })
+
+  it('ids found absent are cached apart from valid tokens: filling that cache never evicts a valid token', async () => {
+    const wall = 9_000_000
+    const counted = new CountingWarehouse(e.runtime.warehouse)
+    // Small caches and a budget large enough that every bogus id is read (and cached as absent) one by one.
+    const replica = new TokenService({ warehouse: counted, clock: e.runtime.clock, cacheTtlMs: 30_000, now: () => wall, limits: { validEntries: 50, unknownEntries: 50, missLookupsPerSecond: 1_000 } })
+    const { token: valid } = await service(() => wall).create({ name: 'svc', role: 'service', namespace: 'checkout' }, 'alice')
+    expect((await replica.resolve(valid)).ok).toBe(true)
+    const ids = Array.from({ length: 200 }, bogus)
+    counted.reads = 0
+    for (const id of ids) await replica.resolve(id)
+    expect(counted.reads).toBe(200)
+    counted.reads = 0
+    expect((await replica.resolve(valid)).ok).toBe(true)
+    expect(counted.reads).toBe(0)
+    // The newest 50 absent ids are answered from their cache; the oldest were evicted and are read again.
+    for (const id of ids.slice(-50)) await replica.resolve(id)
+    expect(counted.reads).toBe(0)
+    await replica.resolve(ids[0]!)
+    expect(counted.reads).toBe(1)
   })
 })
