@@ -7,6 +7,7 @@ COPY sql ./sql
 COPY jobs ./jobs
 COPY scenarios ./scenarios
 COPY bin ./bin
+COPY ui ./ui
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 ENV RUNWAY_HOST=0.0.0.0 RUNWAY_PORT=8080 RUNWAY_DATA_DIR=/app/data
 EXPOSE 8080
