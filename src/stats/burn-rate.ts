@@ -1,5 +1,5 @@
 /**
- * Error-budget burn rates, multiwindow and multi-burn-rate (Google SRE Workbook, ch. 5
+ * Error-budget burn rates (point estimates; slo.ts adds minimum samples and exact bounds), multiwindow and multi-burn-rate (Google SRE Workbook, ch. 5
  * "Alerting on SLOs"): burn rate = error rate / (1 − SLO). An alert fires only when both
  * its long and its short window burn faster than its threshold — the long window gives
  * significance, the short one makes the alert reset quickly once the problem stops.

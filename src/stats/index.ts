@@ -39,3 +39,6 @@ export { quantileCompare, type QuantileComparison } from './quantile-compare.js'
 export { orderStatistic, quantileArmStatsOf } from './quantile-sample.js'
 // proportions at 0% / 100%
 export { proportionDegenerate, proportionDifference, proportionTestVariance, wilsonInterval, type ProportionDifference } from './newcombe.js'
+// SLO guardrails (burn rate with minimum samples and exact bounds)
+export { burnEstimate, clopperPearsonBounds, errorBudgetGate, SLO_MIN_BUDGET_EVENTS, SLO_PAGE_RULES, sloGuardrail, type BurnEstimate, type SloRuleResult } from './slo.js'
+export { binomialSample } from './binomial-sample.js'
