@@ -35,6 +35,11 @@ const EnvSchema = z.object({
   RUNWAY_URL: z.string().url().optional(),
   RUNWAY_INGEST_MAX_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
   RUNWAY_INGEST_MAX_EVENTS: z.coerce.number().int().positive().default(50_000),
+  RUNWAY_INGEST_MAX_DEPTH: z.coerce.number().int().min(2).max(64).default(8),
+  RUNWAY_INGEST_MAX_LINE_BYTES: z.coerce.number().int().min(256).default(64 * 1024),
+  RUNWAY_HTTP_REQUEST_TIMEOUT: DurationMs.pipe(z.number().positive()).default(60_000),
+  RUNWAY_HTTP_HEADERS_TIMEOUT: DurationMs.pipe(z.number().positive()).default(10_000),
+  RUNWAY_HTTP_KEEP_ALIVE_TIMEOUT: DurationMs.pipe(z.number().positive()).default(5_000),
   RUNWAY_SCHEDULE_INTERVAL: DurationMs.default(5_000),
   USER: z.string().default('cli'),
   RUNWAY_AGING_PER_HOUR: z.coerce.number().min(0).default(1),
@@ -73,7 +78,14 @@ export interface RunwayConfig {
   port: number
   /** Where CLI commands find a running server. */
   serverUrl: string
-  ingest: { maxBytes: number; maxEvents: number }
+  /** Ingest bounds: body bytes, events per batch, nesting depth and bytes of one event. */
+  ingest: { maxBytes: number; maxEvents: number; maxDepth: number; maxLineBytes: number }
+  /**
+   * HTTP server timeouts: the whole request (headers and body) must arrive within
+   * requestTimeoutMs, its headers within headersTimeoutMs; an idle keep-alive
+   * connection is closed after keepAliveTimeoutMs.
+   */
+  http: { requestTimeoutMs: number; headersTimeoutMs: number; keepAliveTimeoutMs: number }
   /** How often the queue tries to start waiting experiments. */
   scheduleIntervalMs: number
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -117,12 +129,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const parsed = EnvSchema.safeParse(env)
   if (!parsed.success) throw new InputError('invalid environment configuration', problemsOf(parsed.error), 'INVALID_CONFIG')
   const e = parsed.data
+  if (e.RUNWAY_HTTP_HEADERS_TIMEOUT > e.RUNWAY_HTTP_REQUEST_TIMEOUT) {
+    // Node refuses such a server: the headers are part of the request.
+    throw new InputError('invalid environment configuration', [{ path: 'RUNWAY_HTTP_HEADERS_TIMEOUT', message: `must not exceed RUNWAY_HTTP_REQUEST_TIMEOUT (${e.RUNWAY_HTTP_REQUEST_TIMEOUT} ms)` }], 'INVALID_CONFIG')
+  }
   const config: RunwayConfig = {
     dataDir: resolve(e.RUNWAY_DATA_DIR),
     host: e.RUNWAY_HOST,
     port: e.RUNWAY_PORT,
     serverUrl: e.RUNWAY_URL ?? `http://${e.RUNWAY_HOST}:${e.RUNWAY_PORT}`,
-    ingest: { maxBytes: e.RUNWAY_INGEST_MAX_BYTES, maxEvents: e.RUNWAY_INGEST_MAX_EVENTS },
+    ingest: { maxBytes: e.RUNWAY_INGEST_MAX_BYTES, maxEvents: e.RUNWAY_INGEST_MAX_EVENTS, maxDepth: e.RUNWAY_INGEST_MAX_DEPTH, maxLineBytes: e.RUNWAY_INGEST_MAX_LINE_BYTES },
+    http: { requestTimeoutMs: e.RUNWAY_HTTP_REQUEST_TIMEOUT, headersTimeoutMs: e.RUNWAY_HTTP_HEADERS_TIMEOUT, keepAliveTimeoutMs: e.RUNWAY_HTTP_KEEP_ALIVE_TIMEOUT },
     scheduleIntervalMs: e.RUNWAY_SCHEDULE_INTERVAL,
     logLevel: e.RUNWAY_LOG_LEVEL,
     actor: e.USER,

@@ -1,7 +1,8 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
-import { errorBody, httpStatusOf, InputError, RunwayError, TooLargeError } from '../errors.js'
+import { errorBody, httpStatusOf, type RunwayError, TooLargeError } from '../errors.js'
 import type { Runtime } from '../services/runtime.js'
 import { installAuth, publicRoute } from './auth.js'
+import { frameworkRefusal, hardenedServerOptions, installBodyDecoding, installUrlLimit } from './http-hardening.js'
 import { registerActionRoutes } from './routes/actions.js'
 import { registerMetricsRoute } from './routes/metrics.js'
 import { registerClickHouseRoutes } from './routes/clickhouse-http.js'
@@ -19,17 +20,25 @@ import { registerUiOpsReads } from './routes/ui-ops-reads.js'
 export function buildServer(rt: Runtime): FastifyInstance {
   // Per-request access lines are debug noise here; failures are logged by the error handler.
   const logger = rt.log.child({ component: 'api' }, { level: rt.log.levelVal > 20 ? 'warn' : rt.log.level })
-  const app: FastifyInstance = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: rt.config.ingest.maxBytes })
+  const app: FastifyInstance = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: rt.config.ingest.maxBytes, ...hardenedServerOptions(rt.config) })
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body))
+  // The API's own routes; the ClickHouse endpoint decodes its bodies itself, as ClickHouse does.
+  installBodyDecoding(app, { maxBytes: rt.config.ingest.maxBytes, appliesTo: (url) => url.startsWith('/v1/') })
 
   app.setErrorHandler((error, request, reply) => {
     let e: unknown = error
     const code = (error as { code?: string }).code
     if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       e = new TooLargeError(`request body exceeds the limit of ${rt.config.ingest.maxBytes} bytes (RUNWAY_INGEST_MAX_BYTES)`, { maxBytes: rt.config.ingest.maxBytes })
-    } else if (!(error instanceof RunwayError) && typeof (error as { statusCode?: number }).statusCode === 'number' && (error as { statusCode: number }).statusCode < 500) {
-      e = new InputError((error as Error).message, [], code ?? 'BAD_REQUEST')
+    } else {
+      // 4xx from the framework (415, 414, 400…) keep their status, in the API's error shape.
+      const refusal = frameworkRefusal(error)
+      if (refusal) {
+        request.log.debug({ url: request.url, status: refusal.status, code: refusal.body.error.code }, 'request refused')
+        void reply.status(refusal.status).send(refusal.body)
+        return
+      }
     }
     const status = httpStatusOf(e)
     if (status >= 500) request.log.error({ err: error, url: request.url }, 'request failed')
@@ -40,6 +49,7 @@ export function buildServer(rt: Runtime): FastifyInstance {
     void reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}` } })
   })
 
+  installUrlLimit(app)
   // Before any route: every route, whoever adds it, passes the auth hooks (docs in ./auth.ts).
   const { tokens } = installAuth(app, rt)
   app.get('/healthz', publicRoute('liveness checks carry no token'), async () => ({ ok: true }))

@@ -1,30 +1,55 @@
 import { z } from 'zod'
 import { MetricName, Slug } from './experiment.js'
+import { textProblem } from './json-limits.js'
 
 /** Date and time with an explicit offset: local times would be read in the server's zone. */
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/
 
 const Timestamp = z.union([
-  z.number().int('epoch milliseconds must be an integer').nonnegative(),
+  z.number().int('epoch milliseconds must be an integer').nonnegative('must not be before 1970 (epoch milliseconds >= 0)'),
   z
     .string()
-    .refine((s) => ISO_8601.test(s) && !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 time (e.g. 2026-01-05T10:00:00.000Z) or epoch milliseconds'),
+    .refine((s) => ISO_8601.test(s) && !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 time (e.g. 2026-01-05T10:00:00.000Z) or epoch milliseconds')
+    // The warehouse column would hold it, but nothing before the epoch is telemetry: a zeroed clock or a typo.
+    .refine((s) => !(Date.parse(s) < 0), 'must not be before 1970-01-01T00:00:00Z'),
 ])
+
+/**
+ * Free text that is stored: no lone UTF-16 surrogates (the engine refuses the
+ * whole insert over one) and no control characters (never telemetry; they
+ * corrupt terminals and logs that show the value).
+ */
+const Text = (min: number, max: number = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .min(min)
+    .max(max)
+    .superRefine((s, ctx) => {
+      const problem = textProblem(s)
+      if (problem) ctx.addIssue({ code: 'custom', message: problem })
+    })
+
+const Attributes = z.record(z.string(), z.union([Text(0), z.number(), z.boolean()])).superRefine((attributes, ctx) => {
+  for (const key of Object.keys(attributes)) {
+    const problem = textProblem(key)
+    if (problem) ctx.addIssue({ code: 'custom', message: `key ${JSON.stringify(key)} ${problem}` })
+  }
+})
 
 /** One telemetry event as services send it (HTTP batch or Kafka). */
 export const TelemetryEventSchema = z
   .object({
-    eventId: z.string().min(1).max(128),
+    eventId: Text(1, 128),
     ts: Timestamp,
     experimentId: Slug,
     variant: Slug,
-    unitId: z.string().min(1).max(256),
-    service: z.string().min(1).max(128).default('unknown'),
+    unitId: Text(1, 256),
+    service: Text(1, 128).default('unknown'),
     metric: MetricName,
     value: z.number().refine(Number.isFinite, 'must be a finite number').optional(),
     /** A success/failure outcome; stored as 1/0. */
     outcome: z.boolean().optional(),
-    attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+    attributes: Attributes.default({}),
   })
   .strict()
   .refine((e) => (e.value === undefined) !== (e.outcome === undefined), {

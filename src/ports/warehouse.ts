@@ -1,5 +1,5 @@
 /** Tables Runway writes; names come from this list, never from input. */
-export type TableName = 'events' | 'dead_letters' | 'verdicts' | 'lifecycle' | 'experiments' | 'runway_migrations' | 'ledger_heads' | 'api_tokens' | 'ingest_masking'
+export type TableName = 'events' | 'dead_letters' | 'verdicts' | 'lifecycle' | 'experiments' | 'runway_migrations' | 'ledger_heads' | 'api_tokens' | 'ingest_masking' | 'ingest_batches'
 
 export type QueryParams = Record<string, string | number | boolean | null>
 

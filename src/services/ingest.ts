@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { ExperimentRecord } from '../domain/experiment-record.js'
+import { wellFormed } from '../domain/json-limits.js'
 import { type AttributeRules, scrubAttributes } from '../domain/pii.js'
 import { BUILTIN_RULES } from '../domain/policy-config.js'
 import { type EventRow, TelemetryEventSchema, eventTimeMs, toEventRow, toWarehouseTime } from '../domain/telemetry.js'
@@ -9,13 +10,16 @@ import { TooLargeError } from '../errors.js'
 import type { Clock } from '../ports/clock.js'
 import type { StateStore } from '../ports/state-store.js'
 import type { Warehouse } from '../ports/warehouse.js'
+import { IdempotencyKeys } from './ingest-idempotency.js'
+import { DEFAULT_LINE_LIMITS, type Line, type LineLimits, type SourceLine, parseLine, splitBody } from './ingest-lines.js'
 
 export interface IngestDeps {
   warehouse: Warehouse
   state: StateStore
   clock: Clock
   log: Logger
-  limits: { maxBytes: number; maxEvents: number }
+  /** Batch limits, and per-line ones (defaults: DEFAULT_LINE_LIMITS). */
+  limits: { maxBytes: number; maxEvents: number } & Partial<LineLimits>
   /** Data rules by namespace (allow-list, PII fields); default: detectors on, nothing dropped. */
   dataRules?: (namespace: string) => AttributeRules
   /** Told how many lines of each stored batch were accepted and dead-lettered (metrics). */
@@ -44,15 +48,16 @@ export interface IngestBatch {
   /** 'ndjson' splits lines; 'json' expects one array (or one object). */
   format: 'ndjson' | 'json'
   source: string
-  /** Client-chosen key: a retry with the same key is stored once. */
+  /** Client-chosen key: a retry with the same key and body is stored once; another body under it is refused (409). */
   idempotencyKey?: string
+  /** Why the caller may not send telemetry to a namespace, or null when it may (unset: it may everywhere). */
+  refuseNamespace?: NamespaceCheck
 }
 
-/** One raw event with where it came from (a line number, or a Kafka offset). */
-export interface SourceLine {
-  line: number
-  raw: string
-}
+/** Why the sender may not write telemetry into `namespace`, or null when it may. */
+export type NamespaceCheck = (namespace: string) => string | null
+
+export type { SourceLine } from './ingest-lines.js'
 
 export interface LinesResult {
   batchId: string
@@ -67,97 +72,71 @@ const MAX_REPORTED_ERRORS = 20
 /** Events further ahead of the clock than this are refused as clock errors. */
 const MAX_FUTURE_MS = 24 * 3_600_000
 
-interface Line {
-  line: number
-  raw: string
-  value?: unknown
-  parseError?: string
-}
-
-function splitBatch(batch: IngestBatch): Line[] {
-  if (batch.format === 'json') {
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(batch.body)
-    } catch (error) {
-      return [{ line: 1, raw: batch.body, parseError: `invalid JSON: ${(error as Error).message}` }]
-    }
-    const items = Array.isArray(parsed) ? parsed : [parsed]
-    return items.map((value, i) => ({ line: i + 1, raw: JSON.stringify(value) ?? 'undefined', value }))
-  }
-  const lines: Line[] = []
-  batch.body.split('\n').forEach((text, i) => {
-    const raw = text.replace(/\r$/, '')
-    if (raw.trim() === '') return
-    lines.push(parseLine({ line: i + 1, raw }))
-  })
-  return lines
-}
-
-function parseLine({ line, raw }: SourceLine): Line {
-  try {
-    return { line, raw, value: JSON.parse(raw) }
-  } catch (error) {
-    return { line, raw, parseError: `invalid JSON: ${(error as Error).message}` }
-  }
-}
-
 /**
  * Validates a batch line by line. Good events are stored; each bad line goes to
  * dead_letters with its line number and reason. Resolves only after both
  * inserts returned, so an acknowledged batch is in the warehouse.
  */
 export class IngestService {
-  constructor(private readonly d: IngestDeps) {}
+  private readonly lineLimits: LineLimits
+  private readonly keys: IdempotencyKeys
+
+  constructor(private readonly d: IngestDeps) {
+    this.lineLimits = {
+      maxDepth: d.limits.maxDepth ?? DEFAULT_LINE_LIMITS.maxDepth,
+      maxLineBytes: d.limits.maxLineBytes ?? DEFAULT_LINE_LIMITS.maxLineBytes,
+    }
+    this.keys = new IdempotencyKeys(d.warehouse)
+  }
 
   async ingest(batch: IngestBatch): Promise<IngestResult> {
     const bytes = Buffer.byteLength(batch.body)
     if (bytes > this.d.limits.maxBytes) {
       throw new TooLargeError(`batch is ${bytes} bytes; the limit is ${this.d.limits.maxBytes} bytes (RUNWAY_INGEST_MAX_BYTES)`, { maxBytes: this.d.limits.maxBytes })
     }
-    const lines = splitBatch(batch)
-    if (lines.length > this.d.limits.maxEvents) {
-      throw new TooLargeError(`batch has ${lines.length} events; the limit is ${this.d.limits.maxEvents} events (RUNWAY_INGEST_MAX_EVENTS)`, { maxEvents: this.d.limits.maxEvents })
-    }
     const now = this.d.clock.now()
-    const token = batch.idempotencyKey
-      ? `idem-${createHash('sha256').update(batch.idempotencyKey).digest('hex').slice(0, 32)}`
-      : `body-${createHash('sha256').update(batch.body).digest('hex').slice(0, 32)}`
-    const batchId = batch.idempotencyKey ? token : `${token}-${randomUUID().slice(0, 8)}`
-    const { accepted, rejections, masked, dropped } = await this.store(lines, { source: batch.source, dedupToken: token, batchId, now })
-    return {
-      batchId,
-      accepted,
-      rejected: rejections.length,
-      errors: rejections.slice(0, MAX_REPORTED_ERRORS),
-      masked,
-      dropped,
+    const run = async (ids: { batchId: string; dedupToken: string }): Promise<IngestResult> => {
+      const lines = splitBody(batch.body, batch.format, this.lineLimits)
+      if (lines.length > this.d.limits.maxEvents) {
+        throw new TooLargeError(`batch has ${lines.length} events; the limit is ${this.d.limits.maxEvents} events (RUNWAY_INGEST_MAX_EVENTS)`, { maxEvents: this.d.limits.maxEvents })
+      }
+      const { accepted, rejections, masked, dropped } = await this.store(lines, { source: batch.source, now, refuseNamespace: batch.refuseNamespace, ...ids })
+      return { batchId: ids.batchId, accepted, rejected: rejections.length, errors: rejections.slice(0, MAX_REPORTED_ERRORS), masked, dropped }
     }
+    if (batch.idempotencyKey !== undefined) return this.keys.once(batch.idempotencyKey, batch.body, now, run)
+    const token = `body-${createHash('sha256').update(batch.body).digest('hex').slice(0, 32)}`
+    return run({ batchId: `${token}-${randomUUID().slice(0, 8)}`, dedupToken: token })
   }
 
   /**
    * The same validation and storage for lines that arrive already split (a
    * Kafka batch: line = offset). A retry with the same `dedupToken` is stored once.
    */
-  async ingestLines(lines: ReadonlyArray<SourceLine>, options: { source: string; dedupToken: string }): Promise<LinesResult> {
+  async ingestLines(lines: ReadonlyArray<SourceLine>, options: { source: string; dedupToken: string; refuseNamespace?: NamespaceCheck }): Promise<LinesResult> {
     const now = this.d.clock.now()
-    const stored = await this.store(lines.map(parseLine), { ...options, batchId: options.dedupToken, now })
+    const stored = await this.store(
+      lines.map((l) => parseLine(l, this.lineLimits)),
+      { ...options, batchId: options.dedupToken, now },
+    )
     return { batchId: options.dedupToken, ...stored }
   }
 
-  private async store(lines: Line[], o: { source: string; dedupToken: string; batchId: string; now: number }) {
+  private async store(lines: Line[], o: { source: string; dedupToken: string; batchId: string; now: number; refuseNamespace?: NamespaceCheck | undefined }) {
     const { now, batchId, dedupToken: token } = o
     const experiments = new Map((await this.d.state.list()).map((r) => [r.spec.id, r]))
+    const refused = o.refuseNamespace ? memo(o.refuseNamespace) : null
     const good: EventRow[] = []
     const scrubbed = new Map<string, { masked: number; dropped: number }>()
     const bad: Array<IngestRejection & { raw: string; experimentId: string }> = []
     for (const l of lines) {
-      const verdict = this.check(l, experiments, now)
+      const verdict = this.check(l, experiments, now, refused)
       if (typeof verdict === 'string') {
         const experimentId = typeof (l.value as { experimentId?: unknown })?.experimentId === 'string' ? String((l.value as { experimentId: string }).experimentId) : ''
-        bad.push({ line: l.line, reason: verdict, raw: l.raw, experimentId })
+        // What the engine cannot store (a lone surrogate) becomes U+FFFD: the dead letter itself must not fail.
+        bad.push({ line: l.line, reason: wellFormed(verdict), raw: wellFormed(l.raw), experimentId: wellFormed(experimentId) })
       } else good.push(this.scrub(toEventRow(verdict, now), experiments.get(verdict.experimentId)!.spec.namespace, scrubbed))
     }
+    // One insert: the events and their per-unit aggregates (a projection of the same part) commit together.
     await this.d.warehouse.insert('events', good, { dedupToken: `${token}-events` })
     const counters = [...scrubbed].filter(([, c]) => c.masked + c.dropped > 0)
     if (counters.length > 0) {
@@ -194,7 +173,7 @@ export class IngestService {
   }
 
   /** The event if the line is good, else the reason it is not. */
-  private check(l: Line, experiments: Map<string, ExperimentRecord>, now: number) {
+  private check(l: Line, experiments: Map<string, ExperimentRecord>, now: number, refused: NamespaceCheck | null) {
     if (l.parseError) return `line ${l.line}: ${l.parseError}`
     const parsed = TelemetryEventSchema.safeParse(l.value)
     if (!parsed.success) {
@@ -203,10 +182,26 @@ export class IngestService {
     const e = parsed.data
     const record = experiments.get(e.experimentId)
     if (!record) return `line ${l.line}: unknown experiment "${e.experimentId}"`
+    // Before anything about the experiment itself: a sender outside its namespace learns nothing more.
+    const forbidden = refused?.(record.spec.namespace)
+    if (forbidden) return `line ${l.line}: forbidden: ${forbidden}`
     if (!record.spec.variants.some((v) => v.name === e.variant)) {
       return `line ${l.line}: experiment "${e.experimentId}" has no variant "${e.variant}" (has ${record.spec.variants.map((v) => v.name).join(', ')})`
     }
     if (eventTimeMs(e.ts) > now + MAX_FUTURE_MS) return `line ${l.line}: ts is more than 24h in the future`
     return e
+  }
+}
+
+/** One answer per namespace for the batch. */
+function memo(check: NamespaceCheck): NamespaceCheck {
+  const answers = new Map<string, string | null>()
+  return (namespace) => {
+    let answer = answers.get(namespace)
+    if (answer === undefined) {
+      answer = check(namespace)
+      answers.set(namespace, answer)
+    }
+    return answer
   }
 }

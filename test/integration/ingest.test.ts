@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadConfig } from '../../src/config.js'
 import { type Embedded, T0, getJson, postJson, specBody, startEmbedded } from '../support/embedded.js'
 
 let rt: Embedded
@@ -6,7 +7,7 @@ const MAX_EVENTS = 1000
 const MAX_BYTES = 256 * 1024
 
 beforeAll(async () => {
-  rt = await startEmbedded({ config: { ingest: { maxBytes: MAX_BYTES, maxEvents: MAX_EVENTS } } })
+  rt = await startEmbedded({ config: { ingest: { ...loadConfig({}).ingest, maxBytes: MAX_BYTES, maxEvents: MAX_EVENTS } } })
   expect((await postJson(rt.baseUrl, '/v1/experiments', specBody({ id: 'ing-a' }))).status).toBe(201)
 })
 afterAll(async () => {

@@ -31,12 +31,16 @@ describe('migrate on the embedded engine', () => {
       "SELECT name, create_table_query FROM system.tables WHERE database = currentDatabase() ORDER BY name",
     )
     const byName = new Map(tables.map((t) => [t.name, t.create_table_query]))
-    for (const t of ['events', 'dead_letters', 'unit_metrics', 'unit_metrics_mv', 'verdicts', 'lifecycle', 'experiments']) {
+    for (const t of ['events', 'dead_letters', 'unit_metrics', 'verdicts', 'lifecycle', 'experiments', 'ingest_batches']) {
       expect(byName.has(t), t).toBe(true)
     }
-    for (const t of ['events', 'dead_letters', 'unit_metrics', 'verdicts', 'lifecycle']) {
+    for (const t of ['events', 'dead_letters', 'verdicts', 'lifecycle', 'ingest_batches']) {
       expect(byName.get(t), t).toMatch(/non_replicated_deduplication_window = \d+/)
     }
+    // Per-unit aggregates are a projection inside each events part (0010), read through the unit_metrics view.
+    expect(byName.has('unit_metrics_mv')).toBe(false)
+    expect(byName.get('events')).toMatch(/PROJECTION unit_agg/)
+    expect(byName.get('unit_metrics')).toMatch(/^CREATE VIEW/)
   })
 
   it('refuses to continue when an applied migration file was changed', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { jsonDeeperThan, textProblem, wellFormed } from '../../../src/domain/json-limits.js'
 import { TelemetryEventSchema, eventTimeMs, toEventRow, toWarehouseTime } from '../../../src/domain/telemetry.js'
 import { parseWith } from '../../../src/domain/validation.js'
 import { T0 } from '../../support/fixtures.js'
@@ -93,7 +94,64 @@ describe('strictness', () => {
   })
 })
 
+describe('text the warehouse can store', () => {
+  it.each([
+    ['a lone high surrogate', { unitId: 'a\uD800' }, 'unitId', /lone UTF-16 surrogate \(U\+D800 at index 1\)/],
+    ['a lone low surrogate', { eventId: '\uDFFFx' }, 'eventId', /lone UTF-16 surrogate \(U\+DFFF at index 0\)/],
+    ['NUL', { service: 'a\u0000' }, 'service', /control character U\+0000/],
+    ['a newline', { unitId: 'a\nb' }, 'unitId', /control character U\+000A/],
+    ['DEL', { unitId: 'a\u007f' }, 'unitId', /control character U\+007F/],
+    ['a C1 control', { unitId: 'a\u009b' }, 'unitId', /control character U\+009B/],
+    ['in an attribute value', { attributes: { k: '\uD801' } }, 'attributes.k', /lone UTF-16 surrogate/],
+    ['in an attribute key', { attributes: { ['a\tb']: 'v' } }, 'attributes', /key "a\\tb" contains control character U\+0009/],
+  ])('refuses %s, naming the field', (_label, override, path, message) => {
+    const parsed = parse({ ...base, ...override })
+    expect(parsed.ok).toBe(false)
+    if (parsed.ok) return
+    expect(parsed.problems.map((p) => p.path)).toEqual([path])
+    expect(parsed.problems[0]!.message).toMatch(message)
+  })
+
+  it('accepts paired surrogates (emoji), non-Latin text and U+FFFD', () => {
+    expect(parse({ ...base, unitId: 'user-😀-東京-\uFFFD', attributes: { city: 'Zürich 🏔' } }).ok).toBe(true)
+  })
+
+  it('textProblem is null for ordinary text and wellFormed replaces only lone surrogates', () => {
+    expect(textProblem('plain text, ünïcödé and 😀')).toBeNull()
+    expect(wellFormed('a\uD800b\uD83D\uDE00\uDC00')).toBe('a\uFFFDb😀\uFFFD')
+    expect(wellFormed('as is')).toBe('as is')
+  })
+})
+
+describe('jsonDeeperThan', () => {
+  it.each([
+    ['{}', 1, false],
+    ['{}', 0, true],
+    ['{"a":{"b":[1]}}', 3, false],
+    ['{"a":{"b":[1]}}', 2, true],
+    ['[[],[],[]]', 2, false],
+    ['"[[[[[[["', 1, false], // brackets inside a string do not count
+    ['{"a":"\\\\"}[[[', 1, true], // an escaped backslash ends before the quote: the string closes
+    ['{"a":"\\"[[[["}', 1, false], // an escaped quote keeps the string open
+  ])('%s deeper than %d: %s', (text, max, expected) => {
+    expect(jsonDeeperThan(text, max)).toBe(expected)
+  })
+
+  it('stops at the limit on 10,000 levels and agrees with JSON.parse on depth', () => {
+    const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`
+    expect(jsonDeeperThan(deep, 8)).toBe(true)
+    expect(jsonDeeperThan(deep, 10_000)).toBe(false)
+    expect(() => JSON.parse(deep)).not.toThrow()
+  })
+})
+
 describe('timestamps', () => {
+  it('refuses an ISO time before 1970', () => {
+    expect(pathsOf({ ...base, ts: '1969-12-31T23:59:59.999Z' })).toEqual(['ts'])
+    expect(pathsOf({ ...base, ts: '0001-01-01T00:00:00Z' })).toEqual(['ts'])
+    expect(parse({ ...base, ts: '1970-01-01T00:00:00Z' }).ok).toBe(true)
+  })
+
   it.each([
     ['a fractional epoch', 1767225600000.5],
     ['a negative epoch', -1],

@@ -1,0 +1,56 @@
+/**
+ * Bounds checked on JSON text before it is parsed. Pure.
+ *
+ * `JSON.parse` takes seconds over a body that is nothing but nested brackets
+ * (5 s for 10 MB here), and recursive code downstream (`JSON.stringify`, error
+ * formatting) overflows the stack on it, so depth is measured on the text first,
+ * in one pass that stops as soon as the limit is passed.
+ */
+
+const QUOTE = 0x22
+const BACKSLASH = 0x5c
+const OPEN_BRACE = 0x7b
+const CLOSE_BRACE = 0x7d
+const OPEN_BRACKET = 0x5b
+const CLOSE_BRACKET = 0x5d
+
+/** True when arrays/objects in `text` nest deeper than `max` (brackets inside strings do not count). */
+export function jsonDeeperThan(text: string, max: number): boolean {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === BACKSLASH) i++
+      else if (c === QUOTE) inString = false
+    } else if (c === QUOTE) inString = true
+    else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      if (++depth > max) return true
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--
+  }
+  return false
+}
+
+/** What a stored string may not contain: the engine refuses lone surrogates; control characters are never telemetry. */
+const LONE_SURROGATE = /\p{Cs}/u
+// C0 controls, DEL and C1 controls.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
+
+/** Why `s` cannot be stored as telemetry text, or null when it can. */
+export function textProblem(s: string): string | null {
+  const surrogate = LONE_SURROGATE.exec(s)
+  if (surrogate) return `contains a lone UTF-16 surrogate (U+${hex(surrogate[0])} at index ${surrogate.index}), which the warehouse cannot store`
+  const control = CONTROL.exec(s)
+  if (control) return `contains control character U+${hex(control[0])} at index ${control.index}`
+  return null
+}
+
+/** `s` with every lone surrogate replaced by U+FFFD, so a refused line can still be kept in dead_letters. */
+export function wellFormed(s: string): string {
+  return LONE_SURROGATE.test(s) ? s.replace(/\p{Cs}/gu, '\uFFFD') : s
+}
+
+function hex(c: string): string {
+  return c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')
+}

@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto'
+import { toWarehouseTime } from '../domain/telemetry.js'
+import { ConflictError } from '../errors.js'
+import type { Warehouse } from '../ports/warehouse.js'
+import { sqlQuery } from '../sql-files.js'
+
+/** What a keyed batch answered the first time: a retry with the same body gets it again. */
+export interface RecordedAnswer {
+  batchId: string
+  accepted: number
+  rejected: number
+  errors: Array<{ line: number; reason: string }>
+  masked: number
+  dropped: number
+}
+
+const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 32)
+
+/**
+ * Idempotency keys of HTTP batches, kept in `ingest_batches`. The key alone used
+ * to be the insert's dedup token, so a key reused with another body was answered
+ * 200 while the engine dropped the rows as a retry. Now the body is part of the
+ * token, and the key's first body is recorded after its inserts: a different body
+ * under the same key is a 409; the same body is answered from the record.
+ * Requests with the same key are serialised in this process; two replicas racing
+ * on one key with different bodies may both store theirs (never silently neither).
+ */
+export class IdempotencyKeys {
+  private readonly inFlight = new Map<string, Promise<unknown>>()
+
+  constructor(private readonly warehouse: Warehouse) {}
+
+  /** Runs `store` once per (key, body); refuses the key with a different body. */
+  async once(key: string, body: string, now: number, store: (ids: { batchId: string; dedupToken: string }) => Promise<RecordedAnswer>): Promise<RecordedAnswer> {
+    const keyHash = hash(key)
+    const previous = this.inFlight.get(keyHash) ?? Promise.resolve()
+    const run = previous.catch(() => {}).then(() => this.run(key, keyHash, hash(body), now, store))
+    this.inFlight.set(keyHash, run)
+    try {
+      return await run
+    } finally {
+      if (this.inFlight.get(keyHash) === run) this.inFlight.delete(keyHash)
+    }
+  }
+
+  private async run(key: string, keyHash: string, bodyHash: string, now: number, store: (ids: { batchId: string; dedupToken: string }) => Promise<RecordedAnswer>): Promise<RecordedAnswer> {
+    const [prior] = await this.warehouse.select<{ body_hash: string; batch_id: string; accepted: number; rejected: number; masked: number; dropped: number; errors: string }>(
+      sqlQuery('ingest-batch-by-key'),
+      { key: keyHash },
+    )
+    if (prior) {
+      if (prior.body_hash !== bodyHash) {
+        throw new ConflictError(
+          `Idempotency-Key ${JSON.stringify(key.slice(0, 100))} was already used for a different body (batch ${prior.batch_id}); a retry must send the same body, a new batch needs a new key`,
+          'IDEMPOTENCY_KEY_REUSED',
+          { batchId: prior.batch_id },
+        )
+      }
+      return { batchId: prior.batch_id, accepted: Number(prior.accepted), rejected: Number(prior.rejected), masked: Number(prior.masked), dropped: Number(prior.dropped), errors: JSON.parse(prior.errors) }
+    }
+    const answer = await store({ batchId: `idem-${keyHash}`, dedupToken: `idem-${keyHash}-${bodyHash}` })
+    await this.warehouse.insert(
+      'ingest_batches',
+      [{ key_hash: keyHash, body_hash: bodyHash, batch_id: answer.batchId, received_at: toWarehouseTime(now), accepted: answer.accepted, rejected: answer.rejected, masked: answer.masked, dropped: answer.dropped, errors: JSON.stringify(answer.errors) }],
+      { dedupToken: `idem-${keyHash}-${bodyHash}-record` },
+    )
+    return answer
+  }
+}

@@ -1,0 +1,92 @@
+import { jsonDeeperThan } from '../domain/json-limits.js'
+import { InputError } from '../errors.js'
+
+/** Per-line bounds (RUNWAY_INGEST_MAX_DEPTH, RUNWAY_INGEST_MAX_LINE_BYTES). */
+export interface LineLimits {
+  /** Deepest nesting of arrays/objects in one event (an event with attributes is 2). */
+  maxDepth: number
+  /** Largest event, in UTF-8 bytes. */
+  maxLineBytes: number
+}
+
+export const DEFAULT_LINE_LIMITS: LineLimits = { maxDepth: 8, maxLineBytes: 64 * 1024 }
+
+/** One raw event with where it came from (a line number, or a Kafka offset). */
+export interface SourceLine {
+  line: number
+  raw: string
+}
+
+export interface Line extends SourceLine {
+  value?: unknown
+  /** Why the line could not be read as JSON (it is dead-lettered with this reason). */
+  parseError?: string
+}
+
+/**
+ * Splits an HTTP body into lines. NDJSON: each non-blank line, numbered as in
+ * the body; a line over a limit is refused alone. A JSON body is one document,
+ * so one nested past the limit is refused whole (400, naming the limit).
+ */
+export function splitBody(body: string, format: 'ndjson' | 'json', limits: LineLimits): Line[] {
+  if (format === 'json') {
+    // The array around the events is one level more.
+    if (jsonDeeperThan(body, limits.maxDepth + 1)) {
+      throw new InputError(`JSON body is nested deeper than ${limits.maxDepth} levels per event (RUNWAY_INGEST_MAX_DEPTH)`, [], 'JSON_TOO_DEEP')
+    }
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(body)
+    } catch (error) {
+      return [{ line: 1, raw: body, parseError: `invalid JSON: ${(error as Error).message}` }]
+    }
+    const items = Array.isArray(parsed) ? parsed : [parsed]
+    return items.map((value, i) => {
+      const raw = JSON.stringify(value) ?? 'undefined'
+      const tooLarge = sizeProblem(raw, limits)
+      return tooLarge ? { line: i + 1, raw, parseError: tooLarge } : { line: i + 1, raw, value }
+    })
+  }
+  const lines: Line[] = []
+  let start = 0
+  let n = 1
+  // indexOf rather than split: a 10 MB body is not copied into an array of strings first.
+  while (start <= body.length) {
+    let end = body.indexOf('\n', start)
+    if (end === -1) end = body.length
+    let raw = body.slice(start, end)
+    if (raw.endsWith('\r')) raw = raw.slice(0, -1)
+    if (raw.trim() !== '') lines.push(parseLine({ line: n, raw }, limits))
+    start = end + 1
+    n++
+  }
+  return lines
+}
+
+/** Parses one line within the limits; never throws. */
+export function parseLine({ line, raw }: SourceLine, limits: LineLimits = DEFAULT_LINE_LIMITS): Line {
+  const problem = sizeProblem(raw, limits) ?? (mayBeDeeperThan(raw, limits.maxDepth) && jsonDeeperThan(raw, limits.maxDepth) ? `JSON nested deeper than ${limits.maxDepth} levels (RUNWAY_INGEST_MAX_DEPTH)` : null)
+  if (problem) return { line, raw, parseError: problem }
+  try {
+    return { line, raw, value: JSON.parse(raw) }
+  } catch (error) {
+    return { line, raw, parseError: `invalid JSON: ${(error as Error).message}` }
+  }
+}
+
+function sizeProblem(raw: string, { maxLineBytes }: LineLimits): string | null {
+  // A UTF-16 unit is 1 to 3 UTF-8 bytes: measure only when the length alone does not tell.
+  if (raw.length * 3 <= maxLineBytes) return null
+  const bytes = raw.length > maxLineBytes ? raw.length : Buffer.byteLength(raw)
+  if (bytes <= maxLineBytes) return null
+  return `event is ${raw.length > maxLineBytes ? 'at least ' : ''}${bytes} bytes; the limit is ${maxLineBytes} bytes (RUNWAY_INGEST_MAX_LINE_BYTES)`
+}
+
+/** Cheap pre-check: fewer opening brackets than the limit cannot nest past it (the usual event has 1 or 2). */
+function mayBeDeeperThan(raw: string, max: number): boolean {
+  let n = 0
+  for (const open of ['{', '[']) {
+    for (let i = raw.indexOf(open); i !== -1; i = raw.indexOf(open, i + 1)) if (++n > max) return true
+  }
+  return false
+}
