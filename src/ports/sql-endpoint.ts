@@ -16,8 +16,12 @@ export interface RawSqlOptions {
   settings?: Record<string, string>
   /** Current database for unqualified table names. */
   database?: string
-  /** Only read queries (ClickHouse `readonly = 1`); false lets the caller write. */
+  /** Only read queries (ClickHouse `readonly = 1`); false lets the caller INSERT too. */
   readonly: boolean
+  /** Set: the caller may read only rows of these namespaces (a token's grants); unset: every row. */
+  namespaces?: readonly string[]
+  /** Aborted when the caller goes away: the running query is killed. */
+  signal?: AbortSignal
 }
 
 /** What ClickHouse reports in `X-ClickHouse-Summary`; counts the engine does not expose stay 0. */
@@ -71,6 +75,8 @@ export const SQL_ERRORS = {
   SYNTAX_ERROR: 62,
   UNKNOWN_COMPRESSION_METHOD: 89,
   READONLY: 164,
+  QUERY_WAS_CANCELLED: 394,
+  ACCESS_DENIED: 497,
   TOO_MANY_SIMULTANEOUS_QUERIES: 202,
   QUERY_IS_TOO_LARGE: 229,
   ABORTED: 236,

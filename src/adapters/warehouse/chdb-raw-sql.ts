@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { Session, type ChdbResult } from 'chdb'
+import { checkStatement } from '../../domain/sql-allow-check.js'
+import { type FunctionCatalog, functionCatalog } from '../../domain/sql-allow-list.js'
 import { type RawSql, type RawSqlOptions, type RawSqlParams, type RawSqlResult, SqlError, sqlError } from '../../ports/sql-endpoint.js'
-import { engineError, FORMAT_NAME, NAME, quoteIdentifier, READ_KINDS, sqlString, statementShape } from './clickhouse-sql-text.js'
+import { checkFormat, checkTables, clientSettings, engineError, FORMAT_NAME, limitSettings, NAME, namespaceFilters, quoteIdentifier, sqlString, statementShape, type EndpointLimits } from './clickhouse-sql-text.js'
 
 export interface ChdbRawSqlOptions {
   /** The embedded warehouse's data directory: the SAME path `embeddedWarehouse` opened. */
@@ -14,18 +17,13 @@ export interface ChdbRawSqlOptions {
    * writers such as a worker's inserts queue briefly instead of failing.
    */
   queueMaxWaitMs?: number
-  /** Settings the operator imposes on every query (e.g. max_execution_time); the client cannot override them. */
+  /** Limits on every query (time, memory, result size, threads); the client cannot change them. Defaults in DEFAULT_LIMITS. */
+  limits?: Partial<EndpointLimits>
+  /** Further settings the operator imposes on every query; the client cannot override them. */
   enforcedSettings?: Record<string, string | number>
   /** Runs before every query: the warehouse writes what it has journaled, so callers read their writes. */
   beforeQuery?: () => Promise<void>
 }
-
-/**
- * Settings that clients may not send: the gate itself, the parser dialect
- * (the statement check parses ClickHouse SQL) and the ones that make
- * clickhouse-local touch the host's file system.
- */
-const DENIED_SETTINGS = new Set(['readonly', 'dialect', 'input_format_record_errors_file_path', 'into_outfile_create_parent_directories', 'allow_ddl'])
 
 const DEFAULT_MAX_QUERY_SIZE = 262_144
 
@@ -39,12 +37,16 @@ const DEFAULT_MAX_QUERY_SIZE = 262_144
  * call, because chDB serializes every bound query in the process on one chain:
  * a slow analyst query would otherwise stall Runway's evaluations.
  *
- * Read-only callers get three layers, none of them a pattern over raw text:
- * the engine's parser renders the statement (one statement only; INTO OUTFILE
- * / FROM INFILE refused: clickhouse-local would run them on the host), the
- * rendered statement's kind must be a read, and the Session runs under
- * ClickHouse's own `readonly = 1`, which also refuses table functions such as
- * file() and url() and any setting change inside the query.
+ * Every statement passes allow-lists before it runs, none of them a pattern
+ * over raw text (design.md: chDB's readonly = 1 still lets the scalar file()
+ * and file-naming format settings through, so the confinement is ours): the
+ * engine renders it (one statement only; INTO OUTFILE / FROM INFILE refused),
+ * then parses it with `EXPLAIN AST` after the query parameters are set, and
+ * every function, table function, table, database, format and client setting
+ * it names must be on the lists in domain/sql-allow-list.ts. It then runs
+ * under `readonly = 1` (reads), the operator's limits, and for a token limited
+ * to some namespaces, row filters (`additional_table_filters`) on Runway's tables.
+ * A caller that goes away gets its query killed.
  */
 export class ChdbRawSql implements RawSql {
   private readonly running = new Set<Promise<unknown>>()
@@ -54,6 +56,7 @@ export class ChdbRawSql implements RawSql {
   private active = 0
   private closed = false
   private info?: Promise<{ version: string; timezone: string }>
+  private catalog?: Promise<FunctionCatalog>
 
   constructor(private readonly options: ChdbRawSqlOptions) {
     mkdirSync(options.path, { recursive: true })
@@ -120,10 +123,14 @@ export class ChdbRawSql implements RawSql {
 
   private async execute(sql: string, params: RawSqlParams, options: RawSqlOptions): Promise<RawSqlResult> {
     if (sql.trim() === '') throw sqlError('SYNTAX_ERROR', 'Empty query')
+    if (options.signal?.aborted) throw sqlError('QUERY_WAS_CANCELLED', 'Query was cancelled: the client went away')
     const defaultFormat = options.defaultFormat ?? 'TabSeparated'
     if (!FORMAT_NAME.test(defaultFormat)) throw sqlError('BAD_ARGUMENTS', `Invalid format name ${JSON.stringify(defaultFormat)}`)
-    const assignments = this.assignments(params, options)
+    const paramSets = paramAssignments(params)
+    const settings = clientSettings(options.settings ?? {})
+    const database = options.database || 'default'
     const { timezone: serverTimezone } = await this.serverInfo()
+    const catalog = await this.functions()
     return this.withSession(async (s) => {
       // The check parses the whole text, which may be larger than the default max_query_size (an INSERT's data).
       await query(s, `SET max_query_size = ${Math.max(DEFAULT_MAX_QUERY_SIZE, 2 * Buffer.byteLength(sql) + 1024)}`)
@@ -131,13 +138,26 @@ export class ChdbRawSql implements RawSql {
       const shape = statementShape(normalized)
       if (shape.intoOutfile) throw sqlError('INTO_OUTFILE_NOT_ALLOWED', 'INTO OUTFILE is not allowed')
       if (shape.fromInfile) throw sqlError('NOT_IMPLEMENTED', 'FROM INFILE is not supported over HTTP; send the data in the request body')
-      if (options.readonly && !READ_KINDS.has(shape.kind)) {
-        throw sqlError('READONLY', `Cannot execute query in readonly mode: the endpoint only runs read queries, not ${shape.kind}.`)
-      }
-      if (options.database !== undefined && options.database !== '') await query(s, `USE ${quoteIdentifier(options.database)}`)
-      await query(s, `SET ${assignments.join(', ')}`)
+      // Parameters first: `{t:Identifier}` is substituted before the parse the check reads.
+      if (paramSets.length > 0) await query(s, `SET ${paramSets.join(', ')}`)
+      const ast = (await query(s, `EXPLAIN AST ${sql}`, 'TabSeparatedRaw')).text()
+      const check = checkStatement({ ast, normalized, kind: shape.kind, catalog, writable: !options.readonly })
+      if (!check.ok) throw sqlError(check.code, check.message)
+      await checkTables(check, database, (names) => existingTables(s, names))
+      checkFormat(shape, normalized, defaultFormat)
+      if (database !== 'default') await query(s, `USE ${quoteIdentifier(database)}`)
+      const enforced = [
+        ...limitSettings({ ...DEFAULT_LIMITS, ...this.options.limits }),
+        ...Object.entries(this.options.enforcedSettings ?? {}).map(([name, value]) => {
+          if (!NAME.test(name)) throw new Error(`invalid enforced setting name ${JSON.stringify(name)}`)
+          return `${name} = ${sqlString(String(value))}`
+        }),
+        ...(options.namespaces ? [`additional_table_filters = ${namespaceFilters(options.namespaces)}`] : []),
+      ]
+      // The gate last: after readonly = 1 nothing in the query can change a setting.
+      await query(s, `SET ${[...settings, 'max_query_size = DEFAULT', ...enforced, ...(options.readonly ? ['readonly = 1'] : [])].join(', ')}`)
       const started = process.hrtime.bigint()
-      const result = await query(s, sql, defaultFormat)
+      const result = await this.cancellable(s, sql, defaultFormat, options.signal)
       const elapsedNs = Number(process.hrtime.bigint() - started)
       const body = Buffer.from(result.bytes())
       const isInsert = shape.kind === 'INSERT'
@@ -159,31 +179,44 @@ export class ChdbRawSql implements RawSql {
     })
   }
 
-  /** One SET for everything: parameters, the client's settings, the operator's, then the gate last. */
-  private assignments(params: RawSqlParams, options: RawSqlOptions): string[] {
-    const out: string[] = []
-    for (const [name, value] of Object.entries(params)) {
-      if (!NAME.test(name)) throw sqlError('BAD_ARGUMENTS', `Invalid query parameter name ${JSON.stringify(name)}`)
-      out.push(`param_${name} = ${sqlString(value)}`)
+  /**
+   * chDB cannot interrupt a running query from its own call, so the query text
+   * carries a random marker and, when the caller aborts, another Session kills
+   * it by that marker (system.processes shows the text as sent).
+   */
+  private async cancellable(s: Session, sql: string, format: string, signal: AbortSignal | undefined): Promise<ChdbResult> {
+    if (!signal) return query(s, sql, format)
+    const marker = `/* runway-query ${randomUUID()} */`
+    const onAbort = () => {
+      void this.withSession((k) => query(k, `KILL QUERY WHERE startsWith(query, ${sqlString(marker)}) ASYNC`)).catch(() => undefined)
     }
-    const enforced = this.options.enforcedSettings ?? {}
-    const settings = options.settings ?? {}
-    for (const [name, value] of Object.entries(settings)) {
-      if (!NAME.test(name)) throw sqlError('BAD_ARGUMENTS', `Invalid setting name ${JSON.stringify(name)}`)
-      if (name in enforced) continue
-      if (name === 'readonly' && (options.readonly || value === '0')) continue
-      if (DENIED_SETTINGS.has(name) && name !== 'readonly') {
-        throw sqlError('READONLY', `Cannot modify '${name}' setting: it is not allowed over this endpoint`)
-      }
-      out.push(`${name} = ${sqlString(value)}`)
+    signal.addEventListener('abort', onAbort, { once: true })
+    try {
+      return await query(s, `${marker}\n${sql}`, format)
+    } catch (error) {
+      if (signal.aborted) throw sqlError('QUERY_WAS_CANCELLED', 'Query was cancelled: the client went away')
+      throw error
+    } finally {
+      signal.removeEventListener('abort', onAbort)
     }
-    if (!('max_query_size' in settings)) out.push('max_query_size = DEFAULT')
-    for (const [name, value] of Object.entries(enforced)) {
-      if (!NAME.test(name)) throw new Error(`invalid enforced setting name ${JSON.stringify(name)}`)
-      out.push(`${name} = ${sqlString(String(value))}`)
-    }
-    if (options.readonly) out.push('readonly = 1')
-    return out
+  }
+
+  /** The engine's function catalog, read once: the allow-list is by family, and families are the engine's. */
+  private functions(): Promise<FunctionCatalog> {
+    this.catalog ??= this.withSession(async (s) => {
+      const text = (
+        await query(s, 'SELECT name, categories AS category, alias_to AS aliasTo, toBool(is_aggregate) AS isAggregate, toBool(case_insensitive) AS caseInsensitive FROM system.functions', 'JSONEachRow')
+      ).text()
+      const rows = text
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as { name: string; category: string; aliasTo: string; isAggregate: boolean; caseInsensitive: boolean })
+      return functionCatalog(rows)
+    }).catch((error: unknown) => {
+      this.catalog = undefined
+      throw error
+    })
+    return this.catalog
   }
 
   private async withSession<T>(fn: (s: Session) => Promise<T>): Promise<T> {
@@ -201,6 +234,29 @@ export class ChdbRawSql implements RawSql {
       session.close()
     }
   }
+}
+
+/** Default limits on every query (operators change them with RUNWAY_CLICKHOUSE_HTTP_*; clients cannot). */
+export const DEFAULT_LIMITS: EndpointLimits = {
+  maxExecutionSeconds: 60,
+  maxMemoryBytes: 1024 ** 3,
+  maxResultBytes: 64 * 1024 ** 2,
+  maxThreads: 2,
+}
+
+function paramAssignments(params: RawSqlParams): string[] {
+  return Object.entries(params).map(([name, value]) => {
+    if (!NAME.test(name)) throw sqlError('BAD_ARGUMENTS', `Invalid query parameter name ${JSON.stringify(name)}`)
+    return `param_${name} = ${sqlString(value)}`
+  })
+}
+
+/** Which of these (database, table) pairs exist, so a WITH alias is told from a table. */
+async function existingTables(s: Session, names: ReadonlyArray<{ database: string; table: string }>): Promise<Set<string>> {
+  if (names.length === 0) return new Set()
+  const list = names.map((n) => `(${sqlString(n.database)}, ${sqlString(n.table)})`).join(', ')
+  const rows = (await query(s, `SELECT database || '.' || name FROM system.tables WHERE (database, name) IN (${list})`, 'TabSeparatedRaw')).text()
+  return new Set(rows.split('\n').filter((l) => l !== ''))
 }
 
 async function query(s: Session, sql: string, format = 'TabSeparated'): Promise<ChdbResult> {

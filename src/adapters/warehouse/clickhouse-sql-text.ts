@@ -1,3 +1,5 @@
+import type { TableRef } from '../../domain/sql-allow-check.js'
+import { classifyTable, clientSettingAllowed, DATABASES, formatAllowed, RUNWAY_DATABASE, RUNWAY_TABLES } from '../../domain/sql-allow-list.js'
 import { SqlError } from '../../ports/sql-endpoint.js'
 
 /**
@@ -21,9 +23,6 @@ export const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 
 /** Output format names are single identifiers, e.g. JSONEachRow or TabSeparatedWithNames. */
 export const FORMAT_NAME = /^[A-Za-z][A-Za-z0-9_]*$/
-
-/** Statement kinds a read-only caller may run; anything else is refused before it reaches the engine. */
-export const READ_KINDS: ReadonlySet<string> = new Set(['SELECT', 'WITH', 'SHOW', 'DESCRIBE', 'DESC', 'EXPLAIN', 'EXISTS'])
 
 export interface StatementShape {
   /** First keyword of the statement (SELECT, INSERT, SHOW, …). */
@@ -114,4 +113,103 @@ export function engineError(message: string, code?: number): SqlError {
   if (Number.isFinite(parsedCode)) return new SqlError(parsedCode, type ?? 'UNKNOWN_EXCEPTION', text)
   // No ClickHouse code at all (a binding-level failure): ClickHouse's catch-all for C++ exceptions.
   return new SqlError(1001, 'STD_EXCEPTION', text)
+}
+
+/** The operator's limits on every query of the endpoint (RUNWAY_CLICKHOUSE_HTTP_* in src/config.ts). */
+export interface EndpointLimits {
+  maxExecutionSeconds: number
+  maxMemoryBytes: number
+  /** Largest result; the whole result is held in memory before it is sent. */
+  maxResultBytes: number
+  maxThreads: number
+}
+
+/** The limits as settings, with their overflow modes pinned to `throw` (a silently cut result would read as complete). */
+export function limitSettings(limits: EndpointLimits): string[] {
+  const n = (v: number) => String(Math.max(0, Math.floor(v)))
+  return [
+    `max_execution_time = ${n(limits.maxExecutionSeconds)}`,
+    "timeout_overflow_mode = 'throw'",
+    `max_memory_usage = ${n(limits.maxMemoryBytes)}`,
+    `max_result_bytes = ${n(limits.maxResultBytes)}`,
+    "result_overflow_mode = 'throw'",
+    `max_threads = ${n(Math.max(1, limits.maxThreads))}`,
+    // Nothing spills to the host's temporary directory, and no introspection of the binary.
+    'max_bytes_before_external_group_by = 0',
+    'max_bytes_before_external_sort = 0',
+    'allow_introspection_functions = 0',
+  ]
+}
+
+/**
+ * Row filters for a token that may read only some namespaces: `experiments`
+ * by its namespace, every other Runway table by experiment id through
+ * `experiments`. The engine applies them to each read of the table, in
+ * subqueries and joins too, and `readonly = 1` keeps the query from changing them.
+ */
+export function namespaceFilters(namespaces: readonly string[]): string {
+  const list = namespaces.length === 0 ? "''" : namespaces.map(sqlString).join(', ')
+  const byNamespace = `namespace IN (${list})`
+  const byExperiment = `experiment_id IN (SELECT id FROM ${RUNWAY_DATABASE}.experiments WHERE namespace IN (${list}))`
+  const entries = Object.entries(RUNWAY_TABLES).map(([table, key]) => {
+    const filter = namespaces.length === 0 ? '0' : key === 'namespace' ? byNamespace : byExperiment
+    return `${sqlString(`${RUNWAY_DATABASE}.${table}`)}: ${sqlString(filter)}`
+  })
+  return `{${entries.join(', ')}}`
+}
+
+/** Client settings (URL parameters) as SET assignments; any name or value off the allow-list is refused. */
+export function clientSettings(settings: Record<string, string>): string[] {
+  const out: string[] = []
+  for (const [name, value] of Object.entries(settings)) {
+    if (!NAME.test(name)) throw new SqlError(36, 'BAD_ARGUMENTS', `Invalid setting name ${JSON.stringify(name)}`)
+    // The gate itself: asking for what is already in force changes nothing.
+    if (name === 'readonly' && (value === '1' || value === '0')) continue
+    if (!clientSettingAllowed(name, value)) {
+      throw new SqlError(164, 'READONLY', `Cannot modify '${name}' setting: this endpoint accepts only the output and session settings on its allow-list (docs/clickhouse-http.md); limits are the operator's`)
+    }
+    out.push(`${name} = ${sqlString(value)}`)
+  }
+  return out
+}
+
+/**
+ * Every table the statement names must be on the allow-list in its database.
+ * An unqualified name off the list may be a WITH alias: it passes only when no
+ * such table exists (then the engine resolves the alias, or says UNKNOWN_TABLE).
+ */
+export async function checkTables(
+  check: { tables: TableRef[]; insertInto: TableRef | null },
+  currentDatabase: string,
+  existing: (names: Array<{ database: string; table: string }>) => Promise<Set<string>>,
+): Promise<void> {
+  if (!DATABASES.has(currentDatabase)) throw new SqlError(497, 'ACCESS_DENIED', `Database ${currentDatabase} is not readable through this endpoint`)
+  const maybeAliases: Array<{ database: string; table: string }> = []
+  const refs = check.insertInto ? [...check.tables, check.insertInto] : check.tables
+  for (const ref of refs) {
+    const database = ref.database ?? currentDatabase
+    if (!DATABASES.has(database)) throw new SqlError(497, 'ACCESS_DENIED', `Database ${database} is not readable through this endpoint`)
+    const cls = classifyTable(database, ref.table)
+    if (ref === check.insertInto && cls.kind !== 'runway') throw new SqlError(497, 'ACCESS_DENIED', `Table ${database}.${ref.table} is not writable through this endpoint`)
+    if (cls.kind !== 'refused') continue
+    if (ref.database === null && ref.mayBeAlias) maybeAliases.push({ database, table: ref.table })
+    else throw notReadable(database, ref.table)
+  }
+  const found = await existing(maybeAliases)
+  const hit = maybeAliases.find((n) => found.has(`${n.database}.${n.table}`))
+  if (hit) throw notReadable(hit.database, hit.table)
+}
+
+function notReadable(database: string, table: string): SqlError {
+  return new SqlError(497, 'ACCESS_DENIED', `Table ${database}.${table} is not readable through this endpoint (readable: ${Object.keys(RUNWAY_TABLES).join(', ')}, and schema tables in system and information_schema)`)
+}
+
+/** The output format (FORMAT clause, else the default), or an INSERT's input format, must be on the allow-list. */
+export function checkFormat(shape: StatementShape, normalized: string, defaultFormat: string): void {
+  const insertFormat = shape.kind === 'INSERT' ? /\bFORMAT ([A-Za-z][A-Za-z0-9_]*)$/.exec(normalized.trim())?.[1] : undefined
+  for (const format of [shape.format ?? defaultFormat, insertFormat]) {
+    if (format !== undefined && !formatAllowed(format)) {
+      throw new SqlError(497, 'ACCESS_DENIED', `Format ${format} is not allowed on this endpoint (formats that read schema or template files are not)`)
+    }
+  }
 }

@@ -3,18 +3,29 @@ import { hostname } from 'node:os'
 import { promisify } from 'node:util'
 import { brotliDecompress, deflate, gunzip, gzip, inflate } from 'node:zlib'
 import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { ALL_NAMESPACES, authorize, namespacesWith, type Principal } from '../../domain/auth.js'
 import { type RawSql, type RawSqlResult, SqlError, sqlError } from '../../ports/sql-endpoint.js'
 import { contentTypeOf, httpStatusOfCode, isTransportParam } from '../clickhouse-http-protocol.js'
+import { credentialsOf } from '../clickhouse-credentials.js'
 
 export interface ClickHouseHttpOptions {
   /** Path the interface answers under; '' mounts it at the root, where tools without a path option expect it. */
   prefix?: string
   /** Allow writes (INSERT, DDL) on POST. GET stays read-only, as on a ClickHouse server. Default false. */
   writable?: boolean
-  /** The one user accepted; default `default`. */
+  /** The one user accepted when no `tokens` are given; default `default`. */
   user?: string
   /** Its password; default empty (no password, like a fresh ClickHouse server). */
   password?: string
+  /**
+   * Runway API tokens (RUNWAY_AUTH=required): the token is the credential, as
+   * `Authorization: Bearer`, as the password of basic auth, or as X-ClickHouse-Key;
+   * `user`/`password` are then not accepted. Reads need `read`, and see only the
+   * rows of the namespaces the token reads; writes need admin on `*`.
+   */
+  tokens?: { resolve(token: string): Promise<{ ok: true; principal: Principal } | { ok: false; reason: string }> }
+  /** True when the app requires authentication: then `tokens` must be given, so the endpoint cannot be anonymous. */
+  authRequired?: boolean
   /** `X-ClickHouse-Server-Display-Name`; default the host name. */
   displayName?: string
   /** Largest request body in bytes (query text or INSERT data). Default 16 MiB. */
@@ -27,9 +38,9 @@ export interface ClickHouseHttpDeps extends ClickHouseHttpOptions {
   rawSql: RawSql
 }
 
-const gunzipAsync = promisify(gunzip)
-const inflateAsync = promisify(inflate)
-const brotliAsync = promisify(brotliDecompress)
+const gunzipAsync = promisify(gunzip) as (b: Buffer, o: { maxOutputLength: number }) => Promise<Buffer>
+const inflateAsync = promisify(inflate) as (b: Buffer, o: { maxOutputLength: number }) => Promise<Buffer>
+const brotliAsync = promisify(brotliDecompress) as (b: Buffer, o: { maxOutputLength: number }) => Promise<Buffer>
 const gzipAsync = promisify(gzip)
 const deflateAsync = promisify(deflate)
 
@@ -47,6 +58,7 @@ export function registerClickHouseRoutes(app: FastifyInstance, deps: ClickHouseH
   const expectedPassword = digest(deps.password ?? '')
   const bodyLimit = deps.bodyLimit ?? 16 * 1024 * 1024
   const config = deps.routeConfig ?? {}
+  if (deps.authRequired && !deps.tokens) throw new Error('the ClickHouse endpoint needs the token service when authentication is required')
   let version = ''
 
   void app.register(
@@ -76,8 +88,13 @@ export function registerClickHouseRoutes(app: FastifyInstance, deps: ClickHouseH
   async function handle(request: FastifyRequest, reply: FastifyReply, writable: boolean): Promise<void> {
     const url = new URLSearchParams(request.raw.url?.split('?')[1] ?? '')
     const queryId = url.get('query_id') || randomUUID()
+    // A caller that goes away before its answer is sent gets its query killed.
+    const abort = new AbortController()
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) abort.abort()
+    })
     try {
-      authenticate(request, url)
+      const caller = await authenticate(request, url, writable)
       // ClickHouse's own block compression (LZ4 + CityHash frames) is not implemented: say so instead of sending bytes the client cannot decode.
       if (url.get('compress') === '1' || url.get('decompress') === '1') {
         throw sqlError('NOT_IMPLEMENTED', 'ClickHouse-native compression (compress=1 / decompress=1) is not supported here; turn it off in the client (e.g. compress=false) or use HTTP compression')
@@ -105,6 +122,8 @@ export function registerClickHouseRoutes(app: FastifyInstance, deps: ClickHouseH
         settings,
         defaultFormat: url.get('default_format') || header('x-clickhouse-format') || undefined,
         database: url.get('database') || header('x-clickhouse-database') || undefined,
+        signal: abort.signal,
+        ...(caller.namespaces ? { namespaces: caller.namespaces } : {}),
       })
       await sendResult(request, reply, result, queryId, url.get('enable_http_compression') === '1')
     } catch (error) {
@@ -112,25 +131,36 @@ export function registerClickHouseRoutes(app: FastifyInstance, deps: ClickHouseH
     }
   }
 
-  /** Basic auth, X-ClickHouse-User/Key headers or user/password URL parameters, as ClickHouse accepts. */
-  function authenticate(request: FastifyRequest, url: URLSearchParams): void {
-    let user = url.get('user') ?? undefined
-    let password = url.get('password') ?? undefined
-    const basic = /^Basic\s+(.+)$/i.exec(request.headers.authorization ?? '')
-    if (basic?.[1]) {
-      const decoded = Buffer.from(basic[1], 'base64').toString('utf8')
-      const colon = decoded.indexOf(':')
-      user = colon < 0 ? decoded : decoded.slice(0, colon)
-      password = colon < 0 ? '' : decoded.slice(colon + 1)
+  /**
+   * Basic auth, X-ClickHouse-User/Key headers or user/password URL parameters, as
+   * ClickHouse accepts; with tokens, the token in any of the first three places
+   * (never the URL, which ends up in logs). Returns the namespaces the caller may
+   * read, or undefined for all.
+   */
+  async function authenticate(request: FastifyRequest, url: URLSearchParams, writable: boolean): Promise<{ namespaces?: string[] }> {
+    const given = credentialsOf(request.headers, url)
+    if (!deps.tokens) {
+      const name = given.user || 'default'
+      if (name !== expectedUser || !timingSafeEqual(digest(given.password ?? ''), expectedPassword)) {
+        throw sqlError('AUTHENTICATION_FAILED', `${name}: Authentication failed: password is incorrect, or there is no user with such name`)
+      }
+      return {}
     }
-    const headerUser = request.headers['x-clickhouse-user']
-    const headerKey = request.headers['x-clickhouse-key']
-    if (typeof headerUser === 'string') user = headerUser
-    if (typeof headerKey === 'string') password = headerKey
-    const name = user || 'default'
-    if (name !== expectedUser || !timingSafeEqual(digest(password ?? ''), expectedPassword)) {
-      throw sqlError('AUTHENTICATION_FAILED', `${name}: Authentication failed: password is incorrect, or there is no user with such name`)
+    const token = given.bearer ?? given.headerKey ?? given.basicPassword
+    const name = given.user || 'default'
+    if (!token) {
+      throw sqlError('AUTHENTICATION_FAILED', `${name}: Authentication failed: this endpoint needs a Runway API token (runway token create) as the password, or as Authorization: Bearer`)
     }
+    const resolved = await deps.tokens.resolve(token)
+    if (!resolved.ok) throw sqlError('AUTHENTICATION_FAILED', `${name}: Authentication failed: invalid or revoked API token`)
+    const principal = resolved.principal
+    if (writable && !authorize(principal, 'tokens:admin', ALL_NAMESPACES).ok) {
+      throw sqlError('ACCESS_DENIED', `${principal.name}: Not enough privileges: writing through this endpoint needs the admin role on namespace '*'`)
+    }
+    const readable = namespacesWith(principal, 'read')
+    if (readable.has(ALL_NAMESPACES)) return {}
+    if (readable.size === 0) throw sqlError('ACCESS_DENIED', `${principal.name}: Not enough privileges: the token holds read on no namespace`)
+    return { namespaces: [...readable].sort() }
   }
 
   async function sendResult(request: FastifyRequest, reply: FastifyReply, result: RawSqlResult, queryId: string, compress: boolean): Promise<void> {
@@ -183,13 +213,18 @@ export function registerClickHouseRoutes(app: FastifyInstance, deps: ClickHouseH
     if (!Buffer.isBuffer(raw) || raw.length === 0) return ''
     const encoding = String(request.headers['content-encoding'] ?? '').trim().toLowerCase()
     let bytes: Buffer = raw
+    // Inflated bodies get the same limit as plain ones: a small bomb does not become a large allocation.
+    const cap = { maxOutputLength: bodyLimit }
     try {
-      if (encoding === 'gzip' || encoding === 'x-gzip') bytes = await gunzipAsync(raw)
-      else if (encoding === 'deflate') bytes = await inflateAsync(raw)
-      else if (encoding === 'br') bytes = await brotliAsync(raw)
+      if (encoding === 'gzip' || encoding === 'x-gzip') bytes = await gunzipAsync(raw, cap)
+      else if (encoding === 'deflate') bytes = await inflateAsync(raw, cap)
+      else if (encoding === 'br') bytes = await brotliAsync(raw, cap)
       else if (encoding !== '' && encoding !== 'identity') throw sqlError('UNKNOWN_COMPRESSION_METHOD', `Unknown HTTP compression method ${JSON.stringify(encoding)}; use gzip, deflate or br`)
     } catch (error) {
       if (error instanceof SqlError) throw error
+      if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw sqlError('QUERY_IS_TOO_LARGE', `Request body inflates to more than the endpoint's limit of ${bodyLimit} bytes`)
+      }
       throw sqlError('UNKNOWN_COMPRESSION_METHOD', `Cannot decompress the request body as ${encoding}: ${(error as Error).message}`)
     }
     return bytes.toString('utf8')

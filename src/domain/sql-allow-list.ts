@@ -1,0 +1,339 @@
+/**
+ * What the ClickHouse-compatible endpoint lets a caller name: functions, table
+ * functions, tables, system tables, formats and settings. Every list here is an
+ * allow-list: a name that is not on it is refused, so a function, format or
+ * table added by a new engine version or a new migration stays out until it is
+ * added here on purpose. Pure data and predicates (the engine's function
+ * catalog is passed in, see `FunctionInfo`).
+ */
+
+/** One row of the engine's `system.functions`. */
+export interface FunctionInfo {
+  name: string
+  category: string
+  aliasTo: string
+  isAggregate: boolean
+  caseInsensitive: boolean
+}
+
+/**
+ * Function families that compute over their arguments only: no file, network,
+ * dictionary, server state or model. Checked against `system.functions`
+ * categories of ClickHouse 26.7; families left out on purpose: Other and the
+ * uncategorized (server introspection, file(), sleep, getSetting… — picked one by
+ * one below), Dictionary and Embedded Dictionary (external sources), Machine
+ * Learning (catboostEvaluate reads model files), AI (calls remote models),
+ * Introspection, Internal, Encryption, Time Series, NumericIndexedVector, QBit.
+ */
+const SAFE_CATEGORIES: ReadonlySet<string> = new Set([
+  'Aggregate Functions',
+  'Arithmetic',
+  'Arrays',
+  'Bit',
+  'Bitmap',
+  'Comparison',
+  'Conditional',
+  'Dates and Times',
+  'Distance',
+  'Encoding',
+  'Financial',
+  'Geo',
+  'Hash',
+  'IP Address',
+  'JSON',
+  'Logical',
+  'Map',
+  'Mathematical',
+  'Null',
+  'Random Number',
+  'Rounding',
+  'String',
+  'String Replacement',
+  'String Search',
+  'String Splitting',
+  'Time Window',
+  'Tuple',
+  'Type Conversion',
+  'URL', // parsing URL strings (domain(), path()…), never fetching them
+  'UUID',
+])
+
+/** Pure functions from the Other / uncategorized / Internal families, named one by one. */
+const SAFE_NAMES: ReadonlySet<string> = new Set([
+  // Client handshakes: clickhouse-connect runs `SELECT version(), timezone()`.
+  'version',
+  'timezone',
+  'timeZone',
+  'serverTimeZone',
+  'timeZoneOf',
+  'timeZoneOffset',
+  'currentDatabase',
+  'database',
+  'DATABASE',
+  // Syntax the parser turns into functions.
+  'lambda',
+  'tuple',
+  'array',
+  'CAST',
+  '_CAST',
+  'exists',
+  'in',
+  'notIn',
+  'globalIn',
+  'globalNotIn',
+  'nullIn',
+  'notNullIn',
+  'globalNullIn',
+  'globalNotNullIn',
+  'caseWithExpression',
+  'caseWithExpr',
+  'caseWithoutExpression',
+  'caseWithoutExpr',
+  'grouping',
+  // Window functions.
+  'row_number',
+  'rank',
+  'dense_rank',
+  'percent_rank',
+  'cume_dist',
+  'ntile',
+  'lagInFrame',
+  'leadInFrame',
+  'nth_value',
+  'first_value',
+  'last_value',
+  // Pure helpers from the Other family.
+  'bar',
+  'transform',
+  'identity',
+  'materialize',
+  'ignore',
+  'toTypeName',
+  'toColumnTypeName',
+  'byteSize',
+  'isConstant',
+  'isDecimalOverflow',
+  'countDigits',
+  'digits',
+  'finalizeAggregation',
+  'initializeAggregation',
+  'runningAccumulate',
+  'runningDifference',
+  'runningDifferenceStartingWithFirstValue',
+  'neighbor',
+  'formatReadableSize',
+  'formatReadableDecimalSize',
+  'formatReadableQuantity',
+  'formatReadableTimeDelta',
+  'parseReadableSize',
+  'parseReadableSizeOrNull',
+  'parseReadableSizeOrZero',
+  'parseTimeDelta',
+  'visibleWidth',
+  'defaultValueOfArgumentType',
+  'defaultValueOfTypeName',
+  'getSizeOfEnumType',
+  'throwIf',
+  'errorCodeToName',
+  'minSampleSizeConversion',
+  'minSampleSizeContinuous',
+  'minSampleSizeContinous',
+  'MACNumToString',
+  'MACStringToNum',
+  'MACStringToOUI',
+  'variantElement',
+  'variantType',
+  'getSubcolumn',
+  'flatten',
+  'unnest',
+])
+
+/** Table functions that generate rows and read nothing: no file, URL, remote, cluster, merge, view or input. */
+export const TABLE_FUNCTIONS: ReadonlySet<string> = new Set(['numbers', 'numbers_mt', 'zeros', 'zeros_mt', 'values', 'generate_series', 'generateSeries'])
+
+/**
+ * Runway's tables an analyst may read, each with the column that ties its rows
+ * to a namespace: `namespace` itself, or an experiment id resolved through
+ * `experiments`. `api_tokens`, the migration log and any table a later
+ * migration adds stay unreadable until listed here.
+ */
+export const RUNWAY_TABLES: Readonly<Record<string, 'namespace' | 'experiment_id'>> = {
+  events: 'experiment_id',
+  unit_metrics: 'experiment_id',
+  dead_letters: 'experiment_id',
+  experiments: 'namespace',
+  lifecycle: 'experiment_id',
+  verdicts: 'experiment_id',
+  ledger_heads: 'experiment_id',
+  ingest_masking: 'experiment_id',
+}
+
+/** The database Runway's tables live in. */
+export const RUNWAY_DATABASE = 'default'
+
+/**
+ * System tables clients and analysts need to find their way (schema browsers,
+ * clickhouse-connect's settings probe, number generators). Not `processes`,
+ * `query_log`, `disks`, `users`, `grants`, `dictionaries`, `macros`, `clusters`….
+ */
+const SYSTEM_TABLES: ReadonlySet<string> = new Set([
+  'one',
+  'numbers',
+  'numbers_mt',
+  'zeros',
+  'zeros_mt',
+  'databases',
+  'tables',
+  'columns',
+  'functions',
+  'table_functions',
+  'settings',
+  'formats',
+  'data_type_families',
+  'table_engines',
+  'time_zones',
+  'collations',
+  'keywords',
+  'aggregate_function_combinators',
+  'build_options',
+  'errors',
+])
+
+/** information_schema is views over system.tables/columns/databases: names only. */
+const INFORMATION_SCHEMA_TABLES: ReadonlySet<string> = new Set(['tables', 'columns', 'schemata', 'views', 'key_column_usage', 'referential_constraints', 'statistics'])
+
+/** Databases a query may name (and `database=` / USE may pick). */
+export const DATABASES: ReadonlySet<string> = new Set([RUNWAY_DATABASE, 'system', 'information_schema', 'INFORMATION_SCHEMA'])
+
+export type TableClass = { kind: 'runway'; table: string } | { kind: 'metadata' } | { kind: 'refused' }
+
+/** What a table reference is, given the database it resolves in. */
+export function classifyTable(database: string, table: string): TableClass {
+  if (database === RUNWAY_DATABASE && Object.hasOwn(RUNWAY_TABLES, table)) return { kind: 'runway', table }
+  if (database === 'system' && SYSTEM_TABLES.has(table)) return { kind: 'metadata' }
+  if ((database === 'information_schema' || database === 'INFORMATION_SCHEMA') && INFORMATION_SCHEMA_TABLES.has(table.toLowerCase())) return { kind: 'metadata' }
+  return { kind: 'refused' }
+}
+
+/**
+ * Formats that neither read a schema file (Protobuf, CapnProto), nor take their
+ * layout from a file named by a setting (Template, CustomSeparated…), nor run
+ * regular expressions from settings. Compared case-insensitively, as the engine does.
+ */
+const FORMATS: readonly string[] = [
+  'TabSeparated', 'TabSeparatedRaw', 'TabSeparatedWithNames', 'TabSeparatedWithNamesAndTypes', 'TabSeparatedRawWithNames', 'TabSeparatedRawWithNamesAndTypes',
+  'TSV', 'TSVRaw', 'TSVWithNames', 'TSVWithNamesAndTypes', 'TSVRawWithNames', 'TSVRawWithNamesAndTypes', 'Raw', 'RawWithNames', 'RawWithNamesAndTypes',
+  'CSV', 'CSVWithNames', 'CSVWithNamesAndTypes',
+  'JSON', 'JSONStrings', 'JSONCompact', 'JSONCompactStrings', 'JSONColumns', 'JSONColumnsWithMetadata', 'JSONCompactColumns', 'JSONObjectEachRow',
+  'JSONEachRow', 'JSONLines', 'NDJSON', 'JSONStringsEachRow', 'JSONEachRowWithProgress', 'JSONStringsEachRowWithProgress',
+  'JSONCompactEachRow', 'JSONCompactEachRowWithNames', 'JSONCompactEachRowWithNamesAndTypes', 'JSONCompactStringsEachRow',
+  'JSONCompactStringsEachRowWithNames', 'JSONCompactStringsEachRowWithNamesAndTypes',
+  'Native', 'RowBinary', 'RowBinaryWithNames', 'RowBinaryWithNamesAndTypes', 'RowBinaryWithDefaults',
+  'Parquet', 'Arrow', 'ArrowStream', 'ORC', 'Avro',
+  'Values', 'Vertical', 'Markdown', 'MD', 'XML', 'Null', 'Pretty', 'PrettyCompact', 'PrettyCompactMonoBlock', 'PrettySpace', 'PrettyNoEscapes',
+  'PrettyCompactNoEscapes', 'PrettySpaceNoEscapes', 'PrettyMonoBlock', 'PrettySpaceMonoBlock', 'PrettyNoEscapesMonoBlock', 'LineAsString', 'RawBLOB', 'TSKV', 'SQLInsert',
+]
+const FORMAT_SET: ReadonlySet<string> = new Set(FORMATS.map((f) => f.toLowerCase()))
+
+export function formatAllowed(name: string): boolean {
+  return FORMAT_SET.has(name.toLowerCase())
+}
+
+/**
+ * Settings a client may send (URL parameters): how results are written and
+ * read, time zones, join semantics. Nothing that names a file
+ * (format_template_*, format_schema, output_format_schema), a limit (those are
+ * the operator's), the gate (readonly) or the dialect.
+ */
+const CLIENT_SETTINGS: ReadonlySet<string> = new Set([
+  'session_timezone',
+  'date_time_output_format',
+  'date_time_input_format',
+  'output_format_json_quote_64bit_integers',
+  'output_format_json_quote_64bit_floats',
+  'output_format_json_quote_denormals',
+  'output_format_json_quote_decimals',
+  'output_format_json_named_tuples_as_objects',
+  'output_format_json_array_of_rows',
+  'output_format_json_validate_utf8',
+  'output_format_json_escape_forward_slashes',
+  'output_format_json_pretty_print',
+  'output_format_write_statistics',
+  'output_format_decimal_trailing_zeros',
+  'output_format_csv_crlf_end_of_line',
+  'output_format_tsv_crlf_end_of_line',
+  'format_csv_delimiter',
+  'format_csv_allow_single_quotes',
+  'format_csv_allow_double_quotes',
+  'output_format_pretty_max_rows',
+  'output_format_pretty_color',
+  'output_format_pretty_grid_charset',
+  'output_format_native_encode_types_in_binary_format',
+  'output_format_native_write_json_as_string',
+  'output_format_arrow_string_as_string',
+  'output_format_arrow_low_cardinality_as_dictionary',
+  'output_format_parquet_string_as_string',
+  'input_format_skip_unknown_fields',
+  'input_format_null_as_default',
+  'input_format_import_nested_json',
+  'cast_string_to_dynamic_use_inference',
+  'join_use_nulls',
+  'aggregate_functions_null_for_empty',
+  'transform_null_in',
+  'union_default_mode',
+  'extremes',
+])
+
+/** Setting values are short words, numbers or zone names: never paths with `..`, never quotes. */
+const SETTING_VALUE = /^[A-Za-z0-9_.:+/ -]{0,64}$/
+
+export function clientSettingAllowed(name: string, value: string): boolean {
+  return CLIENT_SETTINGS.has(name) && SETTING_VALUE.test(value) && !value.includes('..')
+}
+
+/** Aggregate combinators (`sumIf`, `uniqStateIf`, `quantilesMerge`…): the base must be an allowed aggregate. */
+const COMBINATORS = ['SimpleState', 'OrDefault', 'MergeState', 'Distinct', 'Resample', 'ForEach', 'ArgMax', 'ArgMin', 'OrNull', 'Merge', 'State', 'Array', 'Tuple', 'Null', 'Map', 'If']
+
+/** The catalog as a lookup: name → row, and lower-cased name → row for case-insensitive functions. */
+export interface FunctionCatalog {
+  exact: ReadonlyMap<string, FunctionInfo>
+  folded: ReadonlyMap<string, FunctionInfo>
+}
+
+export function functionCatalog(rows: readonly FunctionInfo[]): FunctionCatalog {
+  const exact = new Map(rows.map((r) => [r.name, r]))
+  const folded = new Map(rows.filter((r) => r.caseInsensitive).map((r) => [r.name.toLowerCase(), r]))
+  return { exact, folded }
+}
+
+function lookup(catalog: FunctionCatalog, name: string): FunctionInfo | undefined {
+  return catalog.exact.get(name) ?? catalog.folded.get(name.toLowerCase())
+}
+
+function infoAllowed(catalog: FunctionCatalog, info: FunctionInfo, depth: number): boolean {
+  if (SAFE_NAMES.has(info.name)) return true
+  if (info.aliasTo !== '' && depth < 3) {
+    const target = lookup(catalog, info.aliasTo)
+    return target !== undefined && infoAllowed(catalog, target, depth + 1)
+  }
+  return SAFE_CATEGORIES.has(info.category)
+}
+
+/** Whether a scalar or aggregate function, as the caller spelled it, is on the allow-list. */
+export function functionAllowed(catalog: FunctionCatalog, name: string): boolean {
+  if (SAFE_NAMES.has(name)) return true
+  const info = lookup(catalog, name)
+  return info ? infoAllowed(catalog, info, 0) : combinedAggregateAllowed(catalog, name, 0)
+}
+
+/** `sumIf`, `uniqStateIf`…: combinator suffixes peeled off until an allowed aggregate remains. */
+function combinedAggregateAllowed(catalog: FunctionCatalog, name: string, depth: number): boolean {
+  if (depth > 4) return false
+  for (const suffix of COMBINATORS) {
+    if (name.length <= suffix.length || !name.endsWith(suffix)) continue
+    const base = name.slice(0, -suffix.length)
+    const info = lookup(catalog, base)
+    if (info ? info.isAggregate && infoAllowed(catalog, info, 0) : combinedAggregateAllowed(catalog, base, depth + 1)) return true
+  }
+  return false
+}
