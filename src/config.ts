@@ -58,7 +58,11 @@ const EnvSchema = z.object({
   RUNWAY_CLICKHOUSE_HTTP_USER: z.string().min(1).default('default'),
   RUNWAY_CLICKHOUSE_HTTP_PASSWORD: z.string().default(''),
   RUNWAY_CLICKHOUSE_HTTP_MAX_CONCURRENT: z.coerce.number().int().min(1).max(64).default(2),
-  RUNWAY_CLICKHOUSE_HTTP_MAX_EXECUTION_TIME: z.coerce.number().min(0).default(0),
+  RUNWAY_CLICKHOUSE_HTTP_MAX_EXECUTION_TIME: z.coerce.number().int().min(1).max(3600).default(60),
+  RUNWAY_CLICKHOUSE_HTTP_MAX_MEMORY: z.coerce.number().int().min(16 * 1024 ** 2).default(1024 ** 3),
+  RUNWAY_CLICKHOUSE_HTTP_MAX_RESULT_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 ** 2),
+  RUNWAY_CLICKHOUSE_HTTP_MAX_THREADS: z.coerce.number().int().min(1).max(64).default(2),
+  RUNWAY_CLICKHOUSE_HTTP_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 ** 2),
   RUNWAY_AUTH: z.enum(['required', 'off']).default('off'),
   RUNWAY_AUTH_CACHE_TTL: DurationMs.default(30_000),
   RUNWAY_TOKEN: z.string().optional(),
@@ -104,7 +108,21 @@ export interface RunwayConfig {
   /** Set: state and jobs in Redis/BullMQ; unset: in memory / in process. */
   redis: { url: string; prefix: string } | null
   /** The ClickHouse-compatible HTTP endpoint over the embedded warehouse (docs/clickhouse-http.md). */
-  clickhouseHttp: { enabled: boolean; prefix: string; writable: boolean; user: string; password: string; maxConcurrent: number; maxExecutionSeconds: number }
+  clickhouseHttp: {
+    enabled: boolean
+    prefix: string
+    writable: boolean
+    user: string
+    password: string
+    maxConcurrent: number
+    /** Limits on every query; clients cannot change them. */
+    maxExecutionSeconds: number
+    maxMemoryBytes: number
+    maxResultBytes: number
+    maxThreads: number
+    /** Largest request body, before and after HTTP decompression. */
+    maxBodyBytes: number
+  }
   /**
    * API tokens. `off` (the default) trusts every caller, as the one-user embedded
    * default on loopback does; `required` checks a token and role on every route.
@@ -129,6 +147,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const parsed = EnvSchema.safeParse(env)
   if (!parsed.success) throw new InputError('invalid environment configuration', problemsOf(parsed.error), 'INVALID_CONFIG')
   const e = parsed.data
+  // With auth required the ClickHouse endpoint takes API tokens; a shared password (or none) would leave it anonymous.
+  if (e.RUNWAY_AUTH === 'required' && e.RUNWAY_CLICKHOUSE_HTTP && (env.RUNWAY_CLICKHOUSE_HTTP_PASSWORD !== undefined || env.RUNWAY_CLICKHOUSE_HTTP_USER !== undefined)) {
+    throw new InputError('invalid environment configuration', [{ path: 'RUNWAY_CLICKHOUSE_HTTP_PASSWORD', message: 'with RUNWAY_AUTH=required the /clickhouse endpoint takes a Runway API token as the password; unset RUNWAY_CLICKHOUSE_HTTP_USER/PASSWORD' }], 'INVALID_CONFIG')
+  }
   if (e.RUNWAY_HTTP_HEADERS_TIMEOUT > e.RUNWAY_HTTP_REQUEST_TIMEOUT) {
     // Node refuses such a server: the headers are part of the request.
     throw new InputError('invalid environment configuration', [{ path: 'RUNWAY_HTTP_HEADERS_TIMEOUT', message: `must not exceed RUNWAY_HTTP_REQUEST_TIMEOUT (${e.RUNWAY_HTTP_REQUEST_TIMEOUT} ms)` }], 'INVALID_CONFIG')
@@ -159,6 +181,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       password: e.RUNWAY_CLICKHOUSE_HTTP_PASSWORD,
       maxConcurrent: e.RUNWAY_CLICKHOUSE_HTTP_MAX_CONCURRENT,
       maxExecutionSeconds: e.RUNWAY_CLICKHOUSE_HTTP_MAX_EXECUTION_TIME,
+      maxMemoryBytes: e.RUNWAY_CLICKHOUSE_HTTP_MAX_MEMORY,
+      maxResultBytes: e.RUNWAY_CLICKHOUSE_HTTP_MAX_RESULT_BYTES,
+      maxThreads: e.RUNWAY_CLICKHOUSE_HTTP_MAX_THREADS,
+      maxBodyBytes: e.RUNWAY_CLICKHOUSE_HTTP_MAX_BODY_BYTES,
     },
     auth: { mode: e.RUNWAY_AUTH, cacheTtlMs: e.RUNWAY_AUTH_CACHE_TTL },
     token: e.RUNWAY_TOKEN || null,

@@ -65,6 +65,8 @@ export function buildServer(rt: Runtime): FastifyInstance {
   registerUiOpsReads(app, rt)
   registerUiRoutes(app)
   const ch = rt.config.clickhouseHttp
-  if (rt.rawSql && ch.enabled) registerClickHouseRoutes(app, { rawSql: rt.rawSql, prefix: ch.prefix, writable: ch.writable, user: ch.user, password: ch.password, routeConfig: publicRoute('ClickHouse user and password (RUNWAY_CLICKHOUSE_HTTP_USER/PASSWORD)').config })
+  // With RUNWAY_AUTH=required the endpoint takes API tokens (it refuses to be built without them); otherwise its one user.
+  const chAuth = rt.config.auth.mode === 'required' ? { tokens, authRequired: true } : { user: ch.user, password: ch.password }
+  if (rt.rawSql && ch.enabled) registerClickHouseRoutes(app, { rawSql: rt.rawSql, prefix: ch.prefix, writable: ch.writable, bodyLimit: ch.maxBodyBytes, ...chAuth, routeConfig: publicRoute('checks its own credentials: a Runway API token as the ClickHouse password, or RUNWAY_CLICKHOUSE_HTTP_USER/PASSWORD with auth off').config })
   return app
 }

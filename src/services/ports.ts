@@ -92,7 +92,7 @@ export async function createPorts(config: RunwayConfig, log: Logger, clock: Cloc
         path: warehousePath,
         ...(warehouse instanceof JournaledWarehouse ? { beforeQuery: () => warehouse.flush() } : {}),
         maxConcurrent: config.clickhouseHttp.maxConcurrent,
-        enforcedSettings: config.clickhouseHttp.maxExecutionSeconds > 0 ? { max_execution_time: config.clickhouseHttp.maxExecutionSeconds } : {},
+        limits: config.clickhouseHttp,
       })
   const onBusError = (err: unknown, message: { topic: string; key: string }, group: string) =>
     log.error({ err, topic: message.topic, key: message.key, group }, 'bus handler failed')
