@@ -1,9 +1,8 @@
 /**
  * Attacks on the ClickHouse-compatible endpoint, each with the ClickHouse
- * exception code that must refuse it. `before` is what current main (f6aaf97,
- * before the allow-lists) answered, recorded by running this corpus against it:
- * 'leak' = the host's data or a forbidden table came back, 'ran' = it ran
- * (unbounded work, or a setting accepted), or the code it was refused with.
+ * exception code that must refuse it (clickhouse-attacks.test.ts runs them).
+ * docs/clickhouse-attacks.md records what current main answered before the
+ * allow-lists (f6aaf97), from running this same corpus against it.
  */
 export interface Attack {
   name: string
