@@ -192,9 +192,11 @@ describe('reads, public routes and the ledger actor', () => {
     expect((await call('GET', `/v1/experiments/${EXPERIMENT}`, { token: tokens.service })).status).toBe(200)
     expect((await call('GET', '/healthz')).status).toBe(200)
     expect((await call('GET', '/clickhouse/ping')).status).toBe(200)
+    // With auth required the ClickHouse endpoint takes a Runway token as its password (docs/clickhouse-http.md).
     const wrong = await call('GET', '/clickhouse/?query=SELECT%201', { authorization: 'Basic ' + Buffer.from('default:wrong').toString('base64') })
-    expect(wrong.body).toContain('AUTHENTICATION_FAILED') // its own user and password, not a runway token
-    expect((await call('GET', '/clickhouse/?query=SELECT%201')).body).toBe(1) // no bearer token needed
+    expect(wrong.body).toContain('AUTHENTICATION_FAILED')
+    expect(String((await call('GET', '/clickhouse/?query=SELECT%201')).body)).toContain('AUTHENTICATION_FAILED')
+    expect((await call('GET', '/clickhouse/?query=SELECT%201', { authorization: 'Basic ' + Buffer.from(`analyst:${tokens.viewer}`).toString('base64') })).body).toBe(1)
   })
 
   it('gate config: one tenant needs read there, every tenant needs read on *', async () => {
