@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { Clock } from '../../src/ports/clock.js'
+import { waitFor } from '../support/wait.js'
 import { sleep } from './helpers.js'
 
 export interface ClockHarness {
@@ -93,7 +94,7 @@ export function runClockContract({ name, create, intervalMs = 1_000, tolerance =
         active--
       })
       await h.advance(6.5 * I)
-      await sleep(exact ? 0 : 3 * I) // let a call in progress finish
+      await waitFor(() => active === 0, { what: 'the call in progress to finish' })
       expect(calls).toBeGreaterThanOrEqual(exact ? 6 : 1)
       expect(maxActive).toBe(1)
       if (!exact) expect(calls).toBeLessThan(6) // calls were skipped, not stacked

