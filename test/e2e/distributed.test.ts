@@ -4,6 +4,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { AssignerProtocol, Kafka, logLevel } from 'kafkajs'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTelemetryProducer, type TelemetryProducer } from '../../src/adapters/bus/telemetry-producer.js'
@@ -12,6 +13,7 @@ import { loadConfig } from '../../src/config.js'
 import { runScenario } from '../../src/sim/harness.js'
 import { type SimulationSummary, simulate } from '../../src/sim/simulator.js'
 import { httpTarget, waitUntil, withTelemetrySender } from '../../src/sim/target.js'
+import { TOPICS } from '../../src/ports/bus.js'
 import { ROOT } from '../support/cli.js'
 import { requireKafka, requireRedis } from '../support/services.js'
 
@@ -50,6 +52,7 @@ function serve(role: string, env: Record<string, string>): void {
 async function until(what: string, ok: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
+    for (const c of children) if (c.proc.exitCode !== null) throw new Error(`${c.role} exited early (waiting for ${what}):\n${c.log}`)
     if (await ok().catch(() => false)) return
     await new Promise((r) => setTimeout(r, 200))
   }
@@ -71,9 +74,21 @@ beforeAll(async () => {
   serve('worker', { ...shared, ...warehouse, RUNWAY_PORT: '0' })
   serve('controller', { ...shared, ...warehouse, RUNWAY_PORT: '0' })
   producer = createTelemetryProducer({ brokers: brokers.split(','), clientId: `e2e-${run}`, topicPrefix: `dist${run}.`, partitions: 3 })
-  // The worker's telemetry consumer and the controller must be up before traffic starts.
-  await new Promise((r) => setTimeout(r, 8_000))
-  for (const c of children) if (c.proc.exitCode !== null) throw new Error(`${c.role} exited early:\n${c.log}`)
+  // The worker's telemetry consumer and the controller must be up before traffic starts: each
+  // consumer group is stable with a member of this run assigned this run's topic.
+  const admin = new Kafka({ brokers: brokers.split(','), clientId: `e2e-${run}-admin`, logLevel: logLevel.NOTHING }).admin()
+  await admin.connect()
+  try {
+    const joined = async (group: string, topic: string) => {
+      const [g] = (await admin.describeGroups([group])).groups
+      if (g?.state !== 'Stable') return false
+      return g.members.some((m) => Object.keys(AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {}).includes(topic))
+    }
+    await until('telemetry consumer (worker)', () => joined(`dist${run}.runway-telemetry-warehouse`, `dist${run}.${TOPICS.telemetry}`), 60_000)
+    await until('verdict consumer (controller)', () => joined(`dist${run}.controller`, `dist${run}.${TOPICS.verdicts}`), 60_000)
+  } finally {
+    await admin.disconnect()
+  }
 }, 120_000)
 
 afterAll(async () => {

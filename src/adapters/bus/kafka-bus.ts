@@ -86,7 +86,10 @@ export class KafkaBus implements Bus {
     if (this.closed) throw new Error('bus is closed')
     await this.ensureTopics()
     const consumer = this.kafka.consumer({
-      groupId: group,
+      // Prefixed like the topics: deployments sharing a broker must not share a group, since
+      // kafkajs' round-robin assigner hands a member partitions of topics it did not subscribe
+      // to, which it then drops, leaving them unconsumed.
+      groupId: this.prefix + group,
       // Short polls and heartbeats: members notice a rebalance within a second, not five.
       maxWaitTimeInMs: 200,
       heartbeatInterval: 500,

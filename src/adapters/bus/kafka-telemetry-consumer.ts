@@ -10,7 +10,7 @@ export interface TelemetryConsumerOptions extends KafkaConnection {
   ingest: IngestService
   /** Read (never written) to find what a range that may have been cut short already stored. */
   warehouse: Pick<Warehouse, 'select'>
-  /** Default 'runway-telemetry-warehouse'. */
+  /** Default '<topicPrefix>runway-telemetry-warehouse'. */
   groupId?: string
   /** Partitions for the topics created here when missing. Default 3. */
   partitions?: number
@@ -71,7 +71,8 @@ export class KafkaTelemetryConsumer {
   constructor(private readonly o: TelemetryConsumerOptions) {
     const { kafka, log } = createKafka(o)
     this.log = log
-    this.groupId = o.groupId ?? 'runway-telemetry-warehouse'
+    // Prefixed like the topic, for the reason given in kafka-bus.ts (subscribe).
+    this.groupId = o.groupId ?? `${o.topicPrefix ?? ''}runway-telemetry-warehouse`
     this.topic = (o.topicPrefix ?? '') + TOPICS.telemetry
     this.dlqTopic = (o.topicPrefix ?? '') + TELEMETRY_DLQ
     this.admin = kafka.admin()
