@@ -28,10 +28,22 @@ export async function callServer(baseUrl: string, path: string, init: RequestIni
   return { status: res.status, body }
 }
 
+type ErrorBody = { error?: { code?: string; message?: string; details?: { problems?: Array<{ path: string; message: string }> } } }
+
+/**
+ * A server's refusal as the CLI prints it: the message, then one `path: message` line per
+ * problem (as `runway validate` prints them), never a raw body or a stack.
+ */
 export function errorMessage(body: unknown): string {
-  const e = (body as { error?: { code?: string; message?: string; details?: { problems?: Array<{ path: string; message: string }> } } }).error
-  if (!e) return JSON.stringify(body)
-  const problems = e.details?.problems ?? []
-  const hint = e.code === 'UNAUTHENTICATED' ? [bearer ? '  (check RUNWAY_TOKEN: it was refused)' : '  (set RUNWAY_TOKEN to an API token: `runway token create`)'] : []
-  return [e.message, ...problems.map((p) => `  ${p.path}: ${p.message}`), ...hint].join('\n')
+  const e = typeof body === 'object' && body !== null ? (body as ErrorBody).error : undefined
+  if (!e) return typeof body === 'string' ? firstLine(body) : JSON.stringify(body)
+  const problems = Array.isArray(e.details?.problems) ? e.details.problems : []
+  const hint = e.code === 'UNAUTHENTICATED' ? [bearer ? '(check RUNWAY_TOKEN: it was refused)' : '(set RUNWAY_TOKEN to an API token: `runway token create`)'] : []
+  return [`${e.message ?? 'error'}${e.code ? ` [${e.code}]` : ''}`, ...problems.map((p) => `${p.path}: ${p.message}`), ...hint].join('\n')
+}
+
+/** A non-JSON body (a proxy's HTML page): its first non-empty line, cut short. */
+function firstLine(text: string): string {
+  const line = text.split('\n').find((l) => l.trim() !== '')?.trim() ?? '(empty body)'
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line
 }

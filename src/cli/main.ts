@@ -220,12 +220,25 @@ export async function main(argv: string[]): Promise<number> {
       if (error.message) console.error(error.message)
       return error.exitCode
     }
-    if (error instanceof RunwayError) {
-      const problems = (error.details.problems as Array<{ path: string; message: string }> | undefined) ?? []
-      console.error([`error (${error.code}): ${error.message}`, ...problems.map((p) => `  ${p.path}: ${p.message}`)].join('\n'))
-      return 1
-    }
-    console.error(error)
+    console.error(describeError(error))
     return 1
   }
+}
+
+/**
+ * Any failure as a few plain lines: the message, then one `path: message` line per problem.
+ * No stack trace: a user can act on a message, not on frames (a bug report still has the message).
+ */
+export function describeError(error: unknown): string {
+  if (error instanceof RunwayError) {
+    const problems = Array.isArray(error.details.problems) ? (error.details.problems as Array<{ path: string; message: string }>) : []
+    return [`error (${error.code}): ${error.message}`, ...problems.map((p) => `${p.path}: ${p.message}`)].join('\n')
+  }
+  if (error instanceof Error) {
+    const e = error as NodeJS.ErrnoException
+    const where = e.path && !e.message.includes(e.path) ? ` (${e.path})` : ''
+    const cause = e.cause instanceof Error ? `: ${e.cause.message}` : ''
+    return `error${e.code ? ` (${e.code})` : ''}: ${e.message}${where}${cause}`
+  }
+  return `error: ${String(error)}`
 }

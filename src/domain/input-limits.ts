@@ -47,3 +47,10 @@ export function controlCharacterIssues(value: unknown, path: PropertyKey[] = [])
 export function refineControlCharacters(value: unknown, ctx: z.RefinementCtx): void {
   for (const issue of controlCharacterIssues(value)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message })
 }
+
+/** A one-line string (a reason, a name): no control characters, bounded length. */
+export const OneLine = (maxLength: number) =>
+  z
+    .string()
+    .max(maxLength, `must be at most ${maxLength} characters`)
+    .refine((s) => !hasControlCharacters(s), 'must not contain control characters (one line of text)')

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { ensureWritableDir } from '../data-dir.js'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import { createChdbConnection } from 'chdb/connection'
 import { DependencyError, InputError } from '../../errors.js'
@@ -65,7 +65,7 @@ export class ClickHouseWarehouse implements Warehouse {
 
 /** The embedded default: ClickHouse in-process, data under `path`. */
 export function embeddedWarehouse(path: string): ClickHouseWarehouse {
-  mkdirSync(path, { recursive: true })
+  ensureWritableDir(path)
   // chDB builds against its own copy of the client's types; the runtime contract is the same.
   const connection = createChdbConnection({ path }) as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection']
   return new ClickHouseWarehouse(createClient({ connection }))
