@@ -1,7 +1,8 @@
 /**
  * Benchmark: telemetry from Kafka into the warehouse (KafkaTelemetryConsumer: fetch,
  * validate, insert with a dedup token, commit) beside the same events inserted straight
- * into the engine, in one run on one data dir. Needs a broker:
+ * into the engine, in one run on one data dir; then what the recovery look-up (by event id)
+ * costs per chunk. Needs a broker:
  *   eval "$(bash scripts/services/kafka.sh start)" && KAFKA_BROKERS=... npx tsx bench/kafka-ingest.ts [events]
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -10,6 +11,7 @@ import { join } from 'node:path'
 import { pino } from 'pino'
 import { KafkaTelemetryConsumer } from '../src/adapters/bus/kafka-telemetry-consumer.js'
 import { createTelemetryProducer } from '../src/adapters/bus/telemetry-producer.js'
+import { rangeOnRecord } from '../src/adapters/bus/telemetry-recovery.js'
 import { SystemClock } from '../src/adapters/clock/system-clock.js'
 import { MemoryStateStore } from '../src/adapters/state/memory-state.js'
 import { embeddedWarehouse } from '../src/adapters/warehouse/clickhouse-warehouse.js'
@@ -89,6 +91,23 @@ while (consumer.stats.accepted < N && Date.now() < deadline) await new Promise((
 const kafkaMs = performance.now() - t
 await consumer.stop()
 const stored = await count(`bk-${tag}`)
+
+// 4. What the by-id path adds to a chunk (only the first after a restart or rebalance, or after a
+// failed insert, takes it): the look-up of a 5,000-message range whose events are all stored, and of one with none stored.
+const LOOKUPS = 5
+const lookup = async (experimentId: string) => {
+  const ls = events(experimentId).map((e, i) => ({ line: i, raw: JSON.stringify(e) }))
+  const t0 = performance.now()
+  let found = 0
+  for (let k = 0; k < LOOKUPS; k++) {
+    const r = await rangeOnRecord(warehouse, { topic: `${prefix}runway.telemetry`, partition: 0, from: BigInt(k * CHUNK), to: BigInt((k + 1) * CHUNK - 1) }, ls.slice(k * CHUNK, (k + 1) * CHUNK))
+    found += r.storedEvents
+  }
+  return { msPerChunk: Math.round((performance.now() - t0) / LOOKUPS), found }
+}
+const lookupStored = await lookup(`bk-${tag}`)
+const lookupMissing = await lookup(`bm-${tag}`)
+if (lookupStored.found !== LOOKUPS * CHUNK || lookupMissing.found !== 0) throw new Error(`look-up found ${lookupStored.found} and ${lookupMissing.found}`)
 await warehouse.close()
 rmSync(dir, { recursive: true, force: true })
 
@@ -98,6 +117,7 @@ const result = {
   validatedNoKafka: { ms: Math.round(validatedMs), eventsPerSec: rate(N, validatedMs) },
   produce: { ms: Math.round(produceMs), eventsPerSec: rate(N, produceMs) },
   kafkaToWarehouse: { ms: Math.round(kafkaMs), joinMs: Math.round(joinedMs), eventsPerSec: rate(N, kafkaMs), afterJoinEventsPerSec: rate(N, kafkaMs - joinedMs), chunks: consumer.stats.chunks, stored },
+  recoveryLookup: { eventsPerChunk: CHUNK, allStoredMs: lookupStored.msPerChunk, noneStoredMs: lookupMissing.msPerChunk, fastPathChunkMs: Math.round((kafkaMs - joinedMs) / consumer.stats.chunks) },
   ratioKafkaToDirect: Number((rate(N, kafkaMs) / rate(N, directMs)).toFixed(3)),
   ratioKafkaToValidated: Number((rate(N, kafkaMs) / rate(N, validatedMs)).toFixed(3)),
 }
