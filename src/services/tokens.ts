@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { type Grant, isGrantNamespace, isRole, type Principal, ROLES, type Role } from '../domain/auth.js'
 import { toWarehouseTime } from '../domain/telemetry.js'
+import { hasControlCharacters } from '../domain/validation.js'
 import { InputError, NotFoundError } from '../errors.js'
 import type { Clock } from '../ports/clock.js'
 import type { Warehouse } from '../ports/warehouse.js'
@@ -115,7 +116,7 @@ export class TokenService {
   async create(input: { name: string; role: string; namespace: string }, createdBy: string): Promise<{ token: string; record: TokenRecord }> {
     const grant = checkGrant(input)
     const name = input.name.trim()
-    if (name.length === 0 || name.length > 100 || /[\u0000-\u001f]/.test(name)) {
+    if (name.length === 0 || name.length > 100 || hasControlCharacters(name)) {
       throw new InputError('name must be 1-100 printable characters (who the ledger records as the actor)', [{ path: 'name', message: 'invalid' }])
     }
     const id = randomBytes(8).toString('hex')

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
+import { OneLine } from '../../domain/input-limits.js'
 import { parseWith } from '../../domain/validation.js'
 import { InputError } from '../../errors.js'
 import { PERSON_ACTIONS, type PersonAction } from '../../services/actions.js'
@@ -7,7 +8,8 @@ import type { Runtime } from '../../services/runtime.js'
 import { actorOf, experimentNamespace, guard, param, readableNamespaces } from '../auth.js'
 import { experimentView } from '../views.js'
 
-const Body = z.object({ reason: z.string().min(1, 'is required') })
+// Strict: a mistyped `reasn` is named, not read as a missing reason. The reason is one ledger line.
+const Body = z.strictObject({ reason: OneLine(1000).min(1, 'is required') })
 
 function parseBody(text: string): unknown {
   if (text.trim() === '') return {}
