@@ -52,7 +52,12 @@ describe('analyze()', () => {
     const cuped = analyze({ metric: { type: 'mean' }, variants: [withCov(control, 0), withCov(treatment, 0.3)] })
     expect(plain.ok && cuped.ok).toBe(true)
     if (plain.ok && cuped.ok) {
-      expect(cuped.cupedTheta).toBeDefined()
+      // θ pooled from within-arm moments, written out from the sums: Σ(ΣXY − ΣXΣY/n) / Σ(ΣX² − (ΣX)²/n)
+      // (the formula itself is checked against unit-level OLS in cuped-ols.test.ts).
+      const arms = [withCov(control, 0), withCov(treatment, 0.3)]
+      const num = arms.reduce((a, v) => a + v.covariateCrossSum - (v.covariateSum * v.sum) / v.n, 0)
+      const den = arms.reduce((a, v) => a + v.covariateSumSquares - (v.covariateSum * v.covariateSum) / v.n, 0)
+      expect(cuped.cupedTheta!).toBeCloseTo(num / den, 12)
       expect(cuped.comparisons[0]!.se!).toBeLessThan(plain.comparisons[0]!.se!)
     }
   })
