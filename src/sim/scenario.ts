@@ -52,7 +52,8 @@ export const ScenarioSchema = z
   })
   .superRefine((s, ctx) => {
     const ticks = Math.ceil(s.duration / s.tick)
-    if (ticks > LIMITS.scenarioTicks) {
+    // A zero tick has its own refusal above.
+    if (s.tick > 0 && ticks > LIMITS.scenarioTicks) {
       ctx.addIssue({ code: 'custom', path: ['tick'], message: `duration ÷ tick is ${ticks} steps; at most ${LIMITS.scenarioTicks} (use a longer tick)` })
     }
     refineControlCharacters({ name: s.name, start: s.start }, ctx)
