@@ -1,4 +1,5 @@
 import { type FunctionCatalog, functionAllowed, TABLE_FUNCTIONS } from './sql-allow-list.js'
+import { ALTER_COMMANDS, createSettings, ddlAllowed, TABLE_ENGINES, TABLE_SETTINGS, WRITE_NODES } from './sql-allow-write.js'
 
 /**
  * Checks one statement against the endpoint's allow-lists, reading the
@@ -17,7 +18,7 @@ export interface TableRef {
 }
 
 export type AllowCheck =
-  | { ok: true; tables: TableRef[]; insertInto: TableRef | null }
+  | { ok: true; tables: TableRef[]; insertInto: TableRef | null; ddlTargets: TableRef[] }
   | { ok: false; code: 'ACCESS_DENIED' | 'READONLY' | 'NOT_IMPLEMENTED'; message: string }
 
 interface AstNode {
@@ -134,18 +135,45 @@ function tableName(detail: string, mayBeAlias: boolean): TableRef {
   return dot < 0 ? { database: null, table: name, mayBeAlias } : { database: name.slice(0, dot), table: name.slice(dot + 1), mayBeAlias: false }
 }
 
+/**
+ * The table a statement names as direct `Identifier` children: `t` or
+ * `db`, `t` (DDL, INSERT and SHOW CREATE print the two parts as two nodes).
+ */
+function rootTable(root: AstNode): TableRef {
+  const ids = root.children.filter((c) => c.kind === 'Identifier').map((c) => c.detail)
+  if (ids.length === 1) return tableName(ids[0]!, false)
+  if (ids.length === 2 && !ids[0]!.includes('.') && !ids[1]!.includes('.')) return tableName(`${ids[0]}.${ids[1]}`, false)
+  throw new Refusal('ACCESS_DENIED', `${root.kind} must name one table`)
+}
+
 function functionName(node: AstNode): string {
   return node.detail.replace(/\s*\(alias [^)]*\)$/, '').split(' ')[0] ?? ''
 }
 
-function walk(node: AstNode, parent: AstNode | null, catalog: FunctionCatalog, tables: TableRef[]): void {
+interface Walk {
+  catalog: FunctionCatalog
+  tables: TableRef[]
+  /** DDL nodes allowed (the writable endpoint). */
+  writable: boolean
+}
+
+function walk(node: AstNode, parent: AstNode | null, w: Walk): void {
+  const { catalog, tables } = w
   if (node.kind === 'Set') {
+    // A CREATE's table settings: their names are checked on the rendered text (the AST does not print them).
+    if (w.writable && parent?.kind === 'Storage') return
     throw new Refusal('READONLY', 'Cannot modify settings inside the query (SETTINGS or SET) on this endpoint; send allow-listed settings as URL parameters')
   }
-  if (!QUERY_NODES.has(node.kind)) throw new Refusal('ACCESS_DENIED', `${node.kind} is not allowed in a query on this endpoint`)
+  if (!QUERY_NODES.has(node.kind) && !(w.writable && WRITE_NODES.has(node.kind))) throw new Refusal('ACCESS_DENIED', `${node.kind} is not allowed in a query on this endpoint`)
+  if (node.kind === 'AlterCommand' && !ALTER_COMMANDS.has(node.detail)) throw new Refusal('ACCESS_DENIED', `ALTER ${node.detail.replace(/_/g, ' ')} is not allowed on this endpoint`)
   if (node.kind === 'Function') {
     const name = functionName(node)
-    if (parent?.kind === 'TableExpression') {
+    // ENGINE = X(…) comes first in the storage definition; PARTITION BY, ORDER BY… expressions follow.
+    if (parent?.kind === 'Storage' && parent.children[0] === node) {
+      if (!TABLE_ENGINES.has(name)) throw new Refusal('ACCESS_DENIED', `Engine ${name} is not allowed on this endpoint (allowed: ${[...TABLE_ENGINES].join(', ')})`)
+    } else if (parent?.kind === 'CreateQuery') {
+      throw new Refusal('ACCESS_DENIED', `CREATE TABLE … AS ${name}() is not allowed on this endpoint`)
+    } else if (parent?.kind === 'TableExpression') {
       if (!TABLE_FUNCTIONS.has(name)) throw new Refusal('ACCESS_DENIED', `Table function ${name}() is not allowed on this endpoint (allowed: ${[...TABLE_FUNCTIONS].join(', ')})`)
     } else if (!functionAllowed(catalog, name)) {
       throw new Refusal('ACCESS_DENIED', `Function ${name}() is not allowed on this endpoint: it is not on the allow-list of functions that only compute over their arguments`)
@@ -156,7 +184,14 @@ function walk(node: AstNode, parent: AstNode | null, catalog: FunctionCatalog, t
     if (IN_FUNCTIONS.has(name) && set?.kind === 'Identifier') tables.push(tableName(set.detail, true))
   }
   if (node.kind === 'TableIdentifier') tables.push(tableName(node.detail, true))
-  for (const child of node.children) walk(child, node, catalog, tables)
+  for (const child of node.children) walk(child, node, w)
+}
+
+const DDL_ROOTS: ReadonlySet<string> = new Set(['CreateQuery', 'DropQuery', 'TruncateQuery', 'AlterQuery', 'OptimizeQuery', 'Rename'])
+
+/** Replaces quoted text by `_`, so clause keywords and commas inside literals do not count. */
+function blank(text: string): string {
+  return text.replace(/'(?:[^'\\]|\\.)*'|`(?:[^`\\]|\\.)*`|"(?:[^"\\]|\\.)*"/g, '_')
 }
 
 const QUERY_ROOTS: ReadonlySet<string> = new Set(['SelectWithUnionQuery', 'SelectIntersectExceptQuery'])
@@ -167,7 +202,9 @@ const QUERY_ROOTS: ReadonlySet<string> = new Set(['SelectWithUnionQuery', 'Selec
  */
 export function checkStatement(input: { ast: string; normalized: string; kind: string; catalog: FunctionCatalog; writable: boolean }): AllowCheck {
   const tables: TableRef[] = []
+  const ddlTargets: TableRef[] = []
   let insertInto: TableRef | null = null
+  const w: Walk = { catalog: input.catalog, tables, writable: input.writable }
   try {
     // `EXPLAIN AST` prints identifiers and aliases raw: a line break in one would forge lines of the tree.
     if (quotedNameWithLineBreak(input.normalized)) throw new Refusal('ACCESS_DENIED', 'Identifiers and aliases with line breaks are not allowed on this endpoint')
@@ -178,17 +215,17 @@ export function checkStatement(input: { ast: string; normalized: string; kind: s
     switch (root.kind) {
       case 'SelectWithUnionQuery':
       case 'SelectIntersectExceptQuery':
-        walk(root, null, input.catalog, tables)
+        walk(root, null, w)
         break
       case 'Explain': {
         if (!EXPLAIN_KINDS.has(root.detail)) throw new Refusal('ACCESS_DENIED', `${root.detail} is not allowed on this endpoint`)
         const [query, ...rest] = root.children
         if (!query || !QUERY_ROOTS.has(query.kind) || rest.length > 0) throw new Refusal('ACCESS_DENIED', 'EXPLAIN is allowed for a SELECT, without settings')
-        walk(query, null, input.catalog, tables)
+        walk(query, null, w)
         break
       }
       case 'DescribeQuery':
-        for (const child of root.children) walk(child, null, input.catalog, tables)
+        for (const child of root.children) walk(child, null, w)
         break
       case 'ExistsTableQuery':
         break
@@ -200,26 +237,40 @@ export function checkStatement(input: { ast: string; normalized: string; kind: s
         if (!/^SHOW CREATE (TABLE )?[^ ]/.test(input.normalized) || /^SHOW CREATE (DICTIONARY|VIEW|USER|ROLE|QUOTA|ROW POLICY|SETTINGS PROFILE|DATABASE)\b/.test(input.normalized)) {
           throw new Refusal('ACCESS_DENIED', 'Only SHOW CREATE TABLE is allowed on this endpoint')
         }
-        const id = root.children.find((c) => c.kind === 'Identifier')
-        if (!id) throw new Refusal('ACCESS_DENIED', 'SHOW CREATE TABLE needs a table name')
-        tables.push(tableName(id.detail, false))
+        tables.push(rootTable(root))
         break
       }
       case 'InsertQuery': {
         if (!input.writable) throw readOnly()
-        const [target, ...rest] = root.children
-        if (target?.kind !== 'Identifier') throw new Refusal('ACCESS_DENIED', 'INSERT INTO FUNCTION is not allowed on this endpoint')
-        insertInto = tableName(target.detail, false)
-        for (const child of rest) walk(child, null, input.catalog, tables)
+        if (root.children[0]?.kind !== 'Identifier') throw new Refusal('ACCESS_DENIED', 'INSERT INTO FUNCTION is not allowed on this endpoint')
+        insertInto = rootTable(root)
+        for (const child of root.children) if (child.kind !== 'Identifier') walk(child, null, w)
         break
       }
-      default:
+      default: {
         if (!input.writable) throw readOnly()
-        throw new Refusal('NOT_IMPLEMENTED', `The endpoint runs reads and INSERT only, not ${input.kind}; schema changes go through Runway's migrations`)
+        if (!DDL_ROOTS.has(root.kind) || !ddlAllowed(input.normalized)) {
+          throw new Refusal('ACCESS_DENIED', `${input.kind} of this kind is not allowed on this endpoint (tables and views of Runway's database only)`)
+        }
+        if (root.kind === 'CreateQuery') {
+          const names = createSettings(blank(input.normalized))
+          const bad = names === null ? 'a setting that is not a plain value' : names.find((n) => !TABLE_SETTINGS.has(n))
+          if (bad !== undefined) throw new Refusal('ACCESS_DENIED', `Table setting ${bad} is not allowed on this endpoint`)
+        }
+        if (root.kind === 'Rename') {
+          // RENAME a TO b [, …]: unqualified names only, so no part can be mistaken for a database.
+          const ids = root.children.filter((c) => c.kind === 'Identifier')
+          if (ids.length !== 2 || ids.some((c) => c.detail.includes('.'))) throw new Refusal('ACCESS_DENIED', 'RENAME takes one unqualified table name on each side on this endpoint')
+          for (const id of ids) ddlTargets.push(tableName(id.detail, false))
+        } else {
+          ddlTargets.push(rootTable(root))
+        }
+        for (const child of root.children) if (child.kind !== 'Identifier') walk(child, root, w)
+      }
     }
   } catch (error) {
     if (error instanceof Refusal) return { ok: false, code: error.code, message: error.message }
     throw error
   }
-  return { ok: true, tables, insertInto }
+  return { ok: true, tables, insertInto, ddlTargets }
 }

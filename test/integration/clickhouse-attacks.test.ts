@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createGzip, brotliCompressSync, deflateSync } from 'node:zlib'
@@ -8,7 +8,7 @@ import { chdbRawSql, type ChdbRawSql } from '../../src/adapters/warehouse/chdb-r
 import { embeddedWarehouse, type ClickHouseWarehouse } from '../../src/adapters/warehouse/clickhouse-warehouse.js'
 import { registerClickHouseRoutes } from '../../src/api/routes/clickhouse-http.js'
 import { migrate } from '../../src/services/migrate.js'
-import { ATTACKS } from './clickhouse-attack-corpus.js'
+import { ATTACKS, WRITE_ATTACKS } from './clickhouse-attack-corpus.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'runway-ch-attacks-'))
 const path = join(dir, 'warehouse')
@@ -36,6 +36,7 @@ beforeAll(async () => {
   app.get('/healthz', async () => ({ ok: true }))
   registerClickHouseRoutes(app, { rawSql })
   registerClickHouseRoutes(app, { rawSql: longRawSql, prefix: '/long' })
+  registerClickHouseRoutes(app, { rawSql, prefix: '/rw', writable: true, user: 'ops', password: WRITER_PASSWORD })
   await app.listen({ host: '127.0.0.1', port: 0 })
   const address = app.server.address()
   base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
@@ -49,6 +50,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
+const WRITER_PASSWORD = 'writer-secret'
+const WRITER = { authorization: `Basic ${Buffer.from(`ops:${WRITER_PASSWORD}`).toString('base64')}` }
 const ERROR_BODY = /^Code: (\d+)\. DB::Exception: .+ \(([A-Z_]+)\) \(version [\d.]+\)\n$/s
 
 async function send(sql: string, query: Record<string, string> = {}, headers: Record<string, string> = {}, prefix = '/clickhouse') {
@@ -78,6 +81,18 @@ describe('ClickHouse endpoint attack corpus', () => {
     expect(res.status).toBeGreaterThanOrEqual(400)
     expect(res.text).not.toContain(canary)
     expect(res.text).not.toMatch(/root:x?:0:0/)
+  })
+
+  it.each(WRITE_ATTACKS.map((a) => [a.name, a] as const))('refuses on the writable endpoint: %s', async (_name, attack) => {
+    const res = await send(attack.sql, attack.query, { ...WRITER, ...attack.headers }, '/rw')
+    expect(res.code, res.text).toBe(String(attack.code))
+    expect(res.text).toMatch(ERROR_BODY)
+    expect(res.text).not.toMatch(/root:x?:0:0/)
+  })
+
+  it('left no table, file or disk behind the write attempts', async () => {
+    expect(await warehouse.select("SELECT name FROM system.tables WHERE (name LIKE 'w\\_%' OR name = 'leak') AND database IN ('default', 'system')")).toEqual([])
+    expect(existsSync('/tmp/runway-leak.csv') || existsSync('/tmp/runway-leak.txt') || existsSync('/tmp/runway-disk') || existsSync('/tmp/runway-backup')).toBe(false)
   })
 
   it('reads the canary file neither by path nor relative to the data directory', async () => {

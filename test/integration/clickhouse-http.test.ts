@@ -12,6 +12,7 @@ import { embeddedWarehouse, type ClickHouseWarehouse } from '../../src/adapters/
 import { registerClickHouseRoutes } from '../../src/api/routes/clickhouse-http.js'
 import type { EventRow } from '../../src/domain/telemetry.js'
 import { migrate } from '../../src/services/migrate.js'
+import { migrationFiles } from '../../src/sql-files.js'
 import { pythonEnv } from '../support/python.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'runway-ch-http-'))
@@ -169,13 +170,13 @@ describe('ClickHouse HTTP endpoint with the official Node client', () => {
 
   it('writes through the writable endpoint with credentials, and GET stays read-only there', async () => {
     const rw = client({ pathname: '/rw', username: 'analyst', password: 's3cret' })
-    // Schema changes go through migrations, even here; INSERT into Runway's tables is what writes may do.
-    await expect(rw.command({ query: 'CREATE TABLE scratch (k String) ENGINE = MergeTree ORDER BY k' })).rejects.toMatchObject({ code: '48' })
-    const row = { event_id: 'rw-1', ts: '2026-03-03 00:00:00.000', experiment_id: 'exp-rw', variant: 'control', unit_id: 'u', service: 's', metric: 'm', value: 1.5, attributes: {}, received_at: '2026-03-03 00:00:00.000' }
-    await rw.insert({ table: 'events', values: [row], format: 'JSONEachRow' })
-    expect(await warehouse.select("SELECT event_id, value FROM events WHERE experiment_id = 'exp-rw'")).toEqual([{ event_id: 'rw-1', value: 1.5 }])
-    await expect(rw.insert({ table: 'api_tokens', values: [{ id: 'x' }], format: 'JSONEachRow' })).rejects.toMatchObject({ code: '497' })
-    const get = await fetch(`${base}/rw/?query=${encodeURIComponent("INSERT INTO events (event_id) VALUES ('get')")}`, { headers: { 'X-ClickHouse-User': 'analyst', 'X-ClickHouse-Key': 's3cret' } })
+    await rw.command({ query: 'CREATE TABLE IF NOT EXISTS scratch (k String, v Float64) ENGINE = MergeTree ORDER BY k' })
+    await rw.insert({ table: 'scratch', values: [{ k: 'a', v: 1.5 }, { k: 'b', v: 2 }], format: 'JSONEachRow' })
+    expect(await warehouse.select('SELECT k, v FROM scratch ORDER BY k')).toEqual([
+      { k: 'a', v: 1.5 },
+      { k: 'b', v: 2 },
+    ])
+    const get = await fetch(`${base}/rw/?query=${encodeURIComponent('DROP TABLE scratch')}`, { headers: { 'X-ClickHouse-User': 'analyst', 'X-ClickHouse-Key': 's3cret' } })
     expect(get.status).toBe(403)
     expect(get.headers.get('x-clickhouse-exception-code')).toBe('164')
     await expect(client({ pathname: '/rw', username: 'analyst', password: 'wrong' }).query({ query: 'SELECT 1' })).rejects.toMatchObject({
@@ -185,6 +186,17 @@ describe('ClickHouse HTTP endpoint with the official Node client', () => {
     const basic = await post('SELECT 1', '', '/rw', { authorization: `Basic ${Buffer.from('analyst:s3cret').toString('base64')}` })
     expect(basic).toMatchObject({ status: 200, text: '1\n' })
     expect((await post('SELECT 1', '', '/rw')).status).toBe(401)
+  })
+})
+
+describe('ClickHouse HTTP endpoint, writable (Runway processes using this warehouse)', () => {
+  it("accepts every statement of Runway's migrations", async () => {
+    for (const m of migrationFiles()) {
+      for (const statement of m.statements) {
+        const res = await post(statement, '', '/rw', { authorization: `Basic ${Buffer.from('analyst:s3cret').toString('base64')}` })
+        expect(res.status, `${m.name}: ${statement}\n${res.text}`).toBe(200)
+      }
+    }
   })
 })
 

@@ -127,7 +127,7 @@ export class ChdbRawSql implements RawSql {
     const defaultFormat = options.defaultFormat ?? 'TabSeparated'
     if (!FORMAT_NAME.test(defaultFormat)) throw sqlError('BAD_ARGUMENTS', `Invalid format name ${JSON.stringify(defaultFormat)}`)
     const paramSets = paramAssignments(params)
-    const settings = clientSettings(options.settings ?? {})
+    const settings = clientSettings(options.settings ?? {}, !options.readonly)
     const database = options.database || 'default'
     const { timezone: serverTimezone } = await this.serverInfo()
     const catalog = await this.functions()
@@ -143,7 +143,7 @@ export class ChdbRawSql implements RawSql {
       const ast = (await query(s, `EXPLAIN AST ${sql}`, 'TabSeparatedRaw')).text()
       const check = checkStatement({ ast, normalized, kind: shape.kind, catalog, writable: !options.readonly })
       if (!check.ok) throw sqlError(check.code, check.message)
-      await checkTables(check, database, (names) => existingTables(s, names))
+      await checkTables(check, database, (names) => existingTables(s, names), !options.readonly)
       checkFormat(shape, normalized, defaultFormat)
       if (database !== 'default') await query(s, `USE ${quoteIdentifier(database)}`)
       const enforced = [

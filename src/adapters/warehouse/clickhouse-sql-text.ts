@@ -1,5 +1,6 @@
 import type { TableRef } from '../../domain/sql-allow-check.js'
 import { classifyTable, clientSettingAllowed, DATABASES, formatAllowed, RUNWAY_DATABASE, RUNWAY_TABLES } from '../../domain/sql-allow-list.js'
+import { writerSettingAllowed } from '../../domain/sql-allow-write.js'
 import { SqlError } from '../../ports/sql-endpoint.js'
 
 /**
@@ -159,13 +160,13 @@ export function namespaceFilters(namespaces: readonly string[]): string {
 }
 
 /** Client settings (URL parameters) as SET assignments; any name or value off the allow-list is refused. */
-export function clientSettings(settings: Record<string, string>): string[] {
+export function clientSettings(settings: Record<string, string>, writable = false): string[] {
   const out: string[] = []
   for (const [name, value] of Object.entries(settings)) {
     if (!NAME.test(name)) throw new SqlError(36, 'BAD_ARGUMENTS', `Invalid setting name ${JSON.stringify(name)}`)
     // The gate itself: asking for what is already in force changes nothing.
     if (name === 'readonly' && (value === '1' || value === '0')) continue
-    if (!clientSettingAllowed(name, value)) {
+    if (!clientSettingAllowed(name, value) && !(writable && writerSettingAllowed(name, value))) {
       throw new SqlError(164, 'READONLY', `Cannot modify '${name}' setting: this endpoint accepts only the output and session settings on its allow-list (docs/clickhouse-http.md); limits are the operator's`)
     }
     out.push(`${name} = ${sqlString(value)}`)
@@ -179,18 +180,21 @@ export function clientSettings(settings: Record<string, string>): string[] {
  * such table exists (then the engine resolves the alias, or says UNKNOWN_TABLE).
  */
 export async function checkTables(
-  check: { tables: TableRef[]; insertInto: TableRef | null },
+  check: { tables: TableRef[]; insertInto: TableRef | null; ddlTargets: TableRef[] },
   currentDatabase: string,
   existing: (names: Array<{ database: string; table: string }>) => Promise<Set<string>>,
+  /** The writable endpoint (Runway's processes using this warehouse): every table of Runway's database. */
+  writable = false,
 ): Promise<void> {
   if (!DATABASES.has(currentDatabase)) throw new SqlError(497, 'ACCESS_DENIED', `Database ${currentDatabase} is not readable through this endpoint`)
   const maybeAliases: Array<{ database: string; table: string }> = []
-  const refs = check.insertInto ? [...check.tables, check.insertInto] : check.tables
-  for (const ref of refs) {
+  for (const ref of check.insertInto ? [check.insertInto, ...check.ddlTargets] : check.ddlTargets) {
+    if ((ref.database ?? currentDatabase) !== RUNWAY_DATABASE) throw new SqlError(497, 'ACCESS_DENIED', `Only tables of the ${RUNWAY_DATABASE} database are writable through this endpoint`)
+  }
+  for (const ref of check.tables) {
     const database = ref.database ?? currentDatabase
     if (!DATABASES.has(database)) throw new SqlError(497, 'ACCESS_DENIED', `Database ${database} is not readable through this endpoint`)
-    const cls = classifyTable(database, ref.table)
-    if (ref === check.insertInto && cls.kind !== 'runway') throw new SqlError(497, 'ACCESS_DENIED', `Table ${database}.${ref.table} is not writable through this endpoint`)
+    const cls = writable && database === RUNWAY_DATABASE ? { kind: 'runway' } : classifyTable(database, ref.table)
     if (cls.kind !== 'refused') continue
     if (ref.database === null && ref.mayBeAlias) maybeAliases.push({ database, table: ref.table })
     else throw notReadable(database, ref.table)
