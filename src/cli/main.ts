@@ -160,6 +160,8 @@ export function program(): Command {
     .option('--methods <list>', 'comma-separated: welch-fixed,welch-naive,msprt,confseq,gst')
     .option('--tuning-n <n>', 'confidence-sequence N*')
     .option('--tau <τ>', 'mSPRT mixing standard deviation (in σ units)')
+    .option('--guardrails', 'rare-event guardrail power table instead: base rates 0.1–2%, treatment ×1/×1.5/×2/×3, per τ rule')
+    .option('--units-per-arm <n>', 'with --guardrails: units per arm at the last look', '5000')
     .option('--json', 'print JSON')
     .action(async (o) => (await commands.calibrate()).calibrateCommand(o))
   const token = p.command('token').description('API tokens (RUNWAY_AUTH=required): create, list, revoke')

@@ -3,6 +3,7 @@
  * an error naming the field (e.g. `variants.1.sumSquares`).
  */
 import { z } from 'zod'
+import { DEFAULT_TUNING_N } from './msprt-tau.js'
 
 const finite = () => z.number().finite()
 
@@ -33,7 +34,7 @@ export const analyzeInputSchema = z
     alpha: finite().gt(0).lt(1).default(0.05),
     sided: z.enum(['two', 'greater', 'less']).default('two'),
     weights: z.array(finite().positive()).optional(),
-    confseq: z.object({ tuningN: finite().positive().default(5000) }).optional(),
+    confseq: z.object({ tuningN: finite().positive().default(DEFAULT_TUNING_N) }).optional(),
     msprt: z.object({ tau: finite().positive().optional(), plannedNPerArm: finite().positive().optional() }).optional(),
     gst: z
       .object({

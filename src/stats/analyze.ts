@@ -11,6 +11,7 @@ import { compareArms, type MethodConfig } from './compare.js'
 import { tau2FromPlannedSampleSize } from './msprt.js'
 import { srmChiSquare } from './srm.js'
 import type { StatsStatus } from './status.js'
+import { DEFAULT_TUNING_N } from './msprt-tau.js'
 
 export interface AnalyzeComparison {
   variant: string
@@ -49,7 +50,7 @@ export function analyze(raw: unknown): AnalyzeOutput {
     if (th.theta !== null) theta = th.theta
   }
   const config: MethodConfig = { method: input.method, alpha: input.alpha, sided: input.sided }
-  if (input.method === 'confseq') config.confseq = { tuningN: input.confseq?.tuningN ?? 5000 }
+  if (input.method === 'confseq') config.confseq = { tuningN: input.confseq?.tuningN ?? DEFAULT_TUNING_N }
   if (input.method === 'gst') config.gst = input.gst
   const comparisons = input.variants.slice(1).map((v, i): AnalyzeComparison => {
     const treatment = arms[i + 1]!

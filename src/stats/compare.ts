@@ -11,6 +11,7 @@ import { groupSequential } from './gst.js'
 import { mixtureResult } from './msprt.js'
 import { confidenceInterval, pValueFor, type Sided } from './sided.js'
 import type { StatsStatus } from './status.js'
+import { DEFAULT_TUNING_N } from './msprt-tau.js'
 
 export type Method = 'welch' | 'msprt' | 'confseq' | 'gst'
 
@@ -65,7 +66,7 @@ export function testEstimate({ effect, variance, df, nTotal, config, normal = fa
     case 'confseq': {
       const tau2 = config.method === 'msprt'
         ? config.msprt?.tau2 ?? NaN
-        : confseqTau2({ variance, nTotal, tuningN: config.confseq?.tuningN ?? 5000, alpha })
+        : confseqTau2({ variance, nTotal, tuningN: config.confseq?.tuningN ?? DEFAULT_TUNING_N, alpha })
       if (!(tau2 > 0) || !Number.isFinite(tau2)) return { status: 'INVALID_INPUT', effect, se, pValue: null, ci: null, significant: false }
       const r = mixtureResult({ effect: shifted, variance, tau2, alpha, sided })
       const ci: [number, number] = [r.ci![0] + nullValue, r.ci![1] + nullValue]

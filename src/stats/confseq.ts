@@ -11,6 +11,7 @@ import { mean, sampleVariance, validateMoments, type Moments } from './moments.j
 import { mixtureResult, type MsprtResult } from './msprt.js'
 import { validAlpha, type Sided } from './sided.js'
 import { worstStatus } from './status.js'
+import { DEFAULT_TUNING_N } from './msprt-tau.js'
 
 /** ρ² optimal at N* (Waudby-Smith et al. 2023, eq. for ρ*; Howard et al. 2021 §3.5). */
 export function confseqRho2({ tuningN, alpha }: { tuningN: number; alpha: number }): number {
@@ -26,7 +27,7 @@ export function confseqTau2({ variance, nTotal, tuningN, alpha }: { variance: nu
 export type ConfseqResult = MsprtResult
 
 /** Confidence sequence (and its always-valid p-value) for a difference in means. */
-export function confidenceSequence({ control, treatment, alpha, tuningN = 5000, sided = 'two' }: {
+export function confidenceSequence({ control, treatment, alpha, tuningN = DEFAULT_TUNING_N, sided = 'two' }: {
   control: Moments
   treatment: Moments
   alpha: number

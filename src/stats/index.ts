@@ -42,3 +42,6 @@ export { proportionDegenerate, proportionDifference, proportionTestVariance, wil
 // SLO guardrails (burn rate with minimum samples and exact bounds)
 export { burnEstimate, clopperPearsonBounds, errorBudgetGate, SLO_MIN_BUDGET_EVENTS, SLO_PAGE_RULES, sloGuardrail, type BurnEstimate, type SloRuleResult } from './slo.js'
 export { binomialSample } from './binomial-sample.js'
+// mSPRT τ for guardrails, the shared N*, rare-event power
+export { DEFAULT_TUNING_N, guardrailTau2, optimalTauRatio, type GuardrailTau } from './msprt-tau.js'
+export { GUARDRAIL_BASE_RATES, GUARDRAIL_MULTIPLIERS, guardrailPower, TAU_RULES, type GuardrailPowerOptions, type GuardrailPowerRow, type TauRule } from './guardrail-power.js'

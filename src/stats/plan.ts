@@ -7,6 +7,7 @@ import type { Spending } from './alpha-spending.js'
 import { fixedHorizonSampleSize, gstSampleSize, mixtureSampleSize } from './power.js'
 import type { Sided } from './sided.js'
 import type { StatsStatus } from './status.js'
+import { DEFAULT_TUNING_N } from './msprt-tau.js'
 
 export interface PlanInput {
   /** baseline mean (or conversion rate for proportions) */
@@ -61,7 +62,7 @@ export function plan(input: PlanInput): { status: StatsStatus; rows: PlanRow[]; 
   })
   const looks = input.gst?.looks ?? 5
   const g = gstSampleSize({ ...base, informationFractions: Array.from({ length: looks }, (_, k) => (k + 1) / looks), spending: input.gst?.spending ?? 'obf' })
-  const tuningN = input.confseq?.tuningN ?? 5000
+  const tuningN = input.confseq?.tuningN ?? DEFAULT_TUNING_N
   const rows: PlanRow[] = [
     row('fixed', fixedHorizonSampleSize(base), 'z-test at the planned horizon, one look'),
     row('gst', g.nMax, `Lan–DeMets ${JSON.stringify(input.gst?.spending ?? 'obf')} with ${looks} equally spaced looks; maximum`, g.expectedN * (1 + ratio)),

@@ -16,6 +16,7 @@ import { advanceState, exitProbabilities, initialState } from './gst-recursion.j
 import { oneSidedRadius, twoSidedRadius } from './normal-mixture.js'
 import { normalCdf, normalQuantileUpper, normalSf } from './normal.js'
 import type { Sided } from './sided.js'
+import { DEFAULT_TUNING_N } from './msprt-tau.js'
 
 /** Probability that the fixed-horizon z-test rejects (δ > 0 assumed for one-sided 'greater'). */
 export function fixedHorizonPower({ effect, sd, nPerArm, alpha, sided = 'two', ratio = 1 }: {
@@ -115,7 +116,7 @@ export function mixtureSampleSize(i: SampleSizeInput & { tau2?: number; tuningN?
   const delta = Math.abs(effect)
   const crossProb = (n: number): number => {
     const variance = sd * sd * (1 / n + 1 / (ratio * n))
-    const tau2 = i.tau2 ?? confseqTau2({ variance, nTotal: n * (1 + ratio), tuningN: i.tuningN ?? 5000, alpha })
+    const tau2 = i.tau2 ?? confseqTau2({ variance, nTotal: n * (1 + ratio), tuningN: i.tuningN ?? DEFAULT_TUNING_N, alpha })
     const r = sided === 'two' ? twoSidedRadius({ variance, tau2, alpha }) : oneSidedRadius({ variance, tau2, alpha })
     return normalSf((r - delta) / Math.sqrt(variance))
   }

@@ -1,4 +1,5 @@
 import { CALIBRATION_METHODS, type CalibrationMethod, calibrate } from '../../stats/calibrate.js'
+import { guardrailPower } from '../../stats/guardrail-power.js'
 import { CliExit, table } from '../output.js'
 
 export interface CalibrateFlags {
@@ -12,6 +13,9 @@ export interface CalibrateFlags {
   tuningN?: string
   tau?: string
   json?: boolean
+  /** rare-event guardrail power table instead of the method calibration */
+  guardrails?: boolean
+  unitsPerArm?: string
 }
 
 const positiveInt = (name: string, v: string) => {
@@ -29,6 +33,7 @@ export function calibrateCommand(f: CalibrateFlags): void {
   if (!(alpha > 0 && alpha < 1)) throw new CliExit(1, `--alpha must be in (0, 1) (got ${f.alpha})`)
   const experiments = positiveInt('experiments', f.experiments)
   const looks = positiveInt('looks', f.looks)
+  if (f.guardrails) return guardrailTable(f, { alpha, experiments, looks })
   if (!f.json) process.stderr.write(`simulating ${experiments} experiments × ${looks} looks per method and scenario…\n`)
   const result = calibrate({
     seed: positiveInt('seed', f.seed),
@@ -50,6 +55,24 @@ export function calibrateCommand(f: CalibrateFlags): void {
     table(
       ['METHOD', 'SCENARIO', 'REJECTION RATE', '± MC SE', 'MEAN STOPPING LOOK'],
       result.rows.map((r) => [r.method, r.scenario === 'A/A' ? 'A/A (false positives)' : 'A/B (power)', r.rejectionRate.toFixed(4), r.monteCarloSe.toFixed(4), r.meanStoppingLook.toFixed(1)]),
+    ),
+  )
+}
+
+/** `runway calibrate --guardrails`: power of the one-sided guardrail harm test on rare events, per τ rule. */
+function guardrailTable(f: CalibrateFlags, o: { alpha: number; experiments: number; looks: number }): void {
+  const nPerArm = positiveInt('units-per-arm', f.unitsPerArm ?? '5000')
+  if (!f.json) process.stderr.write(`simulating ${o.experiments} experiments × ${o.looks} looks up to ${nPerArm} units/arm per base rate, multiplier and τ rule…\n`)
+  const result = guardrailPower({ seed: positiveInt('seed', f.seed), experiments: o.experiments, looks: o.looks, alpha: o.alpha, nPerArm })
+  if (f.json) {
+    console.log(JSON.stringify(result, null, 2))
+    return
+  }
+  console.log(`one-sided harm test (mixture SPRT), α = ${o.alpha}, ${o.looks} looks up to ${nPerArm} units per arm; ×1 rows are false positives\n`)
+  console.log(
+    table(
+      ['BASE RATE', 'TREATMENT', 'τ RULE', 'REJECTION RATE', '± MC SE'],
+      result.rows.map((r) => [`${(r.baseRate * 100).toFixed(1)}%`, `×${r.multiplier}`, r.rule, r.rejectionRate.toFixed(4), r.monteCarloSe.toFixed(4)]),
     ),
   )
 }
