@@ -159,6 +159,7 @@ function checkLimits(spec: SpecShape, ctx: z.RefinementCtx): void {
   if (spec.variants.length > LIMITS.variants) ctx.addIssue({ code: 'custom', path: ['variants'], message: `at most ${LIMITS.variants} variants (got ${spec.variants.length})` })
   const steps = spec.rollout.steps
   if (steps.length > LIMITS.rolloutSteps) ctx.addIssue({ code: 'custom', path: ['rollout', 'steps'], message: `at most ${LIMITS.rolloutSteps} rollout steps (got ${steps.length})` })
+  // Durations are listed (a new duration field belongs here); strings are walked, so new ones are covered.
   const durations: Array<[PropertyKey[], number]> = [
     [['maxDuration'], spec.maxDuration],
     [['evaluation', 'interval'], spec.evaluation.interval],

@@ -120,7 +120,8 @@ function unknownKeyProblems(issue: Issue & { keys: string[] }, path: PropertyKey
 
 /**
  * A union where every branch failed: when all branches refuse the same unknown key, that
- * key is the mistake; otherwise the branch that came closest (fewest problems) speaks.
+ * key is the mistake; otherwise the branch that came closest (fewest problems, not counting
+ * branches of another type) speaks. A tie keeps zod's own message.
  */
 function unionProblems(issue: Issue & { errors: Issue[][] }, base: PropertyKey[], schema: unknown): RawProblem[] | null {
   const branches = issue.errors
@@ -128,10 +129,12 @@ function unionProblems(issue: Issue & { errors: Issue[][] }, base: PropertyKey[]
   const sig = (i: Issue) => `${formatPath(i.path)}|${(i as { keys?: string[] }).keys?.join(',')}`
   const common = branches[0]!.filter((i) => i.code === 'unrecognized_keys' && branches.every((b) => b.some((j) => j.code === 'unrecognized_keys' && sig(j) === sig(i))))
   if (common.length > 0) return common.flatMap((i) => issueProblems(i, base, schema))
-  const sizes = branches.map((b) => b.length)
+  // A branch refused for the value's type (an object where an enum was expected) is not what the author meant.
+  const candidates = branches.filter((b) => !(b.length === 1 && b[0]!.path.length === 0 && (b[0]!.code === 'invalid_type' || b[0]!.code === 'invalid_value')))
+  const sizes = candidates.map((b) => b.length)
   const fewest = Math.min(...sizes)
   if (sizes.filter((n) => n === fewest).length !== 1) return null
-  return branches[sizes.indexOf(fewest)]!.flatMap((i) => issueProblems(i, base, schema))
+  return candidates[sizes.indexOf(fewest)]!.flatMap((i) => issueProblems(i, base, schema))
 }
 
 function issueProblems(issue: Issue, base: PropertyKey[], schema: unknown): RawProblem[] {

@@ -54,6 +54,8 @@ describe('specs refuse unknown keys, naming the path and the nearest known key',
     [{ variants: [{ name: 'control', weight: 50 }, { name: 'treatment', wieght: 50 }] }, 'variants[1].wieght', 'unknown key; did you mean `weight`?'],
     [{ statistics: { alhpa: 0.01 } }, 'statistics.alhpa', 'unknown key; did you mean `alpha`?'],
     [{ statistics: { gst: { looks: 3, spendng: 'obf' } } }, 'statistics.gst.spendng', 'unknown key; did you mean `spending`?'],
+    // A union (obf | pocock | { power }): the object branch speaks for an object.
+    [{ statistics: { gst: { looks: 3, spending: { powr: 2 } } } }, 'statistics.gst.spending.powr', 'unknown key; did you mean `power`?'],
     [{ policy: { autoRollbak: false } }, 'policy.autoRollbak', 'unknown key; did you mean `autoRollback`?'],
     [{ evaluation: { intervall: '5m' } }, 'evaluation.intervall', 'unknown key; did you mean `interval`?'],
     [{ targeting: [{ attribute: 'country', op: 'in', value: ['DE'] }] }, 'targeting[0].value', 'unknown key; did you mean `values`?'],
