@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { engineError, quoteIdentifier, sqlString, statementShape } from '../../../src/adapters/warehouse/clickhouse-sql-text.js'
+import { checkFormat, checkTables, clientSettings, engineError, limitSettings, namespaceFilters, quoteIdentifier, sqlString, statementShape } from '../../../src/adapters/warehouse/clickhouse-sql-text.js'
 import { contentTypeOf, httpStatusOfCode, isTransportParam } from '../../../src/api/clickhouse-http-protocol.js'
 
 // Inputs are real `formatQuerySingleLine` renderings (chDB 3.4), e.g. quotes inside literals come back as \'.
@@ -77,5 +77,44 @@ describe('HTTP protocol tables', () => {
     expect(isTransportParam('wait_end_of_query')).toBe(true)
     expect(isTransportParam('session_id')).toBe(true)
     expect(isTransportParam('max_threads')).toBe(false)
+  })
+})
+
+describe('endpoint settings', () => {
+  it('turns the limits into settings with throwing overflow modes', () => {
+    const set = limitSettings({ maxExecutionSeconds: 60, maxMemoryBytes: 1024, maxResultBytes: 2048, maxThreads: 0 })
+    expect(set).toEqual(expect.arrayContaining(['max_execution_time = 60', "timeout_overflow_mode = 'throw'", 'max_memory_usage = 1024', 'max_result_bytes = 2048', "result_overflow_mode = 'throw'", 'max_threads = 1']))
+  })
+
+  it('filters every Runway table by namespace, quoting the names', () => {
+    const f = namespaceFilters(["al'pha"])
+    expect(f).toContain("'default.experiments': 'namespace IN (\\'al\\\\\\'pha\\')'")
+    expect(f).toContain("'default.events': 'experiment_id IN (SELECT id FROM default.experiments WHERE namespace IN (")
+    expect(namespaceFilters([])).toContain("'default.events': '0'")
+  })
+
+  it('accepts allow-listed client settings only', () => {
+    expect(clientSettings({ session_timezone: 'UTC', readonly: '1' })).toEqual(["session_timezone = 'UTC'"])
+    expect(() => clientSettings({ max_memory_usage: '0' })).toThrow(/Cannot modify 'max_memory_usage'/)
+    expect(() => clientSettings({ insert_deduplication_token: 'x' })).toThrow()
+    expect(clientSettings({ insert_deduplication_token: 'x' }, true)).toEqual(["insert_deduplication_token = 'x'"])
+  })
+
+  it('checks tables: aliases pass only when no such table exists', async () => {
+    const none = async () => new Set<string>()
+    const ref = (table: string, database: string | null = null) => ({ database, table, mayBeAlias: database === null })
+    await expect(checkTables({ tables: [ref('events')], insertInto: null, ddlTargets: [] }, 'default', none)).resolves.toBeUndefined()
+    await expect(checkTables({ tables: [ref('my_cte')], insertInto: null, ddlTargets: [] }, 'default', none)).resolves.toBeUndefined()
+    await expect(checkTables({ tables: [ref('api_tokens')], insertInto: null, ddlTargets: [] }, 'default', async () => new Set(['default.api_tokens']))).rejects.toMatchObject({ code: 497 })
+    await expect(checkTables({ tables: [ref('api_tokens', 'default')], insertInto: null, ddlTargets: [] }, 'default', none)).rejects.toMatchObject({ code: 497 })
+    await expect(checkTables({ tables: [], insertInto: null, ddlTargets: [] }, 'secret', none)).rejects.toMatchObject({ code: 497 })
+    await expect(checkTables({ tables: [ref('api_tokens', 'default')], insertInto: null, ddlTargets: [] }, 'default', none, true)).resolves.toBeUndefined()
+  })
+
+  it('checks output and INSERT formats', () => {
+    expect(() => checkFormat(statementShape('SELECT 1 FORMAT Template'), 'SELECT 1 FORMAT Template', 'TSV')).toThrow(/Template/)
+    expect(() => checkFormat(statementShape('SELECT 1'), 'SELECT 1', 'CustomSeparated')).toThrow(/CustomSeparated/)
+    expect(() => checkFormat(statementShape('INSERT INTO t FORMAT CapnProto'), 'INSERT INTO t FORMAT CapnProto', 'TSV')).toThrow(/CapnProto/)
+    expect(() => checkFormat(statementShape('SELECT 1 FORMAT JSON'), 'SELECT 1 FORMAT JSON', 'TSV')).not.toThrow()
   })
 })
