@@ -40,6 +40,11 @@ export interface RuleContext {
   layerCapacity: number
   /** Every other experiment (the one checked is left out), for quotas. */
   others: ReadonlyArray<ExperimentRecord>
+  /**
+   * Other experiments holding traffic in the spec's namespace and in its team there,
+   * counted once for a whole queue (policy-start.ts); unset, the quota rules count `others`.
+   */
+  holding?: { namespace: number; team: number }
   /** Index of the rollout step the experiment moves to: 0 at start, the next one at ramp. */
   targetStep: number | null
   slos: Record<string, ServiceSlo>
@@ -54,6 +59,7 @@ interface Rule {
 
 /** States that hold traffic in a layer, and so count against quotas. */
 const HOLDS_TRAFFIC = new Set(['scheduled', 'running', 'paused'])
+export const holdsTraffic = (r: Pick<ExperimentRecord, 'state'>): boolean => HOLDS_TRAFFIC.has(r.state)
 
 const fail = (rule: string, path: string, message: string): PolicyFailure[] => [{ rule, path, message }]
 
@@ -103,7 +109,7 @@ export const POLICY_RULES: Record<string, Rule> = {
       const limit = ctx.rules.quotas.runningPerTeam
       if (limit === undefined) return []
       const team = teamOf(spec)
-      const n = ctx.others.filter((r) => HOLDS_TRAFFIC.has(r.state) && r.spec.namespace === spec.namespace && teamOf(r.spec) === team).length
+      const n = ctx.holding?.team ?? ctx.others.filter((r) => HOLDS_TRAFFIC.has(r.state) && r.spec.namespace === spec.namespace && teamOf(r.spec) === team).length
       return n >= limit ? fail('quota-team', 'team', `team ${team} already runs ${n} experiment(s) in namespace ${spec.namespace} (quota ${limit})`) : []
     },
   },
@@ -112,7 +118,7 @@ export const POLICY_RULES: Record<string, Rule> = {
     check: (spec, ctx) => {
       const limit = ctx.rules.quotas.runningPerNamespace
       if (limit === undefined) return []
-      const n = ctx.others.filter((r) => HOLDS_TRAFFIC.has(r.state) && r.spec.namespace === spec.namespace).length
+      const n = ctx.holding?.namespace ?? ctx.others.filter((r) => HOLDS_TRAFFIC.has(r.state) && r.spec.namespace === spec.namespace).length
       return n >= limit ? fail('quota-namespace', 'namespace', `namespace ${spec.namespace} already runs ${n} experiment(s) (quota ${limit})`) : []
     },
   },

@@ -4,7 +4,8 @@ import { type ExperimentRecord, type TransitionRequest, newRecord, revisionGenes
 import type { LedgerKey } from '../domain/ledger-chain.js'
 import type { Actor, LifecycleEvent } from '../domain/lifecycle.js'
 import { type PolicyContext, type PolicyFailure, checkEnqueuePolicy } from '../domain/policy.js'
-import { planSchedule } from '../domain/schedule.js'
+import type { ScheduleDecision } from '../domain/schedule.js'
+import { planTickSteps } from '../domain/schedule-tick.js'
 import { parseWith } from '../domain/validation.js'
 import { ConflictError, InputError, NotFoundError } from '../errors.js'
 import { type Bus, TOPICS } from '../ports/bus.js'
@@ -13,6 +14,7 @@ import type { StateStore } from '../ports/state-store.js'
 import type { Warehouse } from '../ports/warehouse.js'
 import { appendLedger } from './ledger.js'
 import type { PolicyGate } from './policy.js'
+import { Slicer } from './schedule-slices.js'
 
 export interface QueueDeps {
   state: StateStore
@@ -39,6 +41,8 @@ export type EnqueueOutcome =
 export type TransitionPlan = (record: ExperimentRecord) => { request: TransitionRequest; patch?: Partial<ExperimentRecord> } | null
 
 const MAX_CAS_ATTEMPTS = 5
+/** Starts applied at once in a tick (their ledger writes share a group commit). */
+const PARALLEL_STARTS = 16
 
 /** Queue commands: enqueue, transitions with a ledger entry each, and scheduling. */
 export class QueueService {
@@ -116,50 +120,54 @@ export class QueueService {
     return { layerCapacity: this.d.policy.layerCapacity, now: this.d.clock.now(), agingPerHour: this.d.agingPerHour ?? 1 }
   }
 
-  /** Starts what fits: queued → scheduled (bucket range reserved) → running. */
+  /** Every live record without copying where the store can share them (the scheduler reads them all each tick). */
+  snapshot(): Promise<ReadonlyArray<ExperimentRecord>> {
+    return this.d.state.snapshot?.() ?? this.d.state.list()
+  }
+
+  /**
+   * Starts what fits: queued → scheduled (bucket range reserved) → running.
+   * Experiments the policy refuses to start stay queued, hold no place in the plan,
+   * and carry the refusal in `blockedBy` (written only on change, so a long freeze
+   * does not rewrite every record each tick). The work runs in slices that give the
+   * event loop a turn (schedule-slices.ts), so a long queue never stalls the API.
+   */
   async scheduleTick(): Promise<LifecycleEvent[]> {
-    const all = await this.d.state.list()
-    // Experiments the policy refuses to start stay queued and hold no place in the plan.
-    const refused = await this.refusedStarts(all)
-    const records = all.filter((r) => !refused.has(r.spec.id))
-    const { schedule } = planSchedule(records, this.scheduleOptions())
-    const events: LifecycleEvent[] = []
-    for (const s of schedule) {
-      // Again just before the start: one started earlier in this tick may have filled a quota.
-      const latest = await this.d.state.get(s.experimentId)
-      if (latest && (await this.refusedStarts([latest])).size > 0) continue
-      const actor: Actor = { type: 'system', id: 'scheduler' }
+    const slicer = new Slicer()
+    const records = await this.snapshot()
+    const policy = this.d.gatekeeper ? await this.d.gatekeeper.startCheck(records) : null
+    const plan = await slicer.run(planTickSteps(records, this.scheduleOptions(), policy))
+    for (const { experimentId, blockedBy } of plan.blockedBy) {
+      await slicer.pause()
+      await this.patch(experimentId, (cur) => (cur.state === 'queued' ? { blockedBy } : null))
+      if (blockedBy) this.d.log.info({ experiment: experimentId, rules: blockedBy.map((f) => f.rule) }, 'policy holds the start')
+    }
+    const actor: Actor = { type: 'system', id: 'scheduler' }
+    const start = async (s: ScheduleDecision): Promise<LifecycleEvent[]> => {
+      const out: LifecycleEvent[] = []
       const a = await this.apply(s.experimentId, (r) =>
         r.state === 'queued'
           ? { request: { to: 'scheduled', actor, reason: `layer capacity reserved: buckets ${s.allocation.start}-${s.allocation.start + s.allocation.size - 1}`, at: this.d.clock.now(), allocation: s.allocation } }
           : null,
       )
-      if (a) events.push(a)
+      if (a) out.push(a)
       const b = await this.apply(s.experimentId, (r) =>
         r.state === 'scheduled'
           ? { request: { to: 'running', actor, reason: `started at step 1 (${r.spec.rollout.steps[0]!.exposure}% exposure)`, at: this.d.clock.now() } }
           : null,
       )
-      if (b) events.push(b)
+      if (b) out.push(b)
+      return out
+    }
+    // Different experiments start side by side so that their ledger appends share a
+    // journal group commit (one fdatasync), instead of one fsync after another;
+    // the plan already settled which start and where, so their order does not matter.
+    const events: LifecycleEvent[] = []
+    for (let i = 0; i < plan.starts.length; i += PARALLEL_STARTS) {
+      await slicer.pause()
+      for (const e of await Promise.all(plan.starts.slice(i, i + PARALLEL_STARTS).map(start))) events.push(...e)
     }
     return events
-  }
-
-  /** Queued experiments the policy refuses to start now; each record's blockedBy is kept current. */
-  private async refusedStarts(records: ReadonlyArray<ExperimentRecord>): Promise<Set<string>> {
-    const refused = new Set<string>()
-    if (!this.d.gatekeeper) return refused
-    for (const r of records.filter((x) => x.state === 'queued')) {
-      const outcome = await this.d.gatekeeper.check(r.spec, 'start', 0)
-      if (!outcome.allowed) refused.add(r.spec.id)
-      const blockedBy = outcome.allowed ? null : outcome.failures
-      // Written only on change, so a long freeze does not rewrite every record each tick.
-      if (JSON.stringify(r.blockedBy ?? null) !== JSON.stringify(blockedBy)) {
-        await this.patch(r.spec.id, (cur) => (cur.state === 'queued' ? { blockedBy } : null))
-        if (blockedBy) this.d.log.info({ experiment: r.spec.id, rules: blockedBy.map((f) => f.rule) }, 'policy holds the start')
-      }
-    }
-    return refused
   }
 
   /** Writes state, then the ledger; if the ledger write fails the state write is undone. */

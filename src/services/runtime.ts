@@ -2,8 +2,7 @@ import pino, { type Logger } from 'pino'
 import { KafkaTelemetryConsumer } from '../adapters/bus/kafka-telemetry-consumer.js'
 import type { RunwayConfig } from '../config.js'
 import type { LifecycleEvent } from '../domain/lifecycle.js'
-import { DEFAULT_HOUSEKEEPING, type HousekeepingPlan, planHousekeeping, type Stuck } from '../domain/housekeeping.js'
-import { layerUsage, planSchedule, type Waiting } from '../domain/schedule.js'
+import { DEFAULT_HOUSEKEEPING, type HousekeepingPlan, planHousekeeping } from '../domain/housekeeping.js'
 import { TOPICS } from '../ports/bus.js'
 import type { Clock } from '../ports/clock.js'
 import { Controller } from './controller.js'
@@ -15,18 +14,14 @@ import { migrate } from './migrate.js'
 import { PolicyService } from './policy.js'
 import { createPorts, type Ports } from './ports.js'
 import { QueueService } from './queue.js'
+import { type QueueReport, queueReport } from './schedule-report.js'
 import { ActionService } from './actions.js'
 import { RunwayMetrics } from './metrics.js'
 import { rebuildState } from './rebuild.js'
 
 export type { Ports } from './ports.js'
 
-export interface QueueReport {
-  waiting: Waiting[]
-  stuck: Stuck[]
-  /** Percent held per namespace/layer. */
-  layers: Record<string, number>
-}
+export type { QueueReport } from './schedule-report.js'
 
 export interface Runtime extends Ports {
   config: RunwayConfig
@@ -119,18 +114,9 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
     policy,
     actions,
     metrics,
-    async queueReport(visible = () => true) {
-      const records = (await state.list()).filter((r) => visible(r.spec.namespace))
-      // What the policy holds back waits with the policy's own reasons.
-      const cannotStart = new Map(
-        records.filter((r) => r.state === 'queued' && r.blockedBy).map((r) => [r.spec.id, `policy: ${r.blockedBy!.map((f) => `${f.rule} (${f.message})`).join('; ')}`]),
-      )
-      const { waiting } = planSchedule(records, { ...queue.scheduleOptions(), cannotStart })
-      const { stuck } = planHousekeeping(records, clock.now(), housekeepingConfig)
-      return { waiting, stuck, layers: Object.fromEntries(layerUsage(records)) }
-    },
+    queueReport: (visible) => queueReport({ queue, clock, housekeeping: housekeepingConfig }, visible),
     async housekeep() {
-      const plan = planHousekeeping(await state.list(), clock.now(), housekeepingConfig)
+      const plan = planHousekeeping(await queue.snapshot(), clock.now(), housekeepingConfig)
       const actor = { type: 'system' as const, id: 'housekeeping' }
       for (const x of plan.expire) {
         await queue.apply(x.experimentId, (r) => (['running', 'paused', 'queued'].includes(r.state) ? { request: { to: 'expired', actor, reason: x.reason, at: clock.now() } } : null))

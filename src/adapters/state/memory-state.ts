@@ -1,6 +1,14 @@
 import type { ExperimentRecord } from '../../domain/experiment-record.js'
 import type { PutResult, StateStore } from '../../ports/state-store.js'
 
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const v of Object.values(value)) deepFreeze(v)
+  }
+  return value
+}
+
 /** In-memory state; the embedded runtime rebuilds it from the ledger on start. */
 export class MemoryStateStore implements StateStore {
   private readonly records = new Map<string, ExperimentRecord>()
@@ -15,11 +23,16 @@ export class MemoryStateStore implements StateStore {
     return [...this.records.values()].map((r) => structuredClone(r))
   }
 
+  /** Stored records are frozen, so sharing them is safe: a reader that tried to change one would throw. */
+  async snapshot(): Promise<ReadonlyArray<ExperimentRecord>> {
+    return [...this.records.values()]
+  }
+
   async put(record: ExperimentRecord, expectedVersion: number | null): Promise<PutResult> {
     const current = this.records.get(record.spec.id)
     const actual = current ? current.version : null
     if (actual !== expectedVersion) return { ok: false, actualVersion: actual }
-    this.records.set(record.spec.id, structuredClone(record))
+    this.records.set(record.spec.id, deepFreeze(structuredClone(record)))
     return { ok: true }
   }
 
