@@ -45,3 +45,5 @@ export { binomialSample } from './binomial-sample.js'
 // mSPRT τ for guardrails, the shared N*, rare-event power
 export { DEFAULT_TUNING_N, guardrailTau2, optimalTauRatio, type GuardrailTau } from './msprt-tau.js'
 export { GUARDRAIL_BASE_RATES, GUARDRAIL_MULTIPLIERS, guardrailPower, TAU_RULES, type GuardrailPowerOptions, type GuardrailPowerRow, type TauRule } from './guardrail-power.js'
+// minimum sample per look from measured skewness
+export { lookHasSample, minSamplePerLook, SKEW_SAMPLE_FACTOR, skewnessFromMoments, type SkewMoments } from './min-sample.js'
