@@ -31,19 +31,22 @@ export function jsonDeeperThan(text: string, max: number): boolean {
   return false
 }
 
-/** What a stored string may not contain: the engine refuses lone surrogates; control characters are never telemetry. */
-const LONE_SURROGATE = /\p{Cs}/u
-// C0 controls, DEL and C1 controls.
+/**
+ * What a stored string may not contain: lone surrogates (the engine refuses the
+ * whole insert over one) and C0/DEL/C1 control characters (never telemetry).
+ * One pattern, so ordinary text is checked in a single pass.
+ */
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
+const NOT_STORABLE = /[\u0000-\u001f\u007f-\u009f]|\p{Cs}/u
+const LONE_SURROGATE = /\p{Cs}/u
 
 /** Why `s` cannot be stored as telemetry text, or null when it can. */
 export function textProblem(s: string): string | null {
-  const surrogate = LONE_SURROGATE.exec(s)
-  if (surrogate) return `contains a lone UTF-16 surrogate (U+${hex(surrogate[0])} at index ${surrogate.index}), which the warehouse cannot store`
-  const control = CONTROL.exec(s)
-  if (control) return `contains control character U+${hex(control[0])} at index ${control.index}`
-  return null
+  const m = NOT_STORABLE.exec(s)
+  if (!m) return null
+  const code = m[0].charCodeAt(0)
+  if (code >= 0xd800 && code <= 0xdfff) return `contains a lone UTF-16 surrogate (U+${hex(m[0])} at index ${m.index}), which the warehouse cannot store`
+  return `contains control character U+${hex(m[0])} at index ${m.index}`
 }
 
 /** `s` with every lone surrogate replaced by U+FFFD, so a refused line can still be kept in dead_letters. */

@@ -14,47 +14,40 @@ const Timestamp = z.union([
     .refine((s) => !(Date.parse(s) < 0), 'must not be before 1970-01-01T00:00:00Z'),
 ])
 
-/**
- * Free text that is stored: no lone UTF-16 surrogates (the engine refuses the
- * whole insert over one) and no control characters (never telemetry; they
- * corrupt terminals and logs that show the value).
- */
-const Text = (min: number, max: number = Number.MAX_SAFE_INTEGER) =>
-  z
-    .string()
-    .min(min)
-    .max(max)
-    .superRefine((s, ctx) => {
-      const problem = textProblem(s)
-      if (problem) ctx.addIssue({ code: 'custom', message: problem })
-    })
-
-const Attributes = z.record(z.string(), z.union([Text(0), z.number(), z.boolean()])).superRefine((attributes, ctx) => {
-  for (const key of Object.keys(attributes)) {
-    const problem = textProblem(key)
-    if (problem) ctx.addIssue({ code: 'custom', message: `key ${JSON.stringify(key)} ${problem}` })
-  }
-})
+/** The free-text fields checked for what the warehouse cannot store (one pass per event, not one refinement per field). */
+const TEXT_FIELDS = ['eventId', 'unitId', 'service'] as const
 
 /** One telemetry event as services send it (HTTP batch or Kafka). */
 export const TelemetryEventSchema = z
   .object({
-    eventId: Text(1, 128),
+    eventId: z.string().min(1).max(128),
     ts: Timestamp,
     experimentId: Slug,
     variant: Slug,
-    unitId: Text(1, 256),
-    service: Text(1, 128).default('unknown'),
+    unitId: z.string().min(1).max(256),
+    service: z.string().min(1).max(128).default('unknown'),
     metric: MetricName,
     value: z.number().refine(Number.isFinite, 'must be a finite number').optional(),
     /** A success/failure outcome; stored as 1/0. */
     outcome: z.boolean().optional(),
-    attributes: Attributes.default({}),
+    attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
   })
   .strict()
-  .refine((e) => (e.value === undefined) !== (e.outcome === undefined), {
-    message: 'exactly one of value or outcome is required',
-    path: ['value'],
+  .superRefine((e, ctx) => {
+    if ((e.value === undefined) === (e.outcome === undefined)) ctx.addIssue({ code: 'custom', message: 'exactly one of value or outcome is required', path: ['value'] })
+    // Free text is stored: no lone UTF-16 surrogates (the engine refuses the whole
+    // insert over one) and no control characters (never telemetry; they corrupt
+    // the terminals and logs that show the value).
+    for (const field of TEXT_FIELDS) {
+      const problem = textProblem(e[field])
+      if (problem) ctx.addIssue({ code: 'custom', message: problem, path: [field] })
+    }
+    for (const [key, v] of Object.entries(e.attributes)) {
+      const keyProblem = textProblem(key)
+      if (keyProblem) ctx.addIssue({ code: 'custom', message: `key ${JSON.stringify(key)} ${keyProblem}`, path: ['attributes'] })
+      const valueProblem = typeof v === 'string' ? textProblem(v) : null
+      if (valueProblem) ctx.addIssue({ code: 'custom', message: valueProblem, path: ['attributes', key] })
+    }
   })
 
 export type TelemetryEvent = z.infer<typeof TelemetryEventSchema>
