@@ -113,7 +113,8 @@ describe('distributed runway: api, worker and controller processes with Kafka an
     })
     const d = outcome(distributed)
     const e = outcome(embedded)
-    for (const id of Object.keys(e)) expect(d[id]!.finalState, `${id}\n${children.map((c) => `--- ${c.role}\n${c.log}`).join('\n')}`).toBe(e[id]!.finalState)
+    const timeline = (id: string) => distributed.experiments.find((x) => x.id === id)?.transitions.map((t) => `${t.from} → ${t.to}: ${t.reason}`).join('\n')
+    for (const id of Object.keys(e)) expect(d[id]!.finalState, `${id}\n${timeline(id)}\n${children.map((c) => `--- ${c.role}\n${c.log}`).join('\n')}`).toBe(e[id]!.finalState)
     expect(d['rt-checkout-redesign']!.ramps).toBe(3)
     // Verdicts reached the controller through Kafka: every transition after start names a verdict.
     const ledger = (await (await fetch(`${api}/v1/experiments/rt-search-ranker-v2`)).json()) as { ledger: Array<{ to: string; actor: { type: string } }> }
