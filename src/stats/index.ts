@@ -47,3 +47,4 @@ export { DEFAULT_TUNING_N, guardrailTau2, optimalTauRatio, type GuardrailTau } f
 export { GUARDRAIL_BASE_RATES, GUARDRAIL_MULTIPLIERS, guardrailPower, TAU_RULES, type GuardrailPowerOptions, type GuardrailPowerRow, type TauRule } from './guardrail-power.js'
 // minimum sample per look from measured skewness
 export { lookHasSample, minSamplePerLook, SKEW_SAMPLE_FACTOR, skewnessFromMoments, type SkewMoments } from './min-sample.js'
+export { cupedThetaJoint } from './cuped-theta.js'
