@@ -4,7 +4,7 @@ import { html } from './html.js'
 
 export const PALETTE = ['#1f5fbf', '#b35900', '#2e7d32', '#6a1b9a', '#c62828', '#00695c']
 
-export interface Line { label: string; values: Array<number | null>; color?: string; dash?: number[]; width?: number; bars?: boolean }
+export interface Line { label: string; values: Array<number | null>; color?: string; dash?: number[]; width?: number; bars?: boolean; /** Hold each value until the next (counts). */ step?: boolean }
 
 export interface ChartProps {
   /** Accessible name; also shown as the caption. */
@@ -32,7 +32,7 @@ export function Chart(p: ChartProps) {
     const series: uPlot.Series[] = [{ label: 'time' }]
     const data: Array<Array<number | null>> = [xs]
     for (const [i, l] of p.lines.entries()) {
-      series.push({ label: l.label, stroke: l.color ?? PALETTE[i % PALETTE.length], width: l.width ?? 2, ...(l.dash ? { dash: l.dash } : {}), ...(l.bars ? { paths: uPlot.paths.bars!({ size: [0.8, 40] }), fill: l.color ?? PALETTE[i % PALETTE.length] } : {}), spanGaps: true })
+      series.push({ label: l.label, stroke: l.color ?? PALETTE[i % PALETTE.length], width: l.width ?? 2, ...(l.dash ? { dash: l.dash } : {}), ...(l.step ? { paths: uPlot.paths.stepped!({ align: 1 }) } : {}), ...(l.bars ? { paths: uPlot.paths.bars!({ size: [0.8, 40] }), fill: l.color ?? PALETTE[i % PALETTE.length] } : {}), spanGaps: true })
       data.push(l.values)
     }
     const bands: uPlot.Band[] = []

@@ -30,7 +30,7 @@ export function Exec() {
   const x = ended.map((e) => Date.parse(e.endedAt!))
   const lines = results.map((r, i) => {
     let n = 0
-    return { label: r, color: PALETTE[i % PALETTE.length], values: ended.map((e) => (resultOf(e) === r ? ++n : n)) }
+    return { label: r, color: PALETTE[i % PALETTE.length], step: true, values: ended.map((e) => (resultOf(e) === r ? ++n : n)) }
   })
   const byId = new Map(list.map((e) => [e.id, e]))
   const traffic = (sum.data?.traffic ?? []).slice(0, 10)

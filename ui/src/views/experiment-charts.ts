@@ -74,7 +74,7 @@ export function MetricCharts({ spec, verdicts }: { spec: Spec; verdicts: Verdict
 export function ExposureCharts({ exposures, verdicts, srmAlpha }: { exposures: { bucketMs: number | null; variants: string[]; series: Array<{ t: number; units: Record<string, number> }>; misrouting: { units: number; misrouted: number; share: number } | null }; verdicts: VerdictPoint[]; srmAlpha: number }) {
   const x = exposures.series.map((p) => p.t)
   const totals = exposures.variants.map(() => 0)
-  const lines = exposures.variants.map((v, i) => ({ label: v, color: PALETTE[i % PALETTE.length], values: exposures.series.map((p) => (totals[i]! += p.units[v] ?? 0)) }))
+  const lines = exposures.variants.map((v, i) => ({ label: v, color: PALETTE[i % PALETTE.length], step: true, values: exposures.series.map((p) => (totals[i]! += p.units[v] ?? 0)) }))
   const srm = verdicts.filter((v) => v.evidence?.srm.pValue !== null && v.evidence?.srm.pValue !== undefined)
   const lastSrm = srm.at(-1)?.evidence?.srm
   const m = exposures.misrouting
