@@ -158,7 +158,8 @@ describe('Kafka telemetry → warehouse', () => {
     const inserted = await second.waitFor((l) => typeof l.inserted === 'string', 60_000)
     await second.kill()
     // 3: runs to the end with other chunk boundaries (as a fetch of a different shape would
-    // give); the range the second one inserted without committing is found stored, by event id.
+    // give); the range the second one inserted without committing is found stored, by event id,
+    // over two chunks of 700 and 300: the intent must keep [700, 999] on record past the first.
     const third = child({ ...env, CHILD_MAX_CHUNK: '700' })
     const done = await third.waitFor((l) => l.done === true, 120_000)
     expect(done).toBeTruthy()
