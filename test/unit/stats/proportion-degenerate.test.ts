@@ -42,6 +42,18 @@ describe('proportions at 0% / 100% agree with statsmodels (computed in this run)
     expect(worst).toBeLessThan(1e-9)
   })
 
+  it('one-sided Newcombe bounds at α are the two-sided bounds at 2α (statsmodels, α = 0.1)', () => {
+    const pairs = [...fixed, ...random]
+    const two = runPython<any[]>('proportion-degenerate.py', pairs.map((k) => ({ ...k, sided: 'two', alpha: 0.1 })))
+    pairs.forEach((k, i) => {
+      const lo = proportionDifference({ control: k.c, treatment: k.t, alpha: 0.05, sided: 'greater' }).ci!
+      const hi = proportionDifference({ control: k.c, treatment: k.t, alpha: 0.05, sided: 'less' }).ci!
+      expect(relErr(lo[0], two[i].ci[0], 1e-12)).toBeLessThan(1e-9)
+      expect(relErr(hi[1], two[i].ci[1], 1e-12)).toBeLessThan(1e-9)
+      expect(lo[1]).toBe(Infinity)
+    })
+  })
+
   it('143/67,707 vs 0/578: unpooled Wald p ≈ 5e-33 (the defect); pooled score p = 0.27 and a Newcombe interval that covers 0', () => {
     const [c, t] = [{ n: 578, sum: 0, sumSquares: 0 }, { n: 67707, sum: 143, sumSquares: 143 }]
     const wald = compareArms({ control: c, treatment: t, metric: 'proportion', lift: 'absolute', config: { method: 'welch', alpha: 0.05, sided: 'two' } })
