@@ -137,10 +137,17 @@ describe('web UI', () => {
   it('a pause with a reason from the UI reaches the ledger under the signed-in person', async () => {
     const page = await tab(tokens.operator, 'desktop')
     await page.goto(`${url}/experiments/ui-live`)
-    await page.locator('[data-action=pause]').click()
+    // By keyboard only: the button opens the dialog, focus lands in the reason, Tab reaches the submit button.
+    await page.locator('[data-action=pause]').focus()
+    await page.keyboard.press('Enter')
     const dialog = page.getByRole('dialog')
-    await dialog.getByLabel(/Reason/).fill('paused from the UI test: checking a dashboard')
-    await dialog.getByRole('button', { name: 'Pause' }).click()
+    await dialog.waitFor()
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('act-reason')
+    await page.keyboard.type('paused from the UI test: checking a dashboard')
+    await page.keyboard.press('Tab')
+    await page.keyboard.press('Tab')
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Pause')
+    await page.keyboard.press('Enter')
     const entry = await until('the pause on the ledger', async () => {
       const { body } = await api('/v1/experiments/ui-live', tokens.admin)
       return (body.ledger as Array<{ to: string; reason: string; actor: { type: string; id: string } }>).find((l) => l.to === 'paused')
