@@ -60,8 +60,14 @@ const SAFE_CATEGORIES: ReadonlySet<string> = new Set([
 
 /** Pure functions from the Other / uncategorized / Internal families, named one by one. */
 const SAFE_NAMES: ReadonlySet<string> = new Set([
-  // Client handshakes: clickhouse-connect runs `SELECT version(), timezone()`.
+  // Client handshakes: clickhouse-connect runs `SELECT version(), timezone()`, clickhouse-java
+  // (JDBC, DBeaver) `select currentUser(), timezone(), version(), getSetting('readonly')`.
+  // getSetting reads this session's settings (the operator's limits: not secrets; the server's
+  // own configuration, paths included, is getServerSetting, which stays out); currentUser is the engine's `default`.
   'version',
+  'currentUser',
+  'getSetting',
+  'getSettingOrDefault',
   'timezone',
   'timeZone',
   'serverTimeZone',

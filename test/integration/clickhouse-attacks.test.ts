@@ -107,6 +107,8 @@ describe('ClickHouse endpoint attack corpus', () => {
     const ok = [
       "SELECT count() FROM events WHERE experiment_id = 'exp-att'",
       'SELECT version(), timezone()',
+      // clickhouse-java's handshake (JDBC, DBeaver).
+      "select currentUser(), timezone(), version(), getSetting('readonly') readonly FORMAT RowBinaryWithNamesAndTypes",
       "SELECT name, value FROM system.settings WHERE name = 'readonly'",
       'SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name FORMAT JSONEachRow',
       'SELECT table_name FROM information_schema.tables LIMIT 1',
