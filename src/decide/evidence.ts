@@ -1,5 +1,9 @@
 import type { ExperimentRecord } from '../domain/experiment-record.js'
+import type { MetricType } from '../domain/metric.js'
+import type { ArmStats } from '../stats/arm-estimate.js'
+import type { WindowCounts } from '../stats/burn-rate.js'
 import type { Moments } from '../stats/moments.js'
+import type { QuantileArmStats } from '../stats/quantile.js'
 import type { MisroutingEvidence } from './misrouting.js'
 
 /** Units seen per variant and the newest event time, from the warehouse. */
@@ -10,10 +14,71 @@ export interface VariantUnits {
   lastEventMs: number | null
 }
 
-/** Per-variant sufficient statistics of one metric. */
+/** The windows the multiwindow burn rules read (stats/slo.ts SLO_PAGE_RULES), in ms. */
+export const SLO_WINDOWS = { '5m': 300_000, '30m': 1_800_000, '1h': 3_600_000, '6h': 21_600_000 } as const
+export type SloWindow = keyof typeof SLO_WINDOWS
+
+/**
+ * CUPED evidence of one metric (Deng, Xu, Kohavi & Walker 2013), from the per-unit pre-period
+ * covariate sums in `arms` (sql/queries/cuped-stats.sql). θ is the joint-sample slope
+ * (stats/cuped-theta.ts cupedThetaJoint, as gbstats), so stats/compare compareArms({ theta })
+ * reproduces gbstats' regression-adjusted test from the same arms.
+ */
+export interface CupedEvidence {
+  /** event metric the covariate reads, the exposure metric (null: first event in the experiment) */
+  covariate: string
+  exposure: string | null
+  prePeriodMs: number
+  theta: number | null
+  byVariant: Record<string, {
+    /** ȳ − θ(x̄ − x̄_pooled) and its variance; raw: the unadjusted mean's variance */
+    adjustedMean: number | null
+    adjustedVariance: number | null
+    rawVariance: number | null
+    /** 1 − adjusted/raw variance of the arm's mean */
+    varianceReduction: number | null
+    /** units with at least one pre-period event */
+    unitsWithCovariate: number
+  }>
+  /** 1 − Var_adj/Var_raw of the treatment − control difference, first treatment; null without data */
+  varianceReduction: number | null
+}
+
+/** Quantile arm stats per variant at the metric's level (stats/quantile.ts, exact order statistics). */
+export interface QuantileEvidence {
+  level: number
+  byVariant: Record<string, QuantileArmStats>
+}
+
+/**
+ * Event-level SLO counts per variant and window, ending at the evaluation's `now`: an event is bad
+ * when value > max or < min. Windows shorter than the data are still reported (the burn rules'
+ * minimum sample decides whether they count).
+ */
+export interface SloEvidence {
+  max: number | null
+  min: number | null
+  objective: number
+  /** end of every window (ms) */
+  asOf: number
+  byVariant: Record<string, Record<SloWindow, WindowCounts>>
+}
+
+/**
+ * Per-variant sufficient statistics of one metric, as the warehouse returns them.
+ * `byVariant` keeps the unit-level moments older code reads (mean/count/proportion: the unit
+ * values; ratio: the per-unit numerator; quantile: per-unit means of the values). `arms` has the
+ * full ArmStats (ratio: ΣD, ΣD², ΣY·D; CUPED: ΣX, ΣX², ΣY·X) for stats/compare compareArms.
+ */
 export interface MetricMoments {
   metric: string
+  /** absent: mean (older callers) */
+  type?: MetricType
   byVariant: Record<string, Moments>
+  arms?: Record<string, ArmStats>
+  cuped?: CupedEvidence
+  quantile?: QuantileEvidence
+  slo?: SloEvidence
 }
 
 /** Everything the decision engine needs, as plain data. */

@@ -1,15 +1,14 @@
 import { z } from 'zod'
 import { Duration } from './duration.js'
 import { durationLimitMessage, LIMITS, refineControlCharacters } from './input-limits.js'
+import { GuardrailSpec, MetricSpec, metricProblems } from './metric.js'
 
 /** Identifiers end up in job ids, topic keys and SQL parameters: keep them plain. */
 export const Slug = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be 1-63 chars of a-z, 0-9, "-" or "_", starting with a letter or digit')
 
-export const MetricName = z
-  .string()
-  .regex(/^[a-z][a-z0-9_.]{0,62}$/, 'must start with a-z and use a-z, 0-9, "_" or "."')
+export { MetricName } from './metric.js'
 
 export const ExperimentKind = z.enum(['ab', 'canary', 'rollout', 'model', 'chaos'])
 
@@ -25,20 +24,8 @@ export const TargetingRule = z.strictObject({
   values: z.array(z.string()).min(1),
 })
 
-export const MetricSpec = z.strictObject({
-  name: MetricName,
-  /** Which way is good for the business. */
-  direction: z.enum(['increase', 'decrease']).default('increase'),
-  /** How a unit's events reduce to the unit-level value: their mean or their sum. */
-  aggregation: z.enum(['mean', 'sum']).default('mean'),
-})
-
-export const GuardrailSpec = MetricSpec.extend({
-  /** Relative non-inferiority margin: harm smaller than this is tolerated. */
-  margin: z.number().min(0).default(0),
-  /** SLO threshold on the metric's unit-level mean, for reporting and policy. */
-  slo: z.strictObject({ max: z.number().optional(), min: z.number().optional() }).optional(),
-})
+// Metric definitions (type, margin, SLO, CUPED covariate) live in metric.ts, shared with the catalog.
+export { GuardrailSpec, MetricSpec }
 
 export const RolloutStep = z.strictObject({
   exposure: z.number().gt(0, 'must be > 0').max(100, 'must be <= 100'),
@@ -152,6 +139,12 @@ function checkConsistency(spec: SpecShape, ctx: z.RefinementCtx): void {
     if (metricNames.has(m.name)) ctx.addIssue({ code: 'custom', path: ['metrics', 'secondary', i, 'name'], message: `metric "${m.name}" is listed twice` })
     metricNames.add(m.name)
   })
+  const entries: Array<[PropertyKey[], MetricSpec]> = [
+    [['metrics', 'primary'], spec.metrics.primary],
+    ...spec.metrics.guardrails.map((g, i): [PropertyKey[], MetricSpec] => [['metrics', 'guardrails', i], g]),
+    ...spec.metrics.secondary.map((m, i): [PropertyKey[], MetricSpec] => [['metrics', 'secondary', i], m]),
+  ]
+  for (const [at, m] of entries) for (const p of metricProblems(m)) ctx.addIssue({ code: 'custom', path: [...at, ...p.path], message: p.message })
 }
 
 /** Absurd sizes refused with a clear message (see LIMITS); checked on input, not on stored specs. */
@@ -172,8 +165,6 @@ function checkLimits(spec: SpecShape, ctx: z.RefinementCtx): void {
 
 export type ExperimentSpec = z.infer<typeof ExperimentSpecSchema>
 export type ExperimentSpecInput = z.input<typeof ExperimentSpecSchema>
-export type MetricSpec = z.infer<typeof MetricSpec>
-export type GuardrailSpec = z.infer<typeof GuardrailSpec>
 export type RolloutStep = z.infer<typeof RolloutStep>
 
 export const controlOf = (spec: ExperimentSpec) => spec.variants[0]!.name
