@@ -51,6 +51,8 @@ interface NamespaceView {
   key: string
   /** `key` interned. */
   token?: string
+  /** Burn-count key part by service, in this namespace's windows. */
+  burn: Map<string, string>
 }
 
 const teamKey = (namespace: string, team: string) => `${namespace}\u0000${team}`
@@ -115,7 +117,11 @@ export class StartSnapshot {
     const self = holdsTraffic(record) ? 1 : 0
     if (rules.quotas.runningPerNamespace !== undefined) key += `|n${(this.inNamespace.get(spec.namespace) ?? 0) - self}`
     if (rules.quotas.runningPerTeam !== undefined) key += `|t${(this.inTeam.get(teamKey(spec.namespace, teamOf(spec))) ?? 0) - self}`
-    for (const service of spec.services) key += `|${this.burnKey(burnWindowKey(service, rules))}`
+    for (const service of spec.services) {
+      let b = ns.burn.get(service)
+      if (b === undefined) ns.burn.set(service, (b = this.burnKey(burnWindowKey(service, rules))))
+      key += `|${b}`
+    }
     return key
   }
 
@@ -136,7 +142,7 @@ export class StartSnapshot {
       const rules = rulesFor(this.inputs.config, namespace)
       // Which windows are in force, by index: the message names the window, and the file order is fixed.
       const frozen = activeFreezes(rules.freezes, this.inputs.now).map((w) => rules.freezes.indexOf(w))
-      v = { rules, key: `${JSON.stringify(rules)}\u0001${this.slosKey}\u0001f${frozen.join(',')}` }
+      v = { rules, key: `${JSON.stringify(rules)}\u0001${this.slosKey}\u0001f${frozen.join(',')}`, burn: new Map() }
       this.namespaces.set(namespace, v)
     }
     return v
