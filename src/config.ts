@@ -55,6 +55,8 @@ const EnvSchema = z.object({
   RUNWAY_CLICKHOUSE_HTTP: Flag.default(true),
   RUNWAY_CLICKHOUSE_HTTP_PREFIX: z.string().regex(/^(\/[A-Za-z0-9._-]+)*$/, 'must be empty or like /clickhouse').default('/clickhouse'),
   RUNWAY_CLICKHOUSE_HTTP_WRITABLE: Flag.default(false),
+  /** Also serve the ClickHouse interface at the root of a port of its own (like ClickHouse's 8123), for clients without a path option (JDBC). Unset: off. */
+  RUNWAY_CLICKHOUSE_HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   RUNWAY_CLICKHOUSE_HTTP_USER: z.string().min(1).default('default'),
   RUNWAY_CLICKHOUSE_HTTP_PASSWORD: z.string().default(''),
   RUNWAY_CLICKHOUSE_HTTP_MAX_CONCURRENT: z.coerce.number().int().min(1).max(64).default(2),
@@ -71,6 +73,15 @@ const EnvSchema = z.object({
   RUNWAY_LEDGER_KEY: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),
   RUNWAY_LEDGER_FLUSH: DurationMs.pipe(z.number().positive().max(60_000)).default(250),
   RUNWAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  RUNWAY_PUBLIC_URL: z.string().url().optional(),
+  RUNWAY_WEBHOOK_URLS: z.string().default(''),
+  RUNWAY_WEBHOOK_SECRET: z.string().optional(),
+  RUNWAY_ALERTMANAGER_URL: z.string().url().optional(),
+  RUNWAY_SLACK_WEBHOOK_URL: z.string().url().optional(),
+  RUNWAY_NOTIFY_TIMEOUT: DurationMs.pipe(z.number().positive()).default(5_000),
+  RUNWAY_NOTIFY_RETRY_BASE: DurationMs.pipe(z.number().positive()).default(1_000),
+  RUNWAY_NOTIFY_RETRY_MAX: DurationMs.pipe(z.number().positive()).default(300_000),
+  RUNWAY_ALERT_ROLLBACK_HOLD: DurationMs.pipe(z.number().positive()).default(3_600_000),
 })
 
 /** Every environment variable Runway reads (the deployment files are checked against it). */
@@ -111,6 +122,8 @@ export interface RunwayConfig {
   clickhouseHttp: {
     enabled: boolean
     prefix: string
+    /** A port of its own where the same endpoint answers at `/` (null: only under `prefix` on the API's port). */
+    port: number | null
     writable: boolean
     user: string
     password: string
@@ -141,6 +154,18 @@ export interface RunwayConfig {
   ledgerJournal: { enabled: boolean; flushMs: number }
   /** Set: ledger entries are HMAC-SHA256 under this secret (domain/ledger-chain.ts); unset: plain SHA-256. */
   ledgerKey: LedgerKey | null
+  /** Outgoing notifications (docs/notifications.md); no URL set: no outbox writes at all. */
+  notify: {
+    publicUrl: string
+    webhookUrls: string[]
+    webhookSecret: string | null
+    alertmanagerUrl: string | null
+    slackWebhookUrl: string | null
+    timeoutMs: number
+    retryBaseMs: number
+    retryMaxMs: number
+    rollbackAlertHoldMs: number
+  }
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<RunwayConfig> = {}): RunwayConfig {
@@ -154,6 +179,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.RUNWAY_HTTP_HEADERS_TIMEOUT > e.RUNWAY_HTTP_REQUEST_TIMEOUT) {
     // Node refuses such a server: the headers are part of the request.
     throw new InputError('invalid environment configuration', [{ path: 'RUNWAY_HTTP_HEADERS_TIMEOUT', message: `must not exceed RUNWAY_HTTP_REQUEST_TIMEOUT (${e.RUNWAY_HTTP_REQUEST_TIMEOUT} ms)` }], 'INVALID_CONFIG')
+  }
+  for (const u of e.RUNWAY_WEBHOOK_URLS.split(',').map((x) => x.trim()).filter(Boolean)) {
+    if (!/^https?:\/\/[^\s]+$/.test(u)) throw new InputError('invalid environment configuration', [{ path: 'RUNWAY_WEBHOOK_URLS', message: `not an http(s) URL: ${u}` }], 'INVALID_CONFIG')
   }
   const config: RunwayConfig = {
     dataDir: resolve(e.RUNWAY_DATA_DIR),
@@ -176,6 +204,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     clickhouseHttp: {
       enabled: e.RUNWAY_CLICKHOUSE_HTTP,
       prefix: e.RUNWAY_CLICKHOUSE_HTTP_PREFIX,
+      port: e.RUNWAY_CLICKHOUSE_HTTP_PORT ?? null,
       writable: e.RUNWAY_CLICKHOUSE_HTTP_WRITABLE,
       user: e.RUNWAY_CLICKHOUSE_HTTP_USER,
       password: e.RUNWAY_CLICKHOUSE_HTTP_PASSWORD,
@@ -191,6 +220,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     policy: e.RUNWAY_POLICY_FILE ? loadPolicyFile(e.RUNWAY_POLICY_FILE) : DEFAULT_POLICY_CONFIG,
     ledgerJournal: { enabled: e.RUNWAY_LEDGER_JOURNAL, flushMs: e.RUNWAY_LEDGER_FLUSH },
     ledgerKey: e.RUNWAY_LEDGER_KEY ? ledgerKey(e.RUNWAY_LEDGER_KEY) : null,
+    notify: {
+      publicUrl: e.RUNWAY_PUBLIC_URL ?? e.RUNWAY_URL ?? `http://${e.RUNWAY_HOST}:${e.RUNWAY_PORT}`,
+      webhookUrls: e.RUNWAY_WEBHOOK_URLS.split(',').map((u) => u.trim()).filter(Boolean),
+      webhookSecret: e.RUNWAY_WEBHOOK_SECRET || null,
+      alertmanagerUrl: e.RUNWAY_ALERTMANAGER_URL ?? null,
+      slackWebhookUrl: e.RUNWAY_SLACK_WEBHOOK_URL ?? null,
+      timeoutMs: e.RUNWAY_NOTIFY_TIMEOUT,
+      retryBaseMs: e.RUNWAY_NOTIFY_RETRY_BASE,
+      retryMaxMs: e.RUNWAY_NOTIFY_RETRY_MAX,
+      rollbackAlertHoldMs: e.RUNWAY_ALERT_ROLLBACK_HOLD,
+    },
   }
   return { ...config, ...overrides, dataDir: resolve(overrides.dataDir ?? config.dataDir) }
 }

@@ -6,6 +6,7 @@ import { frameworkRefusal, hardenedServerOptions, installBodyDecoding, installUr
 import { registerActionRoutes } from './routes/actions.js'
 import { registerMetricsRoute } from './routes/metrics.js'
 import { registerClickHouseRoutes } from './routes/clickhouse-http.js'
+import { clickHouseDeps } from './clickhouse-port.js'
 import { registerEventRoutes } from './routes/events.js'
 import { registerExperimentRoutes } from './routes/experiments.js'
 import { registerGateRoutes } from './routes/gate.js'
@@ -64,9 +65,8 @@ export function buildServer(rt: Runtime): FastifyInstance {
   registerUiExperimentReads(app, rt)
   registerUiOpsReads(app, rt)
   registerUiRoutes(app)
-  const ch = rt.config.clickhouseHttp
   // With RUNWAY_AUTH=required the endpoint takes API tokens (it refuses to be built without them); otherwise its one user.
-  const chAuth = rt.config.auth.mode === 'required' ? { tokens, authRequired: true } : { user: ch.user, password: ch.password }
-  if (rt.rawSql && ch.enabled) registerClickHouseRoutes(app, { rawSql: rt.rawSql, prefix: ch.prefix, writable: ch.writable, bodyLimit: ch.maxBodyBytes, ...chAuth, routeConfig: publicRoute('checks its own credentials: a Runway API token as the ClickHouse password, or RUNWAY_CLICKHOUSE_HTTP_USER/PASSWORD with auth off').config })
+  const ch = clickHouseDeps(rt, tokens)
+  if (ch) registerClickHouseRoutes(app, { ...ch, prefix: rt.config.clickhouseHttp.prefix, routeConfig: publicRoute('checks its own credentials: a Runway API token as the ClickHouse password, or RUNWAY_CLICKHOUSE_HTTP_USER/PASSWORD with auth off').config })
   return app
 }

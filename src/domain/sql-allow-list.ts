@@ -177,6 +177,24 @@ export const RUNWAY_TABLES: Readonly<Record<string, 'namespace' | 'experiment_id
 /** The database Runway's tables live in. */
 export const RUNWAY_DATABASE = 'default'
 
+/** The analyst schema (migration 0020, docs/analytics.md): versioned read-only views over Runway's tables. */
+export const ANALYTICS_DATABASE = 'analytics'
+
+/**
+ * The analyst views, each with the column that ties its rows to a namespace (as
+ * RUNWAY_TABLES). They read Runway's tables by qualified name, so those tables'
+ * row filters already apply inside them; the views get filters of their own as
+ * well, so a view added later cannot widen what a namespace-limited token sees.
+ */
+export const ANALYTICS_VIEWS: Readonly<Record<string, 'namespace' | 'experiment_id'>> = {
+  v1_experiments: 'namespace',
+  v1_exposures: 'experiment_id',
+  v1_unit_metrics: 'experiment_id',
+  v1_verdicts: 'experiment_id',
+  v1_results: 'experiment_id',
+  v1_ledger: 'experiment_id',
+}
+
 /**
  * System tables clients and analysts need to find their way (schema browsers,
  * clickhouse-connect's settings probe, number generators). Not `processes`,
@@ -209,13 +227,14 @@ const SYSTEM_TABLES: ReadonlySet<string> = new Set([
 const INFORMATION_SCHEMA_TABLES: ReadonlySet<string> = new Set(['tables', 'columns', 'schemata', 'views', 'key_column_usage', 'referential_constraints', 'statistics'])
 
 /** Databases a query may name (and `database=` / USE may pick). */
-export const DATABASES: ReadonlySet<string> = new Set([RUNWAY_DATABASE, 'system', 'information_schema', 'INFORMATION_SCHEMA'])
+export const DATABASES: ReadonlySet<string> = new Set([RUNWAY_DATABASE, ANALYTICS_DATABASE, 'system', 'information_schema', 'INFORMATION_SCHEMA'])
 
 export type TableClass = { kind: 'runway'; table: string } | { kind: 'metadata' } | { kind: 'refused' }
 
 /** What a table reference is, given the database it resolves in. */
 export function classifyTable(database: string, table: string): TableClass {
   if (database === RUNWAY_DATABASE && Object.hasOwn(RUNWAY_TABLES, table)) return { kind: 'runway', table }
+  if (database === ANALYTICS_DATABASE && Object.hasOwn(ANALYTICS_VIEWS, table)) return { kind: 'runway', table: `${ANALYTICS_DATABASE}.${table}` }
   if (database === 'system' && SYSTEM_TABLES.has(table)) return { kind: 'metadata' }
   if ((database === 'information_schema' || database === 'INFORMATION_SCHEMA') && INFORMATION_SCHEMA_TABLES.has(table.toLowerCase())) return { kind: 'metadata' }
   return { kind: 'refused' }

@@ -1,5 +1,5 @@
 import type { TableRef } from '../../domain/sql-allow-check.js'
-import { classifyTable, clientSettingAllowed, DATABASES, formatAllowed, RUNWAY_DATABASE, RUNWAY_TABLES } from '../../domain/sql-allow-list.js'
+import { ANALYTICS_DATABASE, ANALYTICS_VIEWS, classifyTable, clientSettingAllowed, DATABASES, formatAllowed, RUNWAY_DATABASE, RUNWAY_TABLES } from '../../domain/sql-allow-list.js'
 import { writerSettingAllowed } from '../../domain/sql-allow-write.js'
 import { SqlError } from '../../ports/sql-endpoint.js'
 
@@ -152,9 +152,13 @@ export function namespaceFilters(namespaces: readonly string[]): string {
   const list = namespaces.length === 0 ? "''" : namespaces.map(sqlString).join(', ')
   const byNamespace = `namespace IN (${list})`
   const byExperiment = `experiment_id IN (SELECT id FROM ${RUNWAY_DATABASE}.experiments WHERE namespace IN (${list}))`
-  const entries = Object.entries(RUNWAY_TABLES).map(([table, key]) => {
+  const tables = [
+    ...Object.entries(RUNWAY_TABLES).map(([table, key]) => [`${RUNWAY_DATABASE}.${table}`, key] as const),
+    ...Object.entries(ANALYTICS_VIEWS).map(([view, key]) => [`${ANALYTICS_DATABASE}.${view}`, key] as const),
+  ]
+  const entries = tables.map(([table, key]) => {
     const filter = namespaces.length === 0 ? '0' : key === 'namespace' ? byNamespace : byExperiment
-    return `${sqlString(`${RUNWAY_DATABASE}.${table}`)}: ${sqlString(filter)}`
+    return `${sqlString(table)}: ${sqlString(filter)}`
   })
   return `{${entries.join(', ')}}`
 }
@@ -205,7 +209,7 @@ export async function checkTables(
 }
 
 function notReadable(database: string, table: string): SqlError {
-  return new SqlError(497, 'ACCESS_DENIED', `Table ${database}.${table} is not readable through this endpoint (readable: ${Object.keys(RUNWAY_TABLES).join(', ')}, and schema tables in system and information_schema)`)
+  return new SqlError(497, 'ACCESS_DENIED', `Table ${database}.${table} is not readable through this endpoint (readable: ${Object.keys(RUNWAY_TABLES).join(', ')}, ${Object.keys(ANALYTICS_VIEWS).map((v) => `${ANALYTICS_DATABASE}.${v}`).join(', ')}, and schema tables in system and information_schema)`)
 }
 
 /** The output format (FORMAT clause, else the default), or an INSERT's input format, must be on the allow-list. */

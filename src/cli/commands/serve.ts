@@ -1,6 +1,7 @@
 import Fastify from 'fastify'
 import { warnIfUnauthenticated } from '../../api/auth.js'
 import { buildServer } from '../../api/server.js'
+import { buildClickHousePortServer } from '../../api/clickhouse-port.js'
 import type { RunwayMetrics } from '../../services/metrics.js'
 import type { RunwayConfig } from '../../config.js'
 import { createPorts } from '../../services/ports.js'
@@ -25,6 +26,12 @@ export async function serveCommand(config: RunwayConfig): Promise<void> {
   // Roles without the API still answer /healthz, for orchestrators' liveness checks.
   const app = serves ? buildServer(runtime) : healthServer(config.role, runtime.metrics)
   await app.listen({ host: config.host, port: config.port })
+  // The ClickHouse interface at the root of a port of its own, for clients without a path option (JDBC).
+  const chPort = serves ? buildClickHousePortServer(runtime) : null
+  if (chPort) {
+    await chPort.listen({ host: config.host, port: config.clickhouseHttp.port ?? 0 })
+    log.info({ url: `http://${config.host}:${(chPort.server.address() as { port: number } | null)?.port ?? config.clickhouseHttp.port}` }, 'clickhouse interface on its own port')
+  }
   log.info(
     {
       role: config.role,
@@ -39,6 +46,7 @@ export async function serveCommand(config: RunwayConfig): Promise<void> {
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down')
     await app.close()
+    await chPort?.close()
     await runtime.stop()
     process.exit(0)
   }
