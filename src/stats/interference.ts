@@ -83,3 +83,7 @@ export function seriesCorrelation({ x, y }: { x: number[]; y: number[] }): { sta
   const t = r * Math.sqrt((n - 2) / (1 - r * r))
   return { status: 'ok', r, pValue: Math.min(1, 2 * studentTSf(Math.abs(t), n - 2)), n }
 }
+
+export { sequentialInteraction, type SequentialInteraction } from './interference-interaction.js'
+export { assignmentIndependence, type AssignmentIndependence } from './interference-assignment.js'
+export { baselineCorrelation, type BaselineCorrelation } from './interference-correlation.js'
