@@ -3,7 +3,7 @@ import type { Logger } from 'pino'
 import { decide, type DecisionOutcome } from '../decide/decide.js'
 import type { MetricMoments, VariantUnits } from '../decide/evidence.js'
 import { assignmentSqlParams } from '../domain/assignment-sql.js'
-import { metricsOf } from '../domain/experiment.js'
+import { controlOf, metricsOf } from '../domain/experiment.js'
 import { toWarehouseTime } from '../domain/telemetry.js'
 import { ENGINE_VERSION, type Verdict } from '../domain/verdict.js'
 import { verdictEvidence } from '../decide/verdict-evidence.js'
@@ -13,6 +13,7 @@ import type { Clock } from '../ports/clock.js'
 import type { StateStore } from '../ports/state-store.js'
 import type { Warehouse } from '../ports/warehouse.js'
 import { sqlQuery } from '../sql-files.js'
+import { readMetricEvidence } from './metric-evidence.js'
 import type { QueueService } from './queue.js'
 
 export interface EvaluateDeps {
@@ -25,13 +26,6 @@ export interface EvaluateDeps {
   queue: Pick<QueueService, 'patch'>
   /** Share of misrouted units that pauses an experiment (default 1%). */
   maxMisroutedShare?: number
-}
-
-interface StatsRow {
-  variant: string
-  n: number | string
-  sum: number
-  sum_squares: number
 }
 
 interface UnitsRow {
@@ -66,15 +60,7 @@ export class EvaluateService {
     }))
     const metrics: MetricMoments[] = []
     for (const { metric } of metricsOf(record.spec)) {
-      const rows = await this.d.warehouse.select<StatsRow>(sqlQuery('variant-stats'), {
-        experiment: experimentId,
-        metric: metric.name,
-        aggregation: metric.aggregation,
-      })
-      metrics.push({
-        metric: metric.name,
-        byVariant: Object.fromEntries(rows.map((r) => [r.variant, { n: Number(r.n), sum: Number(r.sum), sumSquares: Number(r.sum_squares) }])),
-      })
+      metrics.push(await readMetricEvidence(this.d.warehouse, { experiment: experimentId, metric, control: controlOf(record.spec), now }))
     }
     const misrouting = await this.misrouting(record)
     const outcome = decide({ record, now, units, metrics, misrouting, ...(this.d.maxMisroutedShare !== undefined ? { maxMisroutedShare: this.d.maxMisroutedShare } : {}) })

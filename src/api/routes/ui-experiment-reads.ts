@@ -69,7 +69,7 @@ export function registerUiExperimentReads(app: FastifyInstance, rt: Runtime): vo
       sql: [
         shownSql('ui-verdict-series', params),
         // What each verdict's numbers were computed from, at evaluation time.
-        ...metricsOf(record.spec).map(({ metric: m }) => shownSql('variant-stats', { experiment: id, metric: m.name, aggregation: m.aggregation })),
+        ...metricsOf(record.spec).map(({ metric: m }) => shownSql('variant-stats', { experiment: id, metric: m.source ?? m.name, type: m.type ?? 'mean', aggregation: m.aggregation })),
         shownSql('variant-units', { experiment: id }),
       ],
     }

@@ -1,0 +1,83 @@
+import type { CupedArm } from '../decide/cuped-evidence.js'
+import { cupedEvidence } from '../decide/cuped-evidence.js'
+import { SLO_WINDOWS, type MetricMoments, type SloWindow } from '../decide/evidence.js'
+import { sourceOf, typeOf, type MetricSpec } from '../domain/metric.js'
+import type { ArmStats } from '../stats/arm-estimate.js'
+import type { QuantileArmStats } from '../stats/quantile.js'
+import type { WindowCounts } from '../stats/burn-rate.js'
+import type { Warehouse } from '../ports/warehouse.js'
+import { sqlQuery } from '../sql-files.js'
+
+type Num = number | string
+const num = (x: Num | null | undefined) => Number(x ?? 0)
+
+interface StatsRow { variant: string; n: Num; sum: Num; sum_squares: Num }
+interface RatioRow extends StatsRow { denominator_sum: Num; denominator_sum_squares: Num; cross_sum: Num }
+interface CupedRow extends StatsRow { covariate_sum: Num; covariate_sum_squares: Num; covariate_cross_sum: Num; units_with_covariate: Num }
+interface QuantileRow {
+  variant: string; events: Num; units: Num; quantile: Num; lower: Num; upper: Num
+  below_sum: Num; below_sum_squares: Num; events_sum: Num; events_sum_squares: Num; below_events_cross_sum: Num
+}
+type WindowRow = { variant: string } & Record<`total_${SloWindow}` | `bad_${SloWindow}`, Num>
+
+const moments = (r: StatsRow) => ({ n: num(r.n), sum: num(r.sum), sumSquares: num(r.sum_squares) })
+const byVariant = <R extends { variant: string }, T>(rows: R[], f: (r: R) => T): Record<string, T> => Object.fromEntries(rows.map((r) => [r.variant, f(r)]))
+
+/**
+ * Reads one metric's evidence from the warehouse, by type: unit moments (all), ratio
+ * cross-products, CUPED covariate sums with θ and variance reduction, quantile arm stats,
+ * SLO window counts ending at `now`. Every number is a sum over rows SQL aggregated;
+ * test/integration/slis-stats.test.ts checks them against the raw events.
+ */
+export async function readMetricEvidence(warehouse: Warehouse, { experiment, metric, control, now }: {
+  experiment: string
+  metric: MetricSpec
+  control: string
+  now: number
+}): Promise<MetricMoments> {
+  const type = typeOf(metric)
+  const out: MetricMoments = { metric: metric.name, type, byVariant: {} }
+  if (type === 'ratio') {
+    const rows = await warehouse.select<RatioRow>(sqlQuery('ratio-stats'), { experiment, numerator: metric.numerator!, denominator: metric.denominator! })
+    out.byVariant = byVariant(rows, moments)
+    out.arms = byVariant(rows, (r): ArmStats => ({ ...moments(r), denominatorSum: num(r.denominator_sum), denominatorSumSquares: num(r.denominator_sum_squares), crossSum: num(r.cross_sum) }))
+  } else if (metric.covariate) {
+    const c = metric.covariate
+    const rows = await warehouse.select<CupedRow>(sqlQuery('cuped-stats'), {
+      experiment, metric: sourceOf(metric), type, aggregation: metric.aggregation,
+      covariate: c.metric ?? sourceOf(metric), exposure: c.exposure ?? '', pre_period_ms: c.prePeriod,
+    })
+    out.byVariant = byVariant(rows, moments)
+    const arms = byVariant(rows, (r): CupedArm => ({
+      ...moments(r), covariateSum: num(r.covariate_sum), covariateSumSquares: num(r.covariate_sum_squares),
+      covariateCrossSum: num(r.covariate_cross_sum), unitsWithCovariate: num(r.units_with_covariate),
+    }))
+    out.arms = Object.fromEntries(Object.entries(arms).map(([v, { unitsWithCovariate: _, ...a }]) => [v, a]))
+    out.cuped = cupedEvidence({ arms, type, control, covariate: c.metric ?? sourceOf(metric), exposure: c.exposure ?? null, prePeriodMs: c.prePeriod })
+  } else {
+    const rows = await warehouse.select<StatsRow>(sqlQuery('variant-stats'), { experiment, metric: sourceOf(metric), type, aggregation: metric.aggregation })
+    out.byVariant = byVariant(rows, moments)
+    out.arms = byVariant(rows, moments)
+  }
+  if (type === 'quantile') {
+    const rows = await warehouse.select<QuantileRow>(sqlQuery('quantile-stats'), { experiment, metric: sourceOf(metric), level: metric.quantile! })
+    out.quantile = {
+      level: metric.quantile!,
+      byVariant: byVariant(rows, (r): QuantileArmStats => ({
+        events: num(r.events), units: num(r.units), quantile: num(r.quantile), lower: num(r.lower), upper: num(r.upper),
+        belowSum: num(r.below_sum), belowSumSquares: num(r.below_sum_squares), eventsSum: num(r.events_sum),
+        eventsSumSquares: num(r.events_sum_squares), belowEventsCrossSum: num(r.below_events_cross_sum),
+      })),
+    }
+  }
+  if (metric.slo && type !== 'ratio') {
+    const { max, min, objective } = metric.slo
+    const rows = await warehouse.select<WindowRow>(sqlQuery('sli-windows'), {
+      experiment, metric: sourceOf(metric), now_ms: now,
+      has_max: max === undefined ? 0 : 1, max: max ?? 0, has_min: min === undefined ? 0 : 1, min: min ?? 0,
+    })
+    const windows = (r: WindowRow) => Object.fromEntries((Object.keys(SLO_WINDOWS) as SloWindow[]).map((w): [SloWindow, WindowCounts] => [w, { bad: num(r[`bad_${w}`]), total: num(r[`total_${w}`]) }])) as Record<SloWindow, WindowCounts>
+    out.slo = { max: max ?? null, min: min ?? null, objective, asOf: now, byVariant: byVariant(rows, windows) }
+  }
+  return out
+}
