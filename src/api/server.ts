@@ -13,9 +13,12 @@ import { registerGateRoutes } from './routes/gate.js'
 import { registerTokenRoutes } from './routes/tokens.js'
 import { registerGateConfigRoutes } from './routes/gate-config.js'
 import { registerAuditRoutes } from './routes/audit.js'
+import { registerSliRoutes } from './routes/slis.js'
 import { registerUiRoutes } from './routes/ui.js'
 import { registerUiExperimentReads } from './routes/ui-experiment-reads.js'
 import { registerUiOpsReads } from './routes/ui-ops-reads.js'
+import { registerAlertRoutes } from './routes/alerts.js'
+import { registerIncidentRoutes } from './routes/incidents.js'
 
 /** The HTTP API. Bodies arrive as text; each route validates with the domain's zod schemas. */
 export function buildServer(rt: Runtime): FastifyInstance {
@@ -62,6 +65,9 @@ export function buildServer(rt: Runtime): FastifyInstance {
   registerMetricsRoute(app, rt.metrics)
   registerGateConfigRoutes(app, rt)
   registerAuditRoutes(app, rt)
+  registerSliRoutes(app, rt)
+  registerAlertRoutes(app, rt)
+  registerIncidentRoutes(app, rt)
   registerUiExperimentReads(app, rt)
   registerUiOpsReads(app, rt)
   registerUiRoutes(app)

@@ -10,8 +10,9 @@ import { Slug } from './experiment.js'
  * holding everything the one before holds. `service` sits beside the ladder: what a
  * service emitting telemetry needs (assign, send events) and nothing that changes
  * experiments, so a token baked into a deployment cannot enqueue or roll back.
+ * `alerter` sits beside it too: Alertmanager's webhook token (incoming alerts only).
  */
-export const ROLES = ['viewer', 'service', 'experimenter', 'approver', 'admin'] as const
+export const ROLES = ['viewer', 'service', 'alerter', 'experimenter', 'approver', 'admin'] as const
 export type Role = (typeof ROLES)[number]
 
 /** The ladder, for `--role` help and for checking that each rung includes the one below. */
@@ -30,6 +31,8 @@ export const PERMISSIONS = [
   'experiments:approve',
   /** Create, list and revoke API tokens. */
   'tokens:admin',
+  /** Send incoming alerts (POST /v1/alerts/alertmanager): puts services in incident mode. */
+  'alert',
 ] as const
 export type Permission = (typeof PERMISSIONS)[number]
 
@@ -41,9 +44,11 @@ const APPROVER: readonly Permission[] = [...EXPERIMENTER, 'experiments:approve']
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   viewer: VIEWER,
   service: [...VIEWER, 'events:write'],
+  // What Alertmanager's webhook needs, and nothing that changes an experiment directly.
+  alerter: [...VIEWER, 'alert'],
   experimenter: EXPERIMENTER,
   approver: APPROVER,
-  admin: [...APPROVER, 'tokens:admin'],
+  admin: [...APPROVER, 'tokens:admin', 'alert'],
 }
 
 /** `*` grants a role in every namespace. */

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { ExperimentKind, MetricName, Slug } from './experiment.js'
 import { BoundedDuration as Duration, refineControlCharacters } from './input-limits.js'
+import { notificationsBlock } from './notify-policy.js'
 
 /**
  * The policy file: rules that hold for every namespace (`defaults`) and per-namespace
@@ -97,6 +98,15 @@ const ApprovalRules = z
   })
   .partial()
 
+const InterferenceRules = z
+  .strictObject({
+    /** What a flagged pair of experiments does (docs/interference.md): record it, pause the lower priority one, or also refuse overlapping starts. */
+    action: z.enum(['flag', 'pause-lower-priority', 'block-start']),
+    /** False discovery rate of the interaction flag (Benjamini–Hochberg across pairs × metrics). */
+    fdr: z.number().gt(0).lt(1),
+  })
+  .partial()
+
 /** One layer of rules (the file's `defaults`, or a namespace's override): each names only what it sets. */
 export const RulesLayerSchema = z
   .strictObject({
@@ -110,6 +120,7 @@ export const RulesLayerSchema = z
     errorBudget: ErrorBudgetRules,
     data: DataRules,
     approvals: ApprovalRules,
+    interference: InterferenceRules,
   })
   .partial()
 type RulesLayer = z.infer<typeof RulesLayerSchema>
@@ -124,6 +135,7 @@ export interface NamespaceRules {
   errorBudget: { threshold: number; window: number; shortWindow?: number }
   data: { allowAttributes?: string[]; piiFields: string[]; maskPii: boolean }
   approvals: { separateApprover: boolean }
+  interference: { action: 'flag' | 'pause-lower-priority' | 'block-start'; fdr: number }
 }
 
 /** No policy file: what Runway did before policies were configurable, plus PII masking. */
@@ -136,6 +148,7 @@ export const BUILTIN_RULES: NamespaceRules = {
   errorBudget: { threshold: 1.5, window: 15 * 60_000 },
   data: { piiFields: [], maskPii: true },
   approvals: { separateApprover: false },
+  interference: { action: 'flag', fdr: 0.05 },
 }
 
 /** A service's SLO: events of `metric` are outcomes, value 1 (true) meaning bad. */
@@ -148,6 +161,8 @@ export const PolicyConfigSchema = z
     namespaces: z.record(Slug, RulesLayerSchema).default({}),
     /** SLOs by service name; the error-budget gate checks only services listed here. */
     slos: z.record(z.string().min(1).max(128), ServiceSlo).default({}),
+    /** Outgoing notifications: subscriptions by event type, maintenance windows (docs/notifications.md). */
+    notifications: notificationsBlock(FreezeWindow).default({ maintenance: [] }),
   })
   // Freeze names, attribute names and service names end up in refusals and logs: one line each.
   .superRefine((config, ctx) => refineControlCharacters(config, ctx))
@@ -168,6 +183,7 @@ function merge(base: NamespaceRules, o: RulesLayer | undefined): NamespaceRules 
     errorBudget: { ...base.errorBudget, ...o.errorBudget },
     data: { ...base.data, ...o.data },
     approvals: { ...base.approvals, ...o.approvals },
+    interference: { ...base.interference, ...o.interference },
   }
 }
 

@@ -1,5 +1,5 @@
 /** Tables Runway writes; names come from this list, never from input. */
-export type TableName = 'events' | 'dead_letters' | 'verdicts' | 'lifecycle' | 'experiments' | 'runway_migrations' | 'ledger_heads' | 'api_tokens' | 'ingest_masking' | 'ingest_batches'
+export type TableName = 'events' | 'interference' | 'dead_letters' | 'verdicts' | 'lifecycle' | 'experiments' | 'runway_migrations' | 'ledger_heads' | 'api_tokens' | 'ingest_masking' | 'ingest_batches' | 'notify_outbox' | 'notify_deliveries' | 'incidents'
 
 export type QueryParams = Record<string, string | number | boolean | null>
 

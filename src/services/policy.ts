@@ -57,12 +57,21 @@ export class PolicyService implements PolicyGate {
     return this.d.config
   }
 
+  /** Extra refusals on start and ramp from outside the policy file (incident mode: services/incidents.ts). */
+  holds: ((spec: ExperimentSpec) => PolicyFailure[]) | null = null
+
+  private withHolds(spec: ExperimentSpec, outcome: PolicyOutcome): PolicyOutcome {
+    const extra = this.holds?.(spec) ?? []
+    return extra.length === 0 ? outcome : { allowed: false, failures: [...outcome.failures, ...extra] }
+  }
+
   async check(spec: ExperimentSpec, phase: PolicyPhase, targetStep?: number): Promise<PolicyOutcome> {
     const now = this.d.clock.now()
     // Enqueue rules look at the spec alone; reading state and the warehouse is for start and ramp.
     const records = phase === 'enqueue' ? [] : await (this.d.state.snapshot?.() ?? this.d.state.list())
     const serviceWindows = phase === 'enqueue' ? {} : await this.serviceWindows(spec, now)
-    return evaluatePolicy(spec, ruleContext({ config: this.d.config, spec, phase, now, records, serviceWindows, ...(targetStep !== undefined ? { targetStep } : {}) }))
+    const outcome = evaluatePolicy(spec, ruleContext({ config: this.d.config, spec, phase, now, records, serviceWindows, ...(targetStep !== undefined ? { targetStep } : {}) }))
+    return phase === 'enqueue' ? outcome : this.withHolds(spec, outcome)
   }
 
   async startCheck(records: ReadonlyArray<ExperimentRecord>): Promise<StartCheck> {
@@ -77,7 +86,7 @@ export class PolicyService implements PolicyGate {
     const snapshot = new StartSnapshot({ config: this.d.config, now, records, burnWindows })
     const cache = this.startCache
     return {
-      check: (r) => cache.outcome(r.spec.id, snapshot.key(r, cache.specToken(r), (x) => cache.intern(x)), () => snapshot.check(r)),
+      check: (r) => this.withHolds(r.spec, cache.outcome(r.spec.id, snapshot.key(r, cache.specToken(r), (x) => cache.intern(x)), () => snapshot.check(r))),
       hold: (r) => snapshot.hold(r),
     }
   }

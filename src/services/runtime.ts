@@ -18,6 +18,10 @@ import { type QueueReport, queueReport } from './schedule-report.js'
 import { ActionService } from './actions.js'
 import { RunwayMetrics } from './metrics.js'
 import { rebuildState } from './rebuild.js'
+import { IncidentService } from './incidents.js'
+import { NotifyService } from './notify.js'
+import { notifyingGate } from '../notify/refusal-gate.js'
+import type { Verdict } from '../domain/verdict.js'
 
 export type { Ports } from './ports.js'
 
@@ -37,6 +41,10 @@ export interface Runtime extends Ports {
   policy: PolicyService
   actions: ActionService
   metrics: RunwayMetrics
+  /** Outgoing notifications: outbox and delivery loop (docs/notifications.md). */
+  notify: NotifyService
+  /** Incident mode from incoming alerts (POST /v1/alerts/alertmanager). */
+  incidents: IncidentService
   /** Waiting experiments (place, aged priority, why), stuck ones, and layer usage. */
   /** `visible`: only experiments of these namespaces (a layer's queue lies in one namespace, so places do not change). */
   queueReport(visible?: (namespace: string) => boolean): Promise<QueueReport>
@@ -70,10 +78,17 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
   const { warehouse, bus, jobs, state, clock } = ports
   const policy = new PolicyService({ config: config.policy, state, warehouse, clock })
   const metrics = new RunwayMetrics(state, clock, ports.journal ? { journal: ports.journal } : {})
+  const notify = new NotifyService({ config: config.notify, policy: config.policy, warehouse, state, clock, log, registry: metrics.registry })
+  const gatekeeper = notifyingGate(policy, notify)
   const queue = new QueueService({
-    state, warehouse, bus, clock, policy: policy.context, gatekeeper: policy, log, agingPerHour: config.agingPerHour, ledgerKey: config.ledgerKey,
-    onTransition: (e, written) => metrics.transitions.inc({ to: e.to, ledger: written ? 'written' : 'failed' }),
+    state, warehouse, bus, clock, policy: policy.context, gatekeeper, log, agingPerHour: config.agingPerHour, ledgerKey: config.ledgerKey,
+    onTransition: (e, written) => {
+      metrics.transitions.inc({ to: e.to, ledger: written ? 'written' : 'failed' })
+      if (written) notify.transition(e)
+    },
   })
+  const incidents = new IncidentService({ queue, warehouse, clock, log: log.child({ component: 'incidents' }), policy: config.policy })
+  policy.holds = (spec) => incidents.holds(spec)
   const actions = new ActionService(queue, clock, policy)
   const housekeepingConfig = { ...DEFAULT_HOUSEKEEPING, archiveAfter: config.housekeeping.archiveAfterMs }
   const ingest = new IngestService({
@@ -86,7 +101,7 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
   const gate = new GateService(ports.gateState)
   const gateConfig = new GateConfigService({ state, clock, log: log.child({ component: 'gate-config' }) })
   const evaluator = new EvaluateService({ warehouse, state, bus, clock, log, queue })
-  const controller = new Controller(queue, clock, log, policy)
+  const controller = new Controller(queue, clock, log, gatekeeper)
   const subscriptions: Array<{ close(): Promise<void> }> = []
   let telemetry: KafkaTelemetryConsumer | null = null
   const runs = (role: RunwayConfig['role']) => config.role === 'all' || config.role === role
@@ -114,6 +129,8 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
     policy,
     actions,
     metrics,
+    notify,
+    incidents,
     queueReport: (visible) => queueReport({ queue, clock, housekeeping: housekeepingConfig }, visible),
     async housekeep() {
       const plan = planHousekeeping(await queue.snapshot(), clock.now(), housekeepingConfig)
@@ -129,6 +146,7 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
       const m = await migrate(warehouse, (line) => log.info(line))
       if (m.applied.length > 0) log.info({ applied: m.applied }, 'migrations applied')
       if (ports.rebuildOnStart) log.info({ experiments: await rebuildState(warehouse, state) }, 'state rebuilt from the ledger')
+      await incidents.load()
       if (runs('api')) {
         // Redis state notifies every API replica; otherwise this process sees every lifecycle event itself.
         if (ports.onStateChange) ports.onStateChange(() => gateConfig.changed())
@@ -142,6 +160,8 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
           if (result) metrics.evaluated(result.verdict.experimentId, result.verdict.evaluatedAt)
         })
         jobs.register('schedule-queue', async () => {
+          // Experiments that started or were resumed by a person while an incident is open pause again.
+          await incidents.enforceAll()
           await queue.scheduleTick()
         })
         jobs.register('housekeeping', async () => {
@@ -164,6 +184,7 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
         subscriptions.push(
           await bus.subscribe(TOPICS.verdicts, 'controller', async (msg) => {
             const outcome = await controller.handle(msg.value)
+            await notify.verdict(msg.value as Verdict).catch((err) => log.error({ err }, 'notify: verdict event lost'))
             const v = msg.value as { decision?: string; evaluatedAt?: number }
             metrics.verdicts.inc({ decision: String(v.decision), outcome: outcome.applied ? 'applied' : outcome.reason })
             // How long a harmful variant stayed exposed after the engine saw it.
@@ -179,12 +200,14 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
           }),
         )
         for (const r of await state.list()) await syncSchedule(r.spec.id)
+        await notify.start()
         await jobs.upsertSchedule('schedule-queue', 'schedule-queue', config.scheduleIntervalMs, {})
         await jobs.upsertSchedule('housekeeping', 'housekeeping', config.housekeeping.intervalMs, {})
       }
     },
     async stop() {
       for (const s of subscriptions.splice(0)) await s.close()
+      await notify.stop()
       await gateConfig.stop()
       await telemetry?.stop()
       await jobs.close()
