@@ -1,9 +1,13 @@
 import type { GuardrailSpec, MetricSpec } from '../domain/experiment.js'
+import { marginTypeOf, typeOf } from '../domain/metric.js'
 import type { Spending } from '../stats/alpha-spending.js'
-import { compareArms, type MethodConfig } from '../stats/compare.js'
+import { compareArms, testEstimate, type MethodConfig } from '../stats/compare.js'
 import { guardrail } from '../stats/guardrail.js'
+import { lookHasSample } from '../stats/min-sample.js'
 import type { Moments } from '../stats/moments.js'
 import { defaultTau2 } from '../stats/msprt.js'
+import { guardrailTau2 } from '../stats/msprt-tau.js'
+import { proportionDegenerate, proportionDifference, proportionTestVariance } from '../stats/newcombe.js'
 import { welch } from '../stats/welch.js'
 import type { Comparison } from './evidence.js'
 
@@ -43,6 +47,34 @@ export function tau2For(plan: TestPlan, control: Moments, treatment: Moments): n
 }
 
 /**
+ * A guardrail's mixing variance (stats/msprt-tau.ts, Johari et al.): tuned to the declared
+ * minimum harmful effect on the metric's own scale, else to the planned sample (N* per arm =
+ * tuningN / 2, the same N* the plan uses), so a rare-event guardrail keeps its power. The
+ * per-unit variance is the pooled arms' (≈ the control's under the null). An explicit τ wins.
+ */
+export function guardrailTau2For(plan: TestPlan, g: GuardrailSpec, control: Moments, treatment: Moments, alpha: number): { tau2: number; basis: string } {
+  if (plan.tau !== undefined) return { tau2: plan.tau * plan.tau, basis: 'tau' }
+  const pooled = { n: control.n + treatment.n, sum: control.sum + treatment.sum, sumSquares: control.sumSquares + treatment.sumSquares }
+  const v = variance(pooled) ?? 0
+  const mhe = (g as GuardrailSpec & { minHarmfulEffect?: number }).minHarmfulEffect
+  const t = guardrailTau2({ controlVariance: v, alpha, sided: 'greater', plannedNPerArm: Math.max(1, plan.tuningN / 2), ...(mhe !== undefined ? { minHarmfulEffect: mhe } : {}) })
+  if (t.status === 'ok' && t.tau2 !== null) return { tau2: t.tau2, basis: t.basis ?? 'planned-n' }
+  return { tau2: tau2For(plan, control, treatment), basis: 'mde' }
+}
+
+/** 0/1 unit values (a proportion): declared, or recognisable from Σx = Σx² in both arms. */
+const isProportion = (m: MetricSpec, c: Moments, t: Moments) => typeOf(m) === 'proportion' || (typeOf(m) === 'mean' && c.sum === c.sumSquares && t.sum === t.sumSquares && c.n > 0 && t.n > 0)
+
+/** Skewness-gated look (stats/min-sample.ts, Kohavi et al. 2014): only when the evidence carries Σx³. */
+function lookGate(control: Moments, treatment: Moments): { ready: boolean; minUnits: number | null } {
+  const c = control as Moments & { sumCubes?: number }
+  const t = treatment as Moments & { sumCubes?: number }
+  if (typeof c.sumCubes !== 'number' || typeof t.sumCubes !== 'number') return { ready: true, minUnits: null }
+  const r = lookHasSample({ control: { ...control, sumCubes: c.sumCubes }, treatment: { ...treatment, sumCubes: t.sumCubes } })
+  return { ready: r.ready, minUnits: r.minUnits }
+}
+
+/**
  * One treatment against control on one metric. Welch is reported for reference;
  * decisions use the sequential result. Guardrails get a one-sided harm test against
  * the non-inferiority margin (stats/guardrail.ts) with an always-valid method;
@@ -67,20 +99,23 @@ export function compare(input: CompareInput): Comparison {
   if (input.role === 'guardrail') {
     const g = input.metric as GuardrailSpec
     const method = plan.method === 'confseq' ? 'confseq' : 'msprt'
-    const r = guardrail({
-      control,
-      treatment,
-      metric: 'mean',
-      lift: 'absolute',
-      bad: g.direction === 'decrease' ? 'increase' : 'decrease',
-      // The spec's margin is relative to the control mean; the test runs on the absolute scale.
-      margin: g.margin * Math.abs(controlMean ?? 0),
-      config: { method, alpha, msprt: { tau2 }, confseq: { tuningN: plan.tuningN } },
-    })
+    const gate = lookGate(control, treatment)
+    if (!gate.ready) return { ...base, method, status: 'LOOK_SAMPLE_PENDING', effect: null, relativeEffect: null, sequentialP: null, ci: null, significant: false, harmful: false, minLookUnits: gate.minUnits }
+    const gTau = guardrailTau2For(plan, g, control, treatment, alpha)
+    const bad = g.direction === 'decrease' ? 'increase' : 'decrease'
+    // The margin is relative to the control mean unless the guardrail says absolute.
+    const margin = marginTypeOf(g) === 'absolute' ? g.margin : g.margin * Math.abs(controlMean ?? 0)
+    const config = { method, alpha, msprt: { tau2: gTau.tau2 }, confseq: { tuningN: plan.tuningN } } as const
+    if (isProportion(g, control, treatment)) {
+      const counts = { control: { successes: control.sum, n: control.n }, treatment: { successes: treatment.sum, n: treatment.n } }
+      if (proportionDegenerate(counts)) return degenerateGuardrail({ base, counts, bad, margin, alpha, config, tauBasis: gTau.basis })
+    }
+    const r = guardrail({ control, treatment, metric: 'mean', lift: 'absolute', bad, margin, config })
     const h = r.harm
     return {
       ...base,
       method,
+      tauBasis: gTau.basis,
       status: h.status,
       effect: finite(h.effect),
       relativeEffect: h.effect !== null && controlMean ? h.effect / Math.abs(controlMean) : null,
@@ -110,4 +145,29 @@ export function compare(input: CompareInput): Comparison {
     harmful: false,
     ...(r.boundary !== undefined ? { boundary: finite(r.boundary) } : {}),
   }
+}
+
+/**
+ * A proportion guardrail with an arm at 0% or 100%: the harm test's standard error is the pooled
+ * one (newcombe.ts proportionTestVariance, never one arm's alone) and the reported interval is
+ * Newcombe's hybrid score interval; both arms constant and equal is measured, with no harm.
+ */
+function degenerateGuardrail({ base, counts, bad, margin, alpha, config, tauBasis }: {
+  base: Omit<Comparison, 'method' | 'status' | 'effect' | 'relativeEffect' | 'sequentialP' | 'ci' | 'significant' | 'harmful'>
+  counts: { control: { successes: number; n: number }; treatment: { successes: number; n: number } }
+  bad: 'increase' | 'decrease'
+  margin: number
+  alpha: number
+  config: { method: 'msprt' | 'confseq'; alpha: number; msprt: { tau2: number }; confseq: { tuningN: number } }
+  tauBasis: string
+}): Comparison {
+  const up = bad === 'increase'
+  const nd = proportionDifference({ ...counts, alpha, sided: up ? 'greater' : 'less' })
+  const ci: [number | null, number | null] | null = nd.ci ? [Number.isFinite(nd.ci[0]) ? nd.ci[0] : null, Number.isFinite(nd.ci[1]) ? nd.ci[1] : null] : null
+  const effect = nd.effect
+  const variance = proportionTestVariance(counts)
+  const shared = { ...base, method: `${config.method}-pooled`, tauBasis, effect, relativeEffect: effect !== null && base.controlMean ? effect / Math.abs(base.controlMean) : null, ci, degenerate: true }
+  if (!(variance > 0) || effect === null) return { ...shared, status: 'ok', sequentialP: 1, significant: false, harmful: false }
+  const r = testEstimate({ effect, variance, df: null, nTotal: counts.control.n + counts.treatment.n, normal: true, config: { ...config, sided: up ? 'greater' : 'less', nullValue: up ? margin : -margin } })
+  return { ...shared, status: r.status, sequentialP: r.pValue, significant: r.significant, harmful: r.significant }
 }

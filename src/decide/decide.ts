@@ -1,12 +1,17 @@
 import { controlOf, metricsOf } from '../domain/experiment.js'
 import { formatDuration } from '../domain/duration.js'
-import type { Decision, Reason } from '../domain/verdict.js'
+import { type GuardrailSpec, typeOf } from '../domain/metric.js'
+import type { Decision, ExperimentResult, Reason } from '../domain/verdict.js'
+import { DEFAULT_TUNING_N } from '../stats/msprt-tau.js'
 import { benjaminiHochberg, holm } from '../stats/multiple-testing.js'
 import { srmChiSquare } from '../stats/srm.js'
 import { sequentialSrm } from '../stats/srm-sequential.js'
 import { compare, type TestPlan } from './compare.js'
 import { type Comparison, EMPTY_MOMENTS, type EvaluationInput } from './evidence.js'
 import { misroutingReason } from './misrouting.js'
+import { completionResult } from './result.js'
+import { sloReasons } from './slo-guard.js'
+import { tailCompare } from './tail.js'
 
 export interface DecisionOutcome {
   decision: Decision
@@ -18,6 +23,8 @@ export interface DecisionOutcome {
   lastEventMs: number | null
   /** A group-sequential look was spent at this information fraction (record it). */
   gstFraction: number | null
+  /** For complete: what the experiment found (shipped, no-effect-detected, regressed). */
+  result: ExperimentResult | null
 }
 
 const fmt = (x: number | null | undefined, digits = 4) => (x === null || x === undefined ? 'n/a' : Number(x.toPrecision(digits)).toString())
@@ -85,15 +92,22 @@ export function decide(input: EvaluationInput): DecisionOutcome {
     mde: s.mde,
     ...(s.tau !== undefined ? { tau: s.tau } : {}),
     // N* counts the two arms compared; plannedUnits counts all arms.
-    tuningN: s.tuningN ?? (s.plannedUnits !== undefined ? Math.max(2, Math.round((s.plannedUnits * 2) / spec.variants.length)) : 10_000),
+    // The plan (stats/plan.ts) and the engine share one default N* (stats/msprt-tau.ts).
+    tuningN: s.tuningN ?? (s.plannedUnits !== undefined ? Math.max(2, Math.round((s.plannedUnits * 2) / spec.variants.length)) : DEFAULT_TUNING_N),
     gst,
   }
 
   const comparisons: Comparison[] = []
   for (const { role, metric } of metricsOf(spec)) {
-    const moments = input.metrics.find((m) => m.metric === metric.name)?.byVariant ?? {}
+    const evidence = input.metrics.find((m) => m.metric === metric.name)
+    const moments = evidence?.byVariant ?? {}
     for (const variant of treatments) {
       const alpha = role === 'primary' && s.test === 'gst' ? s.alpha / treatments.length : s.alpha
+      if (role === 'guardrail' && typeOf(metric) === 'quantile') {
+        const q = evidence?.quantile
+        comparisons.push(tailCompare({ metric: metric as GuardrailSpec, variant, level: q?.level ?? metric.quantile ?? 0.5, control: q?.byVariant[control], treatment: q?.byVariant[variant], alpha, plan }))
+        continue
+      }
       comparisons.push(compare({ metric, role, variant, control: moments[control] ?? EMPTY_MOMENTS, treatment: moments[variant] ?? EMPTY_MOMENTS, alpha, plan }))
     }
   }
@@ -112,7 +126,8 @@ export function decide(input: EvaluationInput): DecisionOutcome {
   const srmResult = s.srmTest === 'sequential' ? { ...sequentialSrm({ counts, weights }), chiSquare: chi.chiSquare } : chi
   const srm = { pValue: srmResult.pValue, status: srmResult.status, counts, test: s.srmTest }
   const lastEventMs = input.units.reduce<number | null>((m, u) => (u.lastEventMs === null ? m : Math.max(m ?? 0, u.lastEventMs)), null)
-  const out = (decision: Decision, reasons: Reason[], needsApproval = false): DecisionOutcome => ({
+  const out = (decision: Decision, reasons: Reason[], needsApproval = false, result: ExperimentResult | null = null): DecisionOutcome => ({
+    result: decision === 'complete' ? result ?? 'no-effect-detected' : null,
     decision,
     reasons: reasons.map((r) => ({ ...r, numbers: Object.fromEntries(Object.entries(r.numbers).map(([k, v]) => [k, v === null || Number.isFinite(v) ? v : null])) })),
     needsApproval,
@@ -138,15 +153,27 @@ export function decide(input: EvaluationInput): DecisionOutcome {
   // 1. Harm on a guardrail.
   const harms = comparisons.filter((c) => c.role === 'guardrail' && c.harmful)
   if (harms.length > 0) {
-    const reasons: Reason[] = harms.map((c) => ({
+    const reasons: Reason[] = harms.map((c) => c.quantileLevel !== undefined ? {
+      code: 'TAIL_HARM',
+      metric: c.metric,
+      variant: c.variant,
+      message: `${c.metric} p${fmt(c.quantileLevel * 100, 3)} ${fmt(c.controlMean)} → ${fmt(c.treatmentMean)} in ${c.variant} (difference ${fmt(c.effect)}, interval [${fmt(c.ci?.[0])}, ${fmt(c.ci?.[1])}], confidence sequence p=${fmt(c.sequentialP, 3)}, Holm-adjusted ${fmt(c.adjustedP, 3)} < α=${fmt(c.alpha, 3)})`,
+      numbers: { ...numbers(c), level: c.quantileLevel, controlQuantile: c.controlMean, treatmentQuantile: c.treatmentMean },
+    } : {
       code: 'GUARDRAIL_HARM',
       metric: c.metric,
       variant: c.variant,
       message: `${c.metric} ${fmt(c.controlMean)} → ${fmt(c.treatmentMean)} in ${c.variant} (effect ${fmt(c.effect)}, harm test ${c.method} p=${fmt(c.sequentialP, 3)}, Holm-adjusted ${fmt(c.adjustedP, 3)} < α=${fmt(c.alpha, 3)})`,
       numbers: numbers(c),
-    }))
+    })
     return spec.policy.autoRollback ? out('rollback', reasons) : out('pause', reasons, true)
   }
+
+  // 1b. SLO guardrails on the windowed SLIs: the treatment burns its budget (rollback or pause,
+  // per policy); control burns it too (an alert and a pause, not the variant's fault).
+  const slo = sloReasons({ metrics: input.metrics, control, treatments })
+  if (slo.treatment.length > 0) return spec.policy.autoRollback ? out('rollback', slo.treatment) : out('pause', slo.treatment, true)
+  if (slo.bothArms.length > 0) return out('pause', slo.bothArms)
 
   // 2. Sample ratio mismatch.
   if (srmResult.status === 'ok' && srmResult.pValue !== null && srmResult.pValue < spec.statistics.srmAlpha) {
@@ -175,9 +202,16 @@ export function decide(input: EvaluationInput): DecisionOutcome {
   }
 
   // 4. Maximum duration.
+  const guardrailList = comparisons.filter((c) => c.role === 'guardrail')
+  const unmeasured = guardrailList.filter((c) => !enough(c) || c.status !== 'ok')
+  const noData = unmeasured.length > 0 ? noDataReason(unmeasured, minUnits) : null
+  const primaries = comparisons.filter((c) => c.role === 'primary')
+  const resultNow = () => completionResult({ primary: primaries.filter((c) => c.significant && enough(c)), metric: spec.metrics.primary, guardrailsClean: noData === null })
   const runningFor = now - (record.startedAt ?? now)
   if (runningFor >= spec.maxDuration) {
-    return out('complete', [{ code: 'MAX_DURATION_REACHED', message: `ran ${formatDuration(runningFor)} of max ${formatDuration(spec.maxDuration)}`, numbers: { runningSeconds: runningFor / 1000 } }])
+    // The run ends either way; guardrails without data are said, and keep it from counting as shipped.
+    const ended: Reason = { code: 'MAX_DURATION_REACHED', message: `ran ${formatDuration(runningFor)} of max ${formatDuration(spec.maxDuration)}`, numbers: { runningSeconds: runningFor / 1000 } }
+    return out('complete', noData ? [ended, noData] : [ended], false, resultNow())
   }
 
   const steps = spec.rollout.steps
@@ -185,23 +219,21 @@ export function decide(input: EvaluationInput): DecisionOutcome {
   const inStep = now - (record.stepStartedAt ?? now)
   const durationMet = inStep >= step.minDuration
   const guardrails = comparisons.filter((c) => c.role === 'guardrail')
-  const thin = guardrails.filter((c) => !enough(c))
   const healthy: Reason = {
     code: 'HEALTHY',
-    message: `guardrails healthy: ${guardrails.map((c) => `${c.metric}/${c.variant} p=${fmt(c.sequentialP, 3)}`).join(', ') || 'none'}`,
+    message: `guardrails healthy: ${guardrails.map((c) => `${c.metric}/${c.variant} p=${fmt(c.sequentialP, 3)}${c.degenerate ? ` (an arm at 0%/100%: pooled test, Newcombe interval [${fmt(c.ci?.[0])}, ${fmt(c.ci?.[1])}])` : ''}`).join(', ') || 'none'}`,
     numbers: Object.fromEntries(guardrails.map((c) => [`p_${c.metric}_${c.variant}`, c.sequentialP])),
   }
   const pending: Reason = { code: 'STEP_DURATION_PENDING', message: `step ${record.step + 1} at ${step.exposure}% for ${formatDuration(inStep)} of ${formatDuration(step.minDuration)}`, numbers: { inStepSeconds: inStep / 1000, minSeconds: step.minDuration / 1000 } }
-  const thinReason = (list: Comparison[]): Reason => ({
-    code: 'INSUFFICIENT_SAMPLE',
-    message: `need ${minUnits} units per arm: ${list.map((c) => `${c.metric}/${c.variant} ${c.controlN}+${c.treatmentN}`).join(', ')}`,
-    numbers: { minUnits },
-  })
 
   // 5. Last step: complete when the primary metric is conclusive.
   if (record.step === steps.length - 1) {
     const primary = comparisons.filter((c) => c.role === 'primary')
     const conclusive = primary.filter((c) => c.significant && enough(c))
+    if (durationMet && conclusive.length > 0 && noData) {
+      // A conclusive primary does not complete while a guardrail is unmeasured: the ship would be blind.
+      return out('continue', [noData, { code: 'PRIMARY_CONCLUSIVE', message: `primary conclusive; completing once every guardrail has data`, numbers: Object.fromEntries(conclusive.map((c) => [`p_${c.variant}`, c.adjustedP ?? c.sequentialP])) }])
+    }
     if (durationMet && conclusive.length > 0) {
       return out(
         'complete',
@@ -212,6 +244,8 @@ export function decide(input: EvaluationInput): DecisionOutcome {
           message: `${c.metric} ${fmt(c.controlMean)} → ${fmt(c.treatmentMean)} in ${c.variant} (lift ${fmt((c.relativeEffect ?? 0) * 100, 3)}%, ${c.method} p=${fmt(c.adjustedP ?? c.sequentialP, 3)} < α=${fmt(c.alpha, 3)})`,
           numbers: numbers(c),
         })),
+        false,
+        resultNow(),
       )
     }
     const why: Reason[] = !durationMet ? [pending] : []
@@ -224,7 +258,7 @@ export function decide(input: EvaluationInput): DecisionOutcome {
 
   // 6. Ramp.
   if (!durationMet) return out('continue', [pending])
-  if (thin.length > 0) return out('continue', [thinReason(thin)])
+  if (noData) return out('continue', [noData])
   const needsApproval = spec.policy.approvalToRamp || step.approval
   const next = steps[record.step + 1]!
   const reasons: Reason[] = [
@@ -233,4 +267,26 @@ export function decide(input: EvaluationInput): DecisionOutcome {
   ]
   if (needsApproval) reasons.push({ code: 'APPROVAL_REQUIRED', message: 'policy requires a human to approve this ramp', numbers: {} })
   return out('ramp', reasons, needsApproval)
+}
+
+/**
+ * GUARDRAIL_NO_DATA: guardrails that cannot be judged (below minUnits per arm, no data at all,
+ * below the quantile's or the look's minimum sample, no usable test), with their counts. It
+ * blocks ramps and completion on a conclusive primary: the engine never acts on missing data.
+ */
+function noDataReason(list: Comparison[], minUnits: number): Reason {
+  const what = (c: Comparison) =>
+    c.controlN === 0 && c.treatmentN === 0
+      ? 'no data'
+      : c.status === 'LOOK_SAMPLE_PENDING'
+        ? `${c.controlN}+${c.treatmentN} units, skewness needs ${c.minLookUnits ?? '?'} per arm`
+        : c.status !== 'ok' && c.controlN >= minUnits && c.treatmentN >= minUnits
+          ? `${c.controlN}+${c.treatmentN} units, test ${c.status}`
+          : `${c.controlN}+${c.treatmentN} units${c.status === 'INSUFFICIENT_SAMPLE' && c.quantileLevel !== undefined ? ' (below the minimum sample for the quantile)' : ''}`
+  return {
+    code: 'GUARDRAIL_NO_DATA',
+    metric: list.length === 1 ? list[0]!.metric : undefined,
+    message: `guardrails without enough data (need ${minUnits} units per arm): ${list.map((c) => `${c.metric}/${c.variant} ${what(c)}`).join(', ')}`,
+    numbers: { minUnits, ...Object.fromEntries(list.flatMap((c) => [[`controlUnits_${c.metric}_${c.variant}`, c.controlN], [`treatmentUnits_${c.metric}_${c.variant}`, c.treatmentN]])) },
+  }
 }

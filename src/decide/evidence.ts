@@ -118,6 +118,14 @@ export interface Comparison {
   harmful: boolean
   controlN: number
   treatmentN: number
+  /** Guardrails: how τ was chosen (min-harmful-effect, planned-n, default-n, tau, mde). */
+  tauBasis?: string
+  /** A proportion arm at 0% or 100%: pooled test, Newcombe interval. */
+  degenerate?: boolean
+  /** Tail guardrails: the quantile level compared (controlMean/treatmentMean are the quantiles). */
+  quantileLevel?: number
+  /** Below the skew-based minimum sample per look: units each arm needs. */
+  minLookUnits?: number | null
 }
 
 export const EMPTY_MOMENTS: Moments = { n: 0, sum: 0, sumSquares: 0 }

@@ -2,6 +2,7 @@ import type { ExperimentSpec } from './experiment.js'
 import { type Actor, type LifecycleEvent, type LifecycleState, canTransition } from './lifecycle.js'
 import { chainEntry, genesisHash, type LedgerKey, specHash } from './ledger-chain.js'
 import type { PolicyFailure } from './policy.js'
+import type { ExperimentResult } from './verdict.js'
 
 /** A contiguous range of a layer's 10,000 buckets held by one experiment. */
 export interface Allocation {
@@ -43,6 +44,22 @@ export interface ExperimentRecord {
   blockedBy: PolicyFailure[] | null
   /** Who enqueued the current spec revision (the actor of its first ledger entry). */
   enqueuedBy: Actor | null
+  /** What the experiment found, set when it ends (resultOf); kept when archived. */
+  result: ExperimentResult | null
+}
+
+const STOPPED_STATES: readonly LifecycleState[] = ['rolled_back', 'cancelled', 'expired']
+
+/**
+ * The result an end state carries: a completion says what its verdict found (no verdict
+ * result: nothing conclusive, no-effect-detected); a rollback, cancel or expiry is `stopped`;
+ * any other move leaves the result as it was. Live transitions and the ledger replay both use it.
+ */
+export function resultOf(to: LifecycleState, requested: ExperimentResult | null | undefined, previous: ExperimentResult | null): ExperimentResult | null {
+  if (to === 'completed') return requested ?? 'no-effect-detected'
+  if (STOPPED_STATES.includes(to)) return 'stopped'
+  if (to === 'rejected' || to === 'queued') return null
+  return previous
 }
 
 export function newRecord(spec: ExperimentSpec, now: number): ExperimentRecord {
@@ -65,6 +82,7 @@ export function newRecord(spec: ExperimentSpec, now: number): ExperimentRecord {
     pendingApproval: null,
     blockedBy: null,
     enqueuedBy: null,
+    result: null,
   }
 }
 
@@ -89,6 +107,10 @@ export interface TransitionRequest {
   allocation?: Allocation | null
   verdictId?: string | null
   verdictSeq?: number | null
+  /** The verdict's reason codes, stored on the ledger entry. */
+  codes?: readonly string[]
+  /** For a completion: what the verdict found. */
+  result?: ExperimentResult | null
 }
 
 export type TransitionResult =
@@ -120,6 +142,7 @@ export function transition(record: ExperimentRecord, req: TransitionRequest, key
     ledgerSeq: record.ledgerSeq + 1,
     allocation: req.allocation !== undefined ? req.allocation : record.allocation,
     pendingApproval: req.to === 'running' && from === 'running' ? null : record.pendingApproval,
+    result: resultOf(req.to, req.result, record.result ?? null),
   }
   if (req.to === 'running' && from === 'scheduled') {
     next.startedAt = req.at
@@ -150,6 +173,8 @@ export function transition(record: ExperimentRecord, req: TransitionRequest, key
     verdictId: req.verdictId ?? null,
     verdictSeq: req.verdictSeq ?? null,
     allocation: next.allocation,
+    codes: [...(req.codes ?? [])],
+    result: next.result !== (record.result ?? null) ? next.result : null,
   }
   // With a ledger key the entry is an HMAC (ledger-chain.ts): nobody without the key can re-hash a rewrite.
   const event: LifecycleEvent = chainEntry(record.ledgerHash, fields, key)

@@ -81,6 +81,9 @@ export function hashedFields(e: ChainFields) {
     verdictId: e.verdictId,
     verdictSeq: e.verdictSeq,
     allocation: e.allocation ? { start: e.allocation.start, size: e.allocation.size } : null,
+    // Hashed only when present, so entries stored before these columns existed verify as before.
+    codes: e.codes && e.codes.length > 0 ? [...e.codes] : undefined,
+    result: e.result ?? undefined,
   }
 }
 

@@ -68,6 +68,10 @@ export const LifecycleEventSchema = z.object({
   verdictSeq: z.number().int().positive().nullable().default(null),
   /** Bucket range held in the layer after this move (null when none is held). */
   allocation: z.object({ start: z.number().int(), size: z.number().int() }).nullable().default(null),
+  /** Reason codes of the verdict (or refusal) behind this move; [] for a person's or the scheduler's. */
+  codes: z.array(z.string()).optional(),
+  /** Set when the experiment ends: shipped, no-effect-detected, regressed or stopped (domain/verdict.ts). */
+  result: z.string().nullable().optional(),
   /** Hash chain (src/domain/ledger-chain.ts): the previous entry's hash, and this entry's. */
   prevHash: z.string().default(''),
   hash: z.string().default(''),

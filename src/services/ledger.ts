@@ -22,6 +22,8 @@ interface LedgerRow {
   alloc_size: number | null
   prev_hash: string
   hash: string
+  codes?: string[] | null
+  result?: string | null
 }
 
 /**
@@ -64,6 +66,8 @@ export async function appendLedger(warehouse: Warehouse, e: LifecycleEvent, enqu
           alloc_size: e.allocation?.size ?? null,
           prev_hash: e.prevHash,
           hash: e.hash,
+          codes: e.codes ?? [],
+          result: e.result ?? '',
         },
       ],
       { dedupToken: `lifecycle/${e.experimentId}/${e.seq}` },
@@ -93,6 +97,8 @@ function rowToEvent(r: LedgerRow): LifecycleEvent {
     verdictId: r.verdict_id === '' ? null : r.verdict_id,
     verdictSeq: Number(r.verdict_seq) > 0 ? Number(r.verdict_seq) : null,
     allocation,
+    codes: Array.isArray(r.codes) ? r.codes.map(String) : [],
+    result: r.result ? r.result : null,
     prevHash: r.prev_hash ?? '',
     hash: r.hash ?? '',
   }

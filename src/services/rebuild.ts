@@ -1,5 +1,6 @@
 import { parseStoredSpec } from '../domain/stored-spec.js'
-import { type ExperimentRecord, newRecord, revisionGenesis } from '../domain/experiment-record.js'
+import { type ExperimentRecord, newRecord, resultOf, revisionGenesis } from '../domain/experiment-record.js'
+import { ExperimentResult } from '../domain/verdict.js'
 import type { StateStore } from '../ports/state-store.js'
 import type { Warehouse } from '../ports/warehouse.js'
 import { sqlQuery } from '../sql-files.js'
@@ -43,6 +44,7 @@ export async function replayState(warehouse: Warehouse): Promise<ExperimentRecor
         stepStartedAt: e.to === 'running' ? e.at : r.stepStartedAt,
         endedAt: ['completed', 'rolled_back', 'rejected', 'cancelled', 'expired'].includes(e.to) ? e.at : r.endedAt,
         endState: ['completed', 'rolled_back', 'rejected', 'cancelled', 'expired'].includes(e.to) ? e.to : r.endState,
+        result: resultOf(e.to, ExperimentResult.safeParse(e.result).data ?? null, r.result),
       }
     }
     // Verdicts may come from outside this process (another evaluator, the bus): the ledger knows which were applied.

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { type CompareInput, type TestPlan, compare, tau2For } from '../../../src/decide/compare.js'
 import type { GuardrailSpec, MetricSpec } from '../../../src/domain/experiment.js'
 import type { Moments } from '../../../src/stats/moments.js'
+import { optimalTauRatio } from '../../../src/stats/msprt-tau.js'
 import { bernoulli, gaussian } from '../../support/fixtures.js'
 import { confseqTau2ByHand, firstLookBoundary, mixtureP1, mixtureP2, secondLookBoundary } from './reference.js'
 
@@ -80,9 +81,9 @@ describe('compare: reported numbers', () => {
     expect(c).toMatchObject({ status: 'INSUFFICIENT_SAMPLE', sequentialP: null, welchP: null, ci: null, significant: false, harmful: false, treatmentMean: null, treatmentN: 0 })
   })
 
-  it('zero variance in both arms is reported, not harmful', () => {
+  it('zero variance in both arms (0% vs 0%): measured, degenerate, not harmful', () => {
     const c = run({ control: bernoulli(1_000, 0), treatment: bernoulli(1_000, 0) })
-    expect(c).toMatchObject({ status: 'ZERO_VARIANCE', harmful: false, significant: false, sequentialP: null })
+    expect(c).toMatchObject({ status: 'ok', degenerate: true, harmful: false, significant: false, sequentialP: 1, effect: 0 })
   })
 
   it('relative effect is null when the control mean is 0', () => {
@@ -318,8 +319,12 @@ describe('compare: mixing variance', () => {
     // pooling two arms of sd 2 (Σ(x − x̄)² = 9,999·4 each) over 19,999 degrees of freedom
     const zero = gaussian(10_000, 0, 2)
     expect(tau2For(msprtPlan(), zero, zero)).toBeCloseTo(1e-4 * ((2 * 9_999 * 4) / 19_999), 12)
+    // a guardrail's τ is tuned to N* (msprt-tau.ts): τ² = x*·2σ²_pooled / (N*/2), σ²_pooled of both arms as one sample
     const c = run({ metric: latency, control, treatment })
-    expect(c.sequentialP!).toBeCloseTo(mixtureP1({ delta: 1.7, v: vOf(control, treatment), tau2: (0.05 * 200.85) ** 2 }), 6)
+    const pooledVar = (2 * 19_999 * 2_500 + 2 * 20_000 * 0.85 ** 2) / 39_999
+    const tau2 = (optimalTauRatio({ alpha: 0.05, sided: 'greater' }) * 2 * pooledVar) / 5_000
+    expect(c).toMatchObject({ tauBasis: 'planned-n' })
+    expect(c.sequentialP!).toBeCloseTo(mixtureP1({ delta: 1.7, v: vOf(control, treatment), tau2 }), 6)
   })
 
   it('an explicit tau overrides the MDE-based default', () => {

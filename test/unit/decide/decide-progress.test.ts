@@ -174,11 +174,12 @@ describe('confseq', () => {
     expect(out.decision).toBe('rollback')
   })
 
-  it('N* defaults to plannedUnits, else 10,000', () => {
+  it('N* defaults to plannedUnits, else DEFAULT_TUNING_N (5,000, shared with the plan)', () => {
     const p = (statistics: Record<string, unknown>) =>
       decide(evaluationFixture({ record: lastStep(specFixture({ statistics: { test: 'confseq', ...statistics } })), now: LAST_STEP_AT + DAY, metrics: { ...metrics, error_rate: flatErrors } })).comparisons[0]!.sequentialP
     expect(p({ plannedUnits: 40_000 })).toBe(p({ tuningN: 40_000 }))
-    expect(p({})).toBe(p({ tuningN: 10_000 }))
+    expect(p({})).toBe(p({ tuningN: 5_000 }))
+    expect(p({})).not.toBe(p({ tuningN: 10_000 }))
     expect(p({ plannedUnits: 40_000, tuningN: 10_000 })).toBe(p({ tuningN: 10_000 }))
     expect(p({})).not.toBe(p({ tuningN: 40_000 }))
   })
@@ -361,13 +362,14 @@ describe('continue', () => {
     const now = T0 + 2 * HOUR
     const out = decide(evaluationFixture({ record: runningRecord(), now, units: unitsFixture({ control: 60, treatment: 70 }, now - MINUTE), metrics }))
     expect(out.decision).toBe('continue')
-    expect(out.reasons).toEqual([expect.objectContaining({ code: 'INSUFFICIENT_SAMPLE', numbers: { minUnits: 100 } })])
+    expect(out.reasons).toEqual([expect.objectContaining({ code: 'GUARDRAIL_NO_DATA', numbers: { minUnits: 100, controlUnits_error_rate_treatment: 60, treatmentUnits_error_rate_treatment: 70 } })])
     expect(out.reasons[0]!.message).toContain('error_rate/treatment 60+70')
   })
 
   it('while a guardrail has no data at all', () => {
     const out = decide(evaluationFixture({ record: runningRecord(), now: T0 + 2 * HOUR, metrics: { conversion: flat } }))
-    expect(codes(out)).toEqual(['INSUFFICIENT_SAMPLE'])
+    expect(codes(out)).toEqual(['GUARDRAIL_NO_DATA'])
+    expect(out.reasons[0]!.message).toContain('error_rate/treatment no data')
   })
 })
 
