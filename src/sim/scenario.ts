@@ -2,20 +2,11 @@ import { z } from 'zod'
 import { ExperimentSpecSchema, MetricName, Slug } from '../domain/experiment.js'
 import { BoundedDuration, LIMITS, refineControlCharacters } from '../domain/input-limits.js'
 import { rawProblemsOf } from '../domain/validation.js'
+import { Effect, Fault, MetricModel, ScriptedAction } from './scenario-parts.js'
 
 // Strict objects throughout: a mistyped key (`unitsPerHuor`) is refused with the nearest
-// known key instead of silently taking a default.
-const MetricModel = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('bernoulli'), base: z.number().min(0).max(1) }),
-  z.strictObject({ type: z.literal('normal'), mean: z.number(), sd: z.number().min(0) }),
-])
-
-const Fault = z.discriminatedUnion('type', [
-  /** The experiment's services stop sending telemetry at `at` (from scenario start). */
-  z.strictObject({ type: z.literal('telemetry_stop'), at: BoundedDuration }),
-  /** From `from`, a fraction of exposed units is logged under variant `to` (skews the split). */
-  z.strictObject({ type: z.literal('misroute'), from: BoundedDuration, fraction: z.number().gt(0).max(1), to: Slug }),
-])
+// known key instead of silently taking a default. The parts are in scenario-parts.ts.
+export { Effect, Fault, MetricModel, ScriptedAction }
 
 /** The embedded spec is sent as written, but checked here first so a typo is named before a run starts. */
 const EmbeddedSpec = z.record(z.string(), z.unknown()).superRefine((spec, ctx) => {
@@ -23,22 +14,51 @@ const EmbeddedSpec = z.record(z.string(), z.unknown()).superRefine((spec, ctx) =
   if (!parsed.success) for (const p of rawProblemsOf(parsed.error, ExperimentSpecSchema)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message })
 })
 
-export const ScenarioExperiment = z.strictObject({
-  /** The experiment spec, exactly as it would be enqueued. */
-  spec: EmbeddedSpec,
-  enqueueAt: BoundedDuration.default(0),
-  traffic: z.strictObject({
-    /** Units arriving at the experiment's layer per simulated hour. */
-    unitsPerHour: z.number().positive().max(1e9),
-    /** Events each exposed unit sends per metric. */
-    eventsPerUnit: z.number().int().positive().max(1000).default(1),
-  }),
-  /** Baseline model of each metric the services report. */
-  metrics: z.record(MetricName, MetricModel),
-  /** True effect per variant and metric: an absolute shift of the metric's mean. */
-  effects: z.record(Slug, z.record(MetricName, z.number())).default({}),
-  faults: z.array(Fault).default([]),
-})
+export const ScenarioExperiment = z
+  .strictObject({
+    /** The experiment spec, exactly as it would be enqueued. */
+    spec: EmbeddedSpec,
+    enqueueAt: BoundedDuration.default(0),
+    traffic: z.strictObject({
+      /** Units arriving at the experiment's layer per simulated hour. */
+      unitsPerHour: z.number().positive().max(1e9),
+      /** Events each exposed unit sends per metric. */
+      eventsPerUnit: z.number().int().positive().max(1000).default(1),
+    }),
+    /** Baseline model of each event metric the services report. */
+    metrics: z.record(MetricName, MetricModel),
+    /** True effect per variant and event metric (scenario-parts.ts Effect). */
+    effects: z.record(Slug, z.record(MetricName, Effect)).default({}),
+    faults: z.array(Fault).default([]),
+  })
+  .superRefine((x, ctx) => {
+    // The spec is valid here (its own refinement ran first); read what the references need.
+    const spec = ExperimentSpecSchema.safeParse(x.spec)
+    if (!spec.success) return
+    const variants = spec.data.variants.map((v) => v.name)
+    const steps = spec.data.rollout.steps.length
+    const modelled = Object.keys(x.metrics)
+    for (const [variant, byMetric] of Object.entries(x.effects)) {
+      if (!variants.includes(variant)) ctx.addIssue({ code: 'custom', path: ['effects', variant], message: `the spec has no variant "${variant}" (has ${variants.join(', ')})` })
+      for (const [metric, effect] of Object.entries(byMetric)) {
+        const at = ['effects', variant, metric]
+        const model = x.metrics[metric]
+        if (!model) {
+          ctx.addIssue({ code: 'custom', path: at, message: `no model for metric "${metric}" in metrics (has ${modelled.join(', ') || 'none'})` })
+          continue
+        }
+        if (typeof effect === 'number') continue
+        if (effect.tail && model.type === 'bernoulli') ctx.addIssue({ code: 'custom', path: [...at, 'tail'], message: 'a tail adds to event values; a bernoulli metric has outcomes (use shift or scale)' })
+        if (effect.fromStep !== undefined && effect.fromStep > steps) ctx.addIssue({ code: 'custom', path: [...at, 'fromStep'], message: `the rollout has ${steps} steps` })
+      }
+    }
+    x.faults.forEach((f, i) => {
+      if (f.type !== 'telemetry_drop') return
+      f.metrics?.forEach((m, j) => {
+        if (!x.metrics[m]) ctx.addIssue({ code: 'custom', path: ['faults', i, 'metrics', j], message: `no model for metric "${m}" in metrics (has ${modelled.join(', ') || 'none'})` })
+      })
+    })
+  })
 
 export const ScenarioSchema = z
   .strictObject({
@@ -49,6 +69,8 @@ export const ScenarioSchema = z
     /** Simulated time per step: traffic for the step is sent, then the clock advances. */
     tick: BoundedDuration.refine((ms) => ms > 0, 'must be > 0 (a zero tick never advances the clock)').default(600_000),
     experiments: z.array(ScenarioExperiment).min(1),
+    /** What people do during the run (approve, resume, pause, rollback, cancel), in time order. */
+    actions: z.array(ScriptedAction).default([]),
   })
   .superRefine((s, ctx) => {
     const ticks = Math.ceil(s.duration / s.tick)
@@ -56,6 +78,11 @@ export const ScenarioSchema = z
     if (s.tick > 0 && ticks > LIMITS.scenarioTicks) {
       ctx.addIssue({ code: 'custom', path: ['tick'], message: `duration ÷ tick is ${ticks} steps; at most ${LIMITS.scenarioTicks} (use a longer tick)` })
     }
+    const ids = s.experiments.map((x) => String(x.spec.id))
+    s.actions.forEach((a, i) => {
+      if (!ids.includes(a.experiment)) ctx.addIssue({ code: 'custom', path: ['actions', i, 'experiment'], message: `no experiment "${a.experiment}" in this scenario (has ${ids.join(', ')})` })
+      if (a.at >= s.duration) ctx.addIssue({ code: 'custom', path: ['actions', i, 'at'], message: 'must be before the scenario ends (duration)' })
+    })
     refineControlCharacters({ name: s.name, start: s.start }, ctx)
   })
 

@@ -8,7 +8,14 @@ export interface LedgerEntry {
   exposure: number
   actor: { type: string; id: string }
   reason: string
+  /** Reason codes of the verdict or refusal behind the move (absent on servers that predate them). */
+  codes?: string[]
+  /** Set on the move that ends the experiment: shipped, no-effect-detected, regressed or stopped. */
+  result?: string | null
 }
+
+/** A scripted person's action, as the API answered it. */
+export type ActionOutcome = { ok: true } | { ok: false; status: number; message: string }
 
 /**
  * Where a simulation sends its traffic and how its time moves. The default goes
@@ -21,6 +28,8 @@ export interface SimulationTarget {
   advanceTo(t: number): Promise<void>
   assign(experimentId: string, unitIds: string[]): Promise<Array<{ exposed: boolean; variant: string | null }>>
   sendEvents(events: SyntheticEvent[]): Promise<{ accepted: number; rejected: number }>
+  /** A person's action (approve, resume, pause, rollback, cancel) through the API. */
+  act(experimentId: string, action: string, reason: string): Promise<ActionOutcome>
   /** Bearer token for a server that requires authentication (RUNWAY_TOKEN). */
   token?: string | null
 }
@@ -29,11 +38,17 @@ type Endpoint = Pick<SimulationTarget, 'baseUrl' | 'token'>
 
 const authorization = (t: Endpoint): Record<string, string> => (t.token ? { authorization: `Bearer ${t.token}` } : {})
 
+class CallError extends Error {
+  constructor(message: string, readonly status: number, readonly body: Record<string, unknown>) {
+    super(message)
+  }
+}
+
 async function call(t: Endpoint, path: string, init: RequestInit = {}): Promise<Record<string, unknown>> {
   const url = `${t.baseUrl}${path}`
   const res = await fetch(url, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), ...authorization(t) } })
   const body = (await res.json()) as Record<string, unknown>
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url} answered ${res.status}: ${JSON.stringify(body).slice(0, 500)}`)
+  if (!res.ok) throw new CallError(`${init.method ?? 'GET'} ${url} answered ${res.status}: ${JSON.stringify(body).slice(0, 500)}`, res.status, body)
   return body
 }
 
@@ -63,6 +78,19 @@ export function httpTarget(baseUrl: string, advanceTo: (t: number) => Promise<vo
       }
       return { accepted, rejected }
     },
+    async act(experimentId, action, reason) {
+      try {
+        await call(self, `/v1/experiments/${encodeURIComponent(experimentId)}/${action}`, { method: 'POST', body: JSON.stringify({ reason }), headers: { 'content-type': 'application/json' } })
+        return { ok: true }
+      } catch (error) {
+        // A refusal (409: nothing to approve, not paused) is the scenario's outcome, not a failed run.
+        if (error instanceof CallError && error.status >= 400 && error.status < 500) {
+          const err = error.body.error as { code?: unknown; message?: unknown } | undefined
+          return { ok: false, status: error.status, message: err?.message ? `${String(err.code ?? error.status)}: ${String(err.message)}` : error.message }
+        }
+        throw error
+      }
+    },
   }
   return self
 }
@@ -77,8 +105,17 @@ export async function enqueue(t: Endpoint, spec: unknown): Promise<void> {
   await call(t, '/v1/experiments', { method: 'POST', body: JSON.stringify(spec), headers: { 'content-type': 'application/json' } })
 }
 
-export async function experimentStates(t: Endpoint): Promise<Array<{ id: string; state: string; step: number; exposure: number }>> {
-  return (await call(t, '/v1/experiments')).experiments as Array<{ id: string; state: string; step: number; exposure: number }>
+/** An experiment as the list answers it; `step` is 1-based there (the ledger's is 0-based). */
+export interface ExperimentState {
+  id: string
+  state: string
+  step: number
+  exposure: number
+  result?: string | null
+}
+
+export async function experimentStates(t: Endpoint): Promise<ExperimentState[]> {
+  return (await call(t, '/v1/experiments')).experiments as ExperimentState[]
 }
 
 export async function ledgerOf(t: Endpoint, id: string): Promise<LedgerEntry[]> {

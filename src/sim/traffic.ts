@@ -1,5 +1,7 @@
-import type { ScenarioExperiment } from './scenario.js'
+import { type ActiveEffect, activeEffect, isTimed } from './effects.js'
+import { dropProbability, telemetryStopped } from './faults.js'
 import { normal } from './random.js'
+import type { MetricModel, ScenarioExperiment } from './scenario.js'
 
 export interface SyntheticEvent {
   eventId: string
@@ -13,7 +15,30 @@ export interface SyntheticEvent {
   outcome?: boolean
 }
 
-/** One exposed unit's events for every modelled metric, with the variant's true effect applied. */
+/** What became of one unit's events: sent, or lost to a telemetry_stop or telemetry_drop fault. */
+export interface UnitTally {
+  sent: number
+  stopped: number
+  dropped: number
+}
+
+/** One event's outcome or value under the metric's model with the effect applied (scenario-parts.ts). */
+function draw(model: MetricModel, e: ActiveEffect, random: () => number): { outcome: boolean } | { value: number } {
+  if (model.type === 'bernoulli') {
+    const p = Math.min(1, Math.max(0, model.base * e.scale + e.shift))
+    return { outcome: random() < p }
+  }
+  const base = model.type === 'normal' ? model.mean + model.sd * normal(random) : model.median * Math.exp(model.sigma * normal(random))
+  const tail = e.tail !== null && random() < e.tail.fraction ? e.tail.add : 0
+  return { value: base * e.scale + e.shift + tail }
+}
+
+/**
+ * One exposed unit's events for every modelled metric, with its true variant's effect applied,
+ * logged under `loggedVariant`, pushed onto `out`. Events at times a fault stops or drops
+ * telemetry are not sent (counted in the tally); values are drawn before a fault is applied, so a
+ * stop changes only what is lost, not the values of the events that are sent.
+ */
 export function unitEvents(input: {
   exp: ScenarioExperiment
   experimentId: string
@@ -22,31 +47,41 @@ export function unitEvents(input: {
   unitId: string
   from: number
   span: number
+  /** Scenario start (epoch ms): effect windows and faults count from it. */
+  scenarioStart: number
+  /** The experiment's rollout step (1-based) while these events happen. */
+  step: number
   random: () => number
-}): SyntheticEvent[] {
-  const { exp, random } = input
+  out: SyntheticEvent[]
+}): UnitTally {
+  const { exp, random, out } = input
   const effects = exp.effects[input.trueVariant] ?? {}
-  const out: SyntheticEvent[] = []
+  const faults = exp.faults
+  const tally: UnitTally = { sent: 0, stopped: 0, dropped: 0 }
   let i = 0
   for (const [metric, model] of Object.entries(exp.metrics)) {
-    const shift = effects[metric] ?? 0
+    const effect = effects[metric]
+    const timed = isTimed(effect)
+    const fixed = timed ? null : activeEffect(effect, { elapsed: 0, step: 0 })
     for (let k = 0; k < exp.traffic.eventsPerUnit; k++) {
-      const base = {
-        eventId: `${input.unitId}-${i++}`,
-        ts: Math.floor(input.from + random() * input.span),
-        experimentId: input.experimentId,
-        variant: input.loggedVariant,
-        unitId: input.unitId,
-        service: 'sim',
-        metric,
+      const ts = Math.floor(input.from + random() * input.span)
+      const elapsed = ts - input.scenarioStart
+      const drawn = draw(model, fixed ?? activeEffect(effect, { elapsed, step: input.step }), random)
+      const eventId = `${input.unitId}-${i++}`
+      if (faults.length > 0) {
+        if (telemetryStopped(faults, elapsed)) {
+          tally.stopped++
+          continue
+        }
+        const p = dropProbability(faults, elapsed, metric)
+        if (p > 0 && random() < p) {
+          tally.dropped++
+          continue
+        }
       }
-      if (model.type === 'bernoulli') {
-        const p = Math.min(1, Math.max(0, model.base + shift))
-        out.push({ ...base, outcome: random() < p })
-      } else {
-        out.push({ ...base, value: model.mean + shift + model.sd * normal(random) })
-      }
+      out.push({ eventId, ts, experimentId: input.experimentId, variant: input.loggedVariant, unitId: input.unitId, service: 'sim', metric, ...drawn })
+      tally.sent++
     }
   }
-  return out
+  return tally
 }

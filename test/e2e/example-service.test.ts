@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadScenario } from '../../src/cli/commands/simulate.js'
 import { rng } from '../../src/sim/random.js'
+import { activeEffect } from '../../src/sim/effects.js'
 import { type Runway, runExperiment, startRunway, waitFor } from '../support/gate.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -60,7 +61,7 @@ describe('example service on the demo scenario (search-ranker-v2, compressed)', 
             exposedUsers.push(user)
             for (const [metric, model] of Object.entries(ranker.metrics)) {
               if (model.type !== 'bernoulli') continue
-              const p = model.base + (ranker.effects[answer.variant]?.[metric] ?? 0)
+              const p = model.base + activeEffect(ranker.effects[answer.variant]?.[metric], { elapsed: 0, step: 1 }).shift
               for (let e = 0; e < ranker.traffic.eventsPerUnit; e++) await post('/outcome', { user, metric, outcome: random() < p, ts: Math.floor(t + random() * TICK) })
             }
           }),
