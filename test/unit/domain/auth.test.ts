@@ -17,11 +17,12 @@ const who = (role: Role, namespace = 'checkout'): Principal => ({ name: `${role}
 
 /** The matrix, written out by hand: the code's tables must agree with it. */
 const EXPECTED: Record<Role, Record<Permission, boolean>> = {
-  viewer: { read: true, 'events:write': false, 'experiments:write': false, 'experiments:act': false, 'experiments:approve': false, 'tokens:admin': false },
-  service: { read: true, 'events:write': true, 'experiments:write': false, 'experiments:act': false, 'experiments:approve': false, 'tokens:admin': false },
-  experimenter: { read: true, 'events:write': true, 'experiments:write': true, 'experiments:act': true, 'experiments:approve': false, 'tokens:admin': false },
-  approver: { read: true, 'events:write': true, 'experiments:write': true, 'experiments:act': true, 'experiments:approve': true, 'tokens:admin': false },
-  admin: { read: true, 'events:write': true, 'experiments:write': true, 'experiments:act': true, 'experiments:approve': true, 'tokens:admin': true },
+  viewer: { read: true, 'events:write': false, 'experiments:write': false, 'experiments:act': false, 'experiments:approve': false, 'tokens:admin': false, alert: false },
+  service: { read: true, 'events:write': true, 'experiments:write': false, 'experiments:act': false, 'experiments:approve': false, 'tokens:admin': false, alert: false },
+  alerter: { read: true, 'events:write': false, 'experiments:write': false, 'experiments:act': false, 'experiments:approve': false, 'tokens:admin': false, alert: true },
+  experimenter: { read: true, 'events:write': true, 'experiments:write': true, 'experiments:act': true, 'experiments:approve': false, 'tokens:admin': false, alert: false },
+  approver: { read: true, 'events:write': true, 'experiments:write': true, 'experiments:act': true, 'experiments:approve': true, 'tokens:admin': false, alert: false },
+  admin: { read: true, 'events:write': true, 'experiments:write': true, 'experiments:act': true, 'experiments:approve': true, 'tokens:admin': true, alert: true },
 }
 
 describe('authorize: every role × every permission', () => {
