@@ -41,6 +41,7 @@ const EnvSchema = z.object({
   RUNWAY_HTTP_HEADERS_TIMEOUT: DurationMs.pipe(z.number().positive()).default(10_000),
   RUNWAY_HTTP_KEEP_ALIVE_TIMEOUT: DurationMs.pipe(z.number().positive()).default(5_000),
   RUNWAY_SCHEDULE_INTERVAL: DurationMs.default(5_000),
+  RUNWAY_INTERFERENCE_INTERVAL: DurationMs.pipe(z.number().positive()).default(300_000),
   USER: z.string().default('cli'),
   RUNWAY_AGING_PER_HOUR: z.coerce.number().min(0).default(1),
   RUNWAY_ARCHIVE_AFTER: DurationMs.default(7 * 86_400_000),
@@ -103,6 +104,8 @@ export interface RunwayConfig {
   http: { requestTimeoutMs: number; headersTimeoutMs: number; keepAliveTimeoutMs: number }
   /** How often the queue tries to start waiting experiments. */
   scheduleIntervalMs: number
+  /** How often the interference job checks pairs of running experiments (docs/interference.md). */
+  interferenceIntervalMs: number
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   /** Who CLI actions are recorded as, unless --actor is given. */
   actor: string
@@ -191,6 +194,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ingest: { maxBytes: e.RUNWAY_INGEST_MAX_BYTES, maxEvents: e.RUNWAY_INGEST_MAX_EVENTS, maxDepth: e.RUNWAY_INGEST_MAX_DEPTH, maxLineBytes: e.RUNWAY_INGEST_MAX_LINE_BYTES },
     http: { requestTimeoutMs: e.RUNWAY_HTTP_REQUEST_TIMEOUT, headersTimeoutMs: e.RUNWAY_HTTP_HEADERS_TIMEOUT, keepAliveTimeoutMs: e.RUNWAY_HTTP_KEEP_ALIVE_TIMEOUT },
     scheduleIntervalMs: e.RUNWAY_SCHEDULE_INTERVAL,
+    interferenceIntervalMs: e.RUNWAY_INTERFERENCE_INTERVAL,
     logLevel: e.RUNWAY_LOG_LEVEL,
     actor: e.USER,
     agingPerHour: e.RUNWAY_AGING_PER_HOUR,

@@ -7,6 +7,7 @@ import { TOPICS } from '../ports/bus.js'
 import type { Clock } from '../ports/clock.js'
 import { Controller } from './controller.js'
 import { EvaluateService } from './evaluate.js'
+import { InterferenceService } from './interference.js'
 import { GateService } from './gate.js'
 import { GateConfigService } from './gate-config.js'
 import { IngestService } from './ingest.js'
@@ -36,6 +37,8 @@ export interface Runtime extends Ports {
   /** Gate configs for SDKs (GET /v1/gate/config, /v1/gate/stream). */
   gateConfig: GateConfigService
   evaluator: EvaluateService
+  /** Interference between running experiments that share units (jobs/interference.yaml). */
+  interference: InterferenceService
   controller: Controller
   /** The policy engine: rules from RUNWAY_POLICY_FILE, checked at enqueue, start and ramp. */
   policy: PolicyService
@@ -102,6 +105,7 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
   const gateConfig = new GateConfigService({ state, clock, log: log.child({ component: 'gate-config' }) })
   const evaluator = new EvaluateService({ warehouse, state, bus, clock, log, queue })
   const controller = new Controller(queue, clock, log, gatekeeper)
+  const interference = new InterferenceService({ warehouse, state, clock, log: log.child({ component: 'interference' }), policy: () => policy.config, queue })
   const subscriptions: Array<{ close(): Promise<void> }> = []
   let telemetry: KafkaTelemetryConsumer | null = null
   const runs = (role: RunwayConfig['role']) => config.role === 'all' || config.role === role
@@ -125,6 +129,7 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
     gate,
     gateConfig,
     evaluator,
+    interference,
     controller,
     policy,
     actions,
@@ -167,6 +172,9 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
         jobs.register('housekeeping', async () => {
           await runtime.housekeep()
         })
+        jobs.register('interference', async () => {
+          metrics.interferenceRun(await interference.run())
+        })
         if (config.kafka) {
           telemetry = new KafkaTelemetryConsumer({
             brokers: config.kafka.brokers,
@@ -203,6 +211,7 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
         await notify.start()
         await jobs.upsertSchedule('schedule-queue', 'schedule-queue', config.scheduleIntervalMs, {})
         await jobs.upsertSchedule('housekeeping', 'housekeeping', config.housekeeping.intervalMs, {})
+        await jobs.upsertSchedule('interference', 'interference', config.interferenceIntervalMs, {})
       }
     },
     async stop() {

@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto'
+import type { Logger } from 'pino'
+import { assessInterference, type InterferenceRow, type PairInput } from '../domain/interference-assess.js'
+import { candidatePairs, lowerPriority, sharedMetrics, type CandidatePair } from '../domain/interference.js'
+import type { ExperimentRecord } from '../domain/experiment-record.js'
+import { controlOf } from '../domain/experiment.js'
+import { rulesFor, type PolicyConfig } from '../domain/policy-config.js'
+import { toWarehouseTime } from '../domain/telemetry.js'
+import type { Clock } from '../ports/clock.js'
+import type { StateStore } from '../ports/state-store.js'
+import type { Warehouse } from '../ports/warehouse.js'
+import { sqlQuery } from '../sql-files.js'
+import type { QueueService } from './queue.js'
+import { storedRow, type StoredInterferenceRow } from './interference-rows.js'
+
+export interface InterferenceDeps {
+  warehouse: Warehouse
+  state: StateStore
+  clock: Clock
+  log: Logger
+  policy: () => PolicyConfig
+  /** Pauses the lower-priority experiment of a flagged pair (ledger entry by queue.apply). */
+  queue: Pick<QueueService, 'apply'>
+  /** Width of the baseline-correlation buckets (default 1 h). */
+  bucketSeconds?: number
+  /** Level of the always-valid confidence sequences (default 0.05). */
+  alpha?: number
+  /** χ² p-value below which assignment dependence is flagged (default 0.001). */
+  assignmentAlpha?: number
+}
+
+export interface InterferenceRun {
+  runId: string
+  evaluatedAt: number
+  pairs: number
+  rows: StoredInterferenceRow[]
+  /** Experiments paused by `pause-lower-priority`. */
+  paused: string[]
+}
+
+interface CellRow { variant_a: string; variant_b: string; n: number | string; sum: number; sum_squares: number }
+interface CountRow { variant_a: string; variant_b: string; units: number | string }
+interface SeriesRow { mean_a: number; mean_b: number }
+interface PreviousRow { metric: string; variant_a: string; variant_b: string; p_value: number }
+
+const ZERO = { n: 0, sum: 0, sumSquares: 0 }
+
+/**
+ * The interference job (jobs/interference.yaml): for every pair of running experiments that
+ * can share units, read the assignment cross-tab, the four cells of each shared metric and
+ * the control series; assess them (domain/interference-assess.ts); store the rows in the
+ * `interference` table; and act on flagged pairs per the namespaces' policy.
+ */
+export class InterferenceService {
+  constructor(private readonly d: InterferenceDeps) {}
+
+  async run(): Promise<InterferenceRun> {
+    const now = this.d.clock.now()
+    const runId = randomUUID()
+    const pairs = candidatePairs(await this.d.state.list())
+    const inputs: PairInput[] = []
+    for (const p of pairs) inputs.push(await this.read(p))
+    const assessed = assessInterference({
+      pairs: inputs,
+      ...(this.d.alpha !== undefined ? { alpha: this.d.alpha } : {}),
+      ...(this.d.assignmentAlpha !== undefined ? { assignmentAlpha: this.d.assignmentAlpha } : {}),
+    })
+    const paused = await this.act(pairs, assessed, now)
+    const rows = assessed.map((r) => {
+      const pair = pairs.find((p) => p.a.spec.id === r.a && p.b.spec.id === r.b)!
+      const action = r.status !== 'flagged' ? '' : paused.includes(r.a) || paused.includes(r.b) ? 'paused' : 'flagged'
+      return storedRow({ row: r, pair, runId, now, fdr: inputs.find((i) => i.a === r.a && i.b === r.b)!.fdr, action })
+    })
+    if (rows.length > 0) await this.d.warehouse.insert('interference', rows.map((r) => ({ ...r })), { dedupToken: `interference-${runId}` })
+    return { runId, evaluatedAt: now, pairs: pairs.length, rows, paused }
+  }
+
+  /** The latest run's rows (all pairs, or those of one experiment). */
+  async latest(experimentId = ''): Promise<StoredInterferenceRow[]> {
+    return this.d.warehouse.select<StoredInterferenceRow>(sqlQuery('interference-latest'), { experiment: experimentId })
+  }
+
+  /** The stricter of the two namespaces' policies: the lower FDR, the stronger action. */
+  private policyOf(pair: CandidatePair) {
+    const cfg = this.d.policy()
+    const ra = rulesFor(cfg, pair.a.spec.namespace).interference
+    const rb = rulesFor(cfg, pair.b.spec.namespace).interference
+    const rank = { flag: 0, 'pause-lower-priority': 1, 'block-start': 2 } as const
+    return { fdr: Math.min(ra.fdr, rb.fdr), action: rank[ra.action] >= rank[rb.action] ? ra.action : rb.action }
+  }
+
+  private async read(p: CandidatePair): Promise<PairInput> {
+    const a = p.a.spec.id
+    const b = p.b.spec.id
+    const variantsA = p.a.spec.variants.map((v) => v.name)
+    const variantsB = p.b.spec.variants.map((v) => v.name)
+    const counts = await this.d.warehouse.select<CountRow>(sqlQuery('interference-assignment'), { a, b })
+    const table = variantsA.map((va) => variantsB.map((vb) => Number(counts.find((c) => c.variant_a === va && c.variant_b === vb)?.units ?? 0)))
+    const previous = await this.d.warehouse.select<PreviousRow>(sqlQuery('interference-previous'), { a, b })
+    const controlA = controlOf(p.a.spec)
+    const controlB = controlOf(p.b.spec)
+    const from = toWarehouseTime(Math.max(p.a.startedAt ?? 0, p.b.startedAt ?? 0))
+    const interactions: PairInput['interactions'] = []
+    const baseline: PairInput['baseline'] = []
+    for (const m of sharedMetrics(p.a.spec, p.b.spec)) {
+      const rows = await this.d.warehouse.select<CellRow>(sqlQuery('interference-cells'), { a, b, metric: m.name, aggregation: m.aggregation })
+      const cell = (va: string, vb: string) => {
+        const r = rows.find((x) => x.variant_a === va && x.variant_b === vb)
+        return r ? { n: Number(r.n), sum: Number(r.sum), sumSquares: Number(r.sum_squares) } : ZERO
+      }
+      for (const ta of variantsA.slice(1)) {
+        for (const tb of variantsB.slice(1)) {
+          const prev = previous.find((x) => x.metric === m.name && x.variant_a === ta && x.variant_b === tb)
+          interactions.push({
+            metric: m.name, variantA: ta, variantB: tb, previousP: prev ? Number(prev.p_value) : null,
+            cells: { tt: cell(ta, tb), tc: cell(ta, controlB), ct: cell(controlA, tb), cc: cell(controlA, controlB) },
+          })
+        }
+      }
+      const series = await this.d.warehouse.select<SeriesRow>(sqlQuery('interference-baseline'), {
+        a, b, controlA, controlB, metric: m.name, bucketSeconds: this.d.bucketSeconds ?? 3600, from,
+      })
+      baseline.push({ metric: m.name, x: series.map((s) => Number(s.mean_a)), y: series.map((s) => Number(s.mean_b)) })
+    }
+    return { a, b, fdr: this.policyOf(p).fdr, assignment: { variantsA, variantsB, table }, interactions, baseline }
+  }
+
+  /**
+   * pause-lower-priority: one pause per flagged pair, on the ledger with the pair and the
+   * numbers. (block-start acts when an experiment would start: domain/policy-start.ts.)
+   */
+  private async act(pairs: CandidatePair[], rows: InterferenceRow[], now: number): Promise<string[]> {
+    const paused: string[] = []
+    for (const pair of pairs) {
+      const flagged = rows.filter((r) => r.a === pair.a.spec.id && r.b === pair.b.spec.id && r.status === 'flagged')
+      if (flagged.length === 0 || this.policyOf(pair).action !== 'pause-lower-priority') continue
+      const target = lowerPriority(pair.a, pair.b)
+      if (paused.includes(target.spec.id)) continue
+      const other = target === pair.a ? pair.b : pair.a
+      const why = flagged.map(describe).join('; ')
+      const reason = `interference with ${other.spec.id}: ${why}`
+      const event = await this.d.queue.apply(target.spec.id, (r: ExperimentRecord) => (r.state === 'running'
+        ? { request: { to: 'paused', actor: { type: 'policy', id: 'interference' }, reason, at: now, codes: ['INTERFERENCE_FLAGGED'] } }
+        : null))
+      if (event) {
+        paused.push(target.spec.id)
+        this.d.log.warn({ experiment: target.spec.id, other: other.spec.id, reason }, 'interference: paused the lower-priority experiment')
+      }
+    }
+    return paused
+  }
+}
+
+/** One flagged row as text for the ledger: the numbers, not just the verdict. */
+export function describe(r: InterferenceRow): string {
+  const g = (x: number | null) => (x === null ? 'n/a' : Number(x.toPrecision(4)).toString())
+  if (r.kind === 'assignment') return `assignment dependence χ²=${g(r.chiSquare)} df=${r.df ?? 'n/a'} p=${g(r.pValue)} over ${r.units} shared units`
+  return `${r.metric} ${r.variantA}×${r.variantB} Δ=${g(r.delta)} [${g(r.ciLow)}, ${g(r.ciHigh)}] adjusted p=${g(r.adjustedP)} over ${r.units} units`
+}
