@@ -14,6 +14,7 @@ import { registerTokenRoutes } from './routes/tokens.js'
 import { registerGateConfigRoutes } from './routes/gate-config.js'
 import { registerAuditRoutes } from './routes/audit.js'
 import { registerSliRoutes } from './routes/slis.js'
+import { registerSliRoutes } from './routes/slis.js'
 import { registerUiRoutes } from './routes/ui.js'
 import { registerUiExperimentReads } from './routes/ui-experiment-reads.js'
 import { registerUiOpsReads } from './routes/ui-ops-reads.js'
@@ -65,6 +66,7 @@ export function buildServer(rt: Runtime): FastifyInstance {
   registerMetricsRoute(app, rt.metrics)
   registerGateConfigRoutes(app, rt)
   registerAuditRoutes(app, rt)
+  registerSliRoutes(app, rt)
   registerSliRoutes(app, rt)
   registerAlertRoutes(app, rt)
   registerIncidentRoutes(app, rt)

@@ -14,6 +14,7 @@ const commands = {
   serve: () => import('./commands/serve.js'),
   simulate: () => import('./commands/simulate.js'),
   status: () => import('./commands/status.js'),
+  slis: () => import('./commands/slis.js'),
   token: () => import('./commands/token.js'),
   validate: () => import('./commands/validate.js'),
   policy: () => import('./commands/policy.js'),
@@ -75,6 +76,14 @@ export function program(): Command {
     .addOption(serverOption())
     .option('--json', 'print JSON')
     .action(async (o: { server?: string; json?: boolean }) => (await commands.status()).statusCommand({ server: o.server ?? config({}).serverUrl, json: o.json }))
+  p.command('slis')
+    .description("an experiment's SLI series per variant: events, mean, p50-p99 per bucket")
+    .argument('<id>')
+    .addOption(serverOption())
+    .option('--metric <name>', 'a metric of the spec (default: the primary)')
+    .addOption(new Option('--window <w>', 'bucket: 1m, 5m, 1h, or one bucket since start / since the last ramp').choices(['1m', '5m', '1h', 'start', 'ramp']).default('5m'))
+    .option('--json', 'print JSON')
+    .action(async (id: string, o: { server?: string; metric?: string; window?: string; json?: boolean }) => (await commands.slis()).slisCommand(id, { ...o, server: o.server ?? config({}).serverUrl }))
   p.command('migrate')
     .description('apply SQL migrations to the embedded warehouse (safe to run twice)')
     .option('--data-dir <dir>', 'data directory (default: $RUNWAY_DATA_DIR or ./data)')
