@@ -22,6 +22,8 @@ export function experimentView(r: ExperimentRecord) {
     pendingApproval: r.pendingApproval,
     /** Policy failures holding the last start or ramp, if any. */
     blockedBy: r.blockedBy ?? null,
+    /** What an ended experiment found: shipped, no-effect-detected, regressed, stopped. */
+    result: r.result ?? null,
   }
 }
 export type ExperimentView = ReturnType<typeof experimentView>

@@ -79,7 +79,18 @@ export class Controller {
     const plan: TransitionPlan = (r) =>
       v.seq > r.lastAppliedVerdictSeq
         ? {
-            request: { to, actor, reason: `${v.decision}: ${summary(v)}`, at: this.clock.now(), verdictId: v.id, verdictSeq: v.seq, ...(v.decision === 'ramp' ? { step: v.step + 1 } : {}) },
+            request: {
+              to,
+              actor,
+              reason: `${v.decision}: ${summary(v)}`,
+              at: this.clock.now(),
+              verdictId: v.id,
+              verdictSeq: v.seq,
+              // The ledger entry carries the verdict's reason codes and, for a completion, its result.
+              codes: v.reasons.map((r) => r.code),
+              ...(v.decision === 'complete' ? { result: v.result ?? null } : {}),
+              ...(v.decision === 'ramp' ? { step: v.step + 1 } : {}),
+            },
             patch: { lastAppliedVerdictSeq: v.seq, ...(v.decision === 'ramp' ? { blockedBy: null } : {}) },
           }
         : null

@@ -75,6 +75,7 @@ export class EvaluateService {
       evaluatedAt: now,
       engineVersion: ENGINE_VERSION,
       needsApproval: outcome.needsApproval,
+      result: outcome.result,
     }
     await this.d.warehouse.insert(
       'verdicts',

@@ -86,16 +86,18 @@ export async function simulateCommand(file: string, config: RunwayConfig, opts: 
     },
   })
   if (quiet) {
-    console.log(JSON.stringify({ experiments: summary.experiments.map(({ id, finalState, transitions }) => ({ id, finalState, transitions })) }, null, 2))
+    // Each transition carries its verdict's reason codes; an ended experiment its result.
+    console.log(JSON.stringify({ experiments: summary.experiments.map(({ id, finalState, result, transitions }) => ({ id, finalState, result, transitions })) }, null, 2))
     return summary
   }
   console.log(`\nSummary (${((Date.now() - started) / 1000).toFixed(1)} s wall time; ${summary.ingest.accepted} events accepted, ${summary.ingest.rejected} rejected in ${summary.ingest.batches} batches)\n`)
   console.log(
     table(
-      ['EXPERIMENT', 'FINAL STATE', 'STEP', 'EXPOSURE', 'UNITS EXPOSED', 'TRANSITIONS', 'LAST REASON'],
+      ['EXPERIMENT', 'FINAL STATE', 'RESULT', 'STEP', 'EXPOSURE', 'UNITS EXPOSED', 'TRANSITIONS', 'LAST REASON'],
       summary.experiments.map((e) => [
         e.id,
         e.finalState,
+        e.result ?? '-',
         e.step,
         `${e.exposure}%`,
         e.unitsExposed,
