@@ -278,11 +278,13 @@ function noDataReason(list: Comparison[], minUnits: number): Reason {
   const what = (c: Comparison) =>
     c.controlN === 0 && c.treatmentN === 0
       ? 'no data'
+      : c.quantileLevel !== undefined && c.status === 'INSUFFICIENT_SAMPLE'
+        ? `${c.controlN}+${c.treatmentN} units, below the minimum sample for the quantile p${Number((c.quantileLevel * 100).toPrecision(3))}`
       : c.status === 'LOOK_SAMPLE_PENDING'
         ? `${c.controlN}+${c.treatmentN} units, skewness needs ${c.minLookUnits ?? '?'} per arm`
         : c.status !== 'ok' && c.controlN >= minUnits && c.treatmentN >= minUnits
           ? `${c.controlN}+${c.treatmentN} units, test ${c.status}`
-          : `${c.controlN}+${c.treatmentN} units${c.status === 'INSUFFICIENT_SAMPLE' && c.quantileLevel !== undefined ? ' (below the minimum sample for the quantile)' : ''}`
+          : `${c.controlN}+${c.treatmentN} units`
   return {
     code: 'GUARDRAIL_NO_DATA',
     metric: list.length === 1 ? list[0]!.metric : undefined,
