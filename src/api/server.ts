@@ -14,7 +14,7 @@ import { registerTokenRoutes } from './routes/tokens.js'
 import { registerGateConfigRoutes } from './routes/gate-config.js'
 import { registerAuditRoutes } from './routes/audit.js'
 import { registerSliRoutes } from './routes/slis.js'
-import { registerSliRoutes } from './routes/slis.js'
+import { registerInterferenceRoutes } from './routes/interference.js'
 import { registerUiRoutes } from './routes/ui.js'
 import { registerUiExperimentReads } from './routes/ui-experiment-reads.js'
 import { registerUiOpsReads } from './routes/ui-ops-reads.js'
@@ -67,7 +67,7 @@ export function buildServer(rt: Runtime): FastifyInstance {
   registerGateConfigRoutes(app, rt)
   registerAuditRoutes(app, rt)
   registerSliRoutes(app, rt)
-  registerSliRoutes(app, rt)
+  registerInterferenceRoutes(app, rt)
   registerAlertRoutes(app, rt)
   registerIncidentRoutes(app, rt)
   registerUiExperimentReads(app, rt)

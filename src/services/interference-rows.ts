@@ -108,3 +108,29 @@ export function pairSummaries(rows: ReadonlyArray<Pick<StoredInterferenceRow, 'e
     status: all.includes('flagged') ? 'flagged' : all.length > 0 && all.every((x) => x === 'clear') ? 'clear' : 'insufficient',
   }))
 }
+
+/** A row as the API and `runway interference --json` give it (numbers as numbers, camelCase). */
+export function apiRow(r: StoredInterferenceRow) {
+  const n = (x: unknown) => (x === null || x === undefined ? null : Number(x))
+  return {
+    a: r.experiment_a, b: r.experiment_b, namespaceA: r.namespace_a, namespaceB: r.namespace_b, reason: r.reason,
+    kind: r.kind, metric: r.metric, variantA: r.variant_a, variantB: r.variant_b,
+    window: { from: r.window_from, to: r.window_to }, evaluatedAt: r.evaluated_at, units: Number(r.units),
+    delta: n(r.delta), se: n(r.se), ci: r.ci_low === null || r.ci_high === null ? null : [Number(r.ci_low), Number(r.ci_high)],
+    relative: n(r.relative), relativeSe: n(r.relative_se), z: n(r.z), pValue: n(r.p_value), adjustedP: n(r.adjusted_p),
+    chiSquare: n(r.chi_square), df: n(r.df),
+    baseline: { correlation: n(r.correlation), ci: r.correlation_low === null || r.correlation_high === null ? null : [Number(r.correlation_low), Number(r.correlation_high)], n: Number(r.correlation_n) },
+    fdr: Number(r.fdr), statsStatus: r.stats_status, status: r.status, action: r.action,
+  }
+}
+export type ApiInterferenceRow = ReturnType<typeof apiRow>
+
+/** The API's answer: the pairs of the latest run, each with its status, index and rows. */
+export function interferenceReport(rows: StoredInterferenceRow[]) {
+  const summaries = pairSummaries(rows)
+  return {
+    runId: rows[0]?.run_id ?? null,
+    evaluatedAt: rows[0]?.evaluated_at ?? null,
+    pairs: summaries.map((s) => ({ ...s, rows: rows.filter((r) => r.experiment_a === s.a && r.experiment_b === s.b).map(apiRow) })),
+  }
+}

@@ -27,6 +27,8 @@ export interface InterferenceDeps {
   alpha?: number
   /** χ² p-value below which assignment dependence is flagged (default 0.001). */
   assignmentAlpha?: number
+  /** Told of every finished run (the /metrics gauges). */
+  onRun?: (run: InterferenceRun) => void
 }
 
 export interface InterferenceRun {
@@ -41,7 +43,7 @@ export interface InterferenceRun {
 interface CellRow { variant_a: string; variant_b: string; n: number | string; sum: number; sum_squares: number }
 interface CountRow { variant_a: string; variant_b: string; units: number | string }
 interface SeriesRow { mean_a: number; mean_b: number }
-interface PreviousRow { metric: string; variant_a: string; variant_b: string; p_value: number }
+interface PreviousRow { metric: string; variant_a: string; variant_b: string; min_p: number }
 
 const ZERO = { n: 0, sum: 0, sumSquares: 0 }
 
@@ -72,7 +74,9 @@ export class InterferenceService {
       return storedRow({ row: r, pair, runId, now, fdr: inputs.find((i) => i.a === r.a && i.b === r.b)!.fdr, action })
     })
     if (rows.length > 0) await this.d.warehouse.insert('interference', rows.map((r) => ({ ...r })), { dedupToken: `interference-${runId}` })
-    return { runId, evaluatedAt: now, pairs: pairs.length, rows, paused }
+    const result = { runId, evaluatedAt: now, pairs: pairs.length, rows, paused }
+    this.d.onRun?.(result)
+    return result
   }
 
   /** The latest run's rows (all pairs, or those of one experiment). */
@@ -112,7 +116,7 @@ export class InterferenceService {
         for (const tb of variantsB.slice(1)) {
           const prev = previous.find((x) => x.metric === m.name && x.variant_a === ta && x.variant_b === tb)
           interactions.push({
-            metric: m.name, variantA: ta, variantB: tb, previousP: prev ? Number(prev.p_value) : null,
+            metric: m.name, variantA: ta, variantB: tb, previousP: prev ? Number(prev.min_p) : null,
             cells: { tt: cell(ta, tb), tc: cell(ta, controlB), ct: cell(controlA, tb), cc: cell(controlA, controlB) },
           })
         }

@@ -105,7 +105,7 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
   const gateConfig = new GateConfigService({ state, clock, log: log.child({ component: 'gate-config' }) })
   const evaluator = new EvaluateService({ warehouse, state, bus, clock, log, queue })
   const controller = new Controller(queue, clock, log, gatekeeper)
-  const interference = new InterferenceService({ warehouse, state, clock, log: log.child({ component: 'interference' }), policy: () => policy.config, queue })
+  const interference = new InterferenceService({ warehouse, state, clock, log: log.child({ component: 'interference' }), policy: () => policy.config, queue, onRun: (run) => metrics.interferenceRun(run) })
   const subscriptions: Array<{ close(): Promise<void> }> = []
   let telemetry: KafkaTelemetryConsumer | null = null
   const runs = (role: RunwayConfig['role']) => config.role === 'all' || config.role === role
@@ -173,7 +173,7 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
           await runtime.housekeep()
         })
         jobs.register('interference', async () => {
-          metrics.interferenceRun(await interference.run())
+          await interference.run()
         })
         if (config.kafka) {
           telemetry = new KafkaTelemetryConsumer({
