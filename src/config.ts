@@ -6,6 +6,8 @@ import { InputError } from './errors.js'
 import { problemsOf } from './domain/validation.js'
 import { DEFAULT_POLICY_CONFIG, type PolicyConfig } from './domain/policy-config.js'
 import { loadPolicyFile } from './policy-file.js'
+import { loadMetricCatalogFile } from './metric-catalog-file.js'
+import type { MetricCatalog } from './domain/metric-catalog.js'
 
 const DurationMs = z.string().transform((s, ctx) => {
   const ms = parseDuration(s)
@@ -70,6 +72,7 @@ const EnvSchema = z.object({
   RUNWAY_AUTH_CACHE_TTL: DurationMs.default(30_000),
   RUNWAY_TOKEN: z.string().optional(),
   RUNWAY_POLICY_FILE: z.string().min(1).optional(),
+  RUNWAY_METRIC_CATALOG: z.string().min(1).optional(),
   RUNWAY_LEDGER_JOURNAL: Flag.default(true),
   RUNWAY_LEDGER_KEY: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),
   RUNWAY_LEDGER_FLUSH: DurationMs.pipe(z.number().positive().max(60_000)).default(250),
@@ -149,6 +152,8 @@ export interface RunwayConfig {
   token: string | null
   /** Policy rules (RUNWAY_POLICY_FILE, read once here); without a file, the built-in defaults. */
   policy: PolicyConfig
+  /** Shared metric definitions per namespace (RUNWAY_METRIC_CATALOG, read once here; docs/slis.md). */
+  metricCatalog: MetricCatalog | null
   /**
    * Embedded warehouse only: ledger writes (specs, transitions, chain heads) are
    * acknowledged once durable in a local journal and written to the warehouse in
@@ -222,6 +227,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     auth: { mode: e.RUNWAY_AUTH, cacheTtlMs: e.RUNWAY_AUTH_CACHE_TTL },
     token: e.RUNWAY_TOKEN || null,
     policy: e.RUNWAY_POLICY_FILE ? loadPolicyFile(e.RUNWAY_POLICY_FILE) : DEFAULT_POLICY_CONFIG,
+    metricCatalog: e.RUNWAY_METRIC_CATALOG ? loadMetricCatalogFile(e.RUNWAY_METRIC_CATALOG) : null,
     ledgerJournal: { enabled: e.RUNWAY_LEDGER_JOURNAL, flushMs: e.RUNWAY_LEDGER_FLUSH },
     ledgerKey: e.RUNWAY_LEDGER_KEY ? ledgerKey(e.RUNWAY_LEDGER_KEY) : null,
     notify: {

@@ -3,11 +3,12 @@ import type { Runtime } from '../../services/runtime.js'
 import { readLedger } from '../../services/ledger.js'
 import { actorOf, experimentNamespace, guard, param, readableNamespaces, specNamespace } from '../auth.js'
 import { parseSpecText } from '../spec-body.js'
+import { resolveCatalogMetrics } from '../../domain/metric-catalog.js'
 import { experimentView } from '../views.js'
 
 export function registerExperimentRoutes(app: FastifyInstance, rt: Runtime): void {
   app.post('/v1/experiments', guard('experiments:write', specNamespace), async (request, reply) => {
-    const spec = parseSpecText(String(request.body ?? ''), 'spec')
+    const spec = resolveCatalogMetrics(parseSpecText(String(request.body ?? ''), 'spec'), rt.config.metricCatalog)
     const done = rt.metrics.enqueueSeconds.startTimer()
     const outcome = await rt.queue.enqueue(spec, actorOf(request)).finally(done)
     if (!outcome.accepted) {
