@@ -39,6 +39,10 @@ stop_started() {
 trap stop_started EXIT
 start_service redis
 start_service kafka
+# Debian's prometheus-alertmanager (the notification tests post to it and read its API).
+start_service alertmanager
+# promtool checks and unit-tests deploy/prometheus/rules.yml (test/unit/deploy/prometheus-rules.test.ts).
+bash scripts/setup-promtool.sh >/dev/null
 
 echo "test: type-checking sources and tests" >&2
 npx tsc -p tsconfig.test.json

@@ -55,9 +55,9 @@ export class Outbox {
 
   /** The newest alert-carrying event per (experiment, rule), to rebuild open alerts. */
   async latestAlerts(): Promise<NotifyEvent[]> {
-    const rows = await this.warehouse.select<{ body: string }>(sqlQuery('outbox-alerts'))
+    const rows = await this.warehouse.select<{ latest: string }>(sqlQuery('outbox-alerts'))
     return rows.flatMap((r) => {
-      const p = NotifyEventSchema.safeParse(JSON.parse(r.body))
+      const p = NotifyEventSchema.safeParse(JSON.parse(r.latest))
       return p.success ? [p.data] : []
     })
   }
