@@ -89,6 +89,15 @@ describe('GET /v1/experiments/:id/slis', () => {
     expect((await get('/v1/experiments/sli-exp/slis?windw=1m', tokens.viewer)).status).toBe(400)
   })
 
+  it('the evaluation loop reads the quantile guardrail from the same events (exact p95 per variant)', async () => {
+    const result = await e.runtime.evaluator.evaluate('sli-exp')
+    expect(result).not.toBeNull()
+    const tail = result!.outcome.comparisons.find((c) => c.metric === 'latency_p95')
+    expect(tail, JSON.stringify(result!.outcome.comparisons)).toBeDefined()
+    const exact = orderStatistic(Float64Array.from(values.filter((v) => v.variant === 'control').map((v) => v.value)).sort(), 0.95)
+    expect(tail!.controlMean).toBe(exact)
+  })
+
   it('runway slis prints the table and --json the series', async () => {
     const env = { RUNWAY_TOKEN: tokens.viewer! }
     const table = await runCli(['slis', 'sli-exp', '--metric', 'latency_p95', '--window', 'start', '--server', e.baseUrl], { env })
