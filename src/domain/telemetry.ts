@@ -68,19 +68,28 @@ export type EventRow = {
 
 /** ClickHouse DateTime64(3) text in UTC: "2026-01-01 00:00:00.000". */
 export function toWarehouseTime(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '')
+  const iso = new Date(ms).toISOString()
+  // Years 0-9999 have the fixed 24-character form; the others keep their sign and digits.
+  return iso.length === 24 ? `${iso.slice(0, 10)} ${iso.slice(11, 23)}` : iso.replace('T', ' ').replace('Z', '')
 }
 
 export function eventTimeMs(ts: string | number): number {
   return typeof ts === 'number' ? ts : Date.parse(ts)
 }
 
-export function toEventRow(e: TelemetryEvent, receivedAtMs: number): EventRow {
+/** `receivedAt`: the batch's received_at already as warehouse time (one per batch, not one per event). */
+export function toEventRow(e: TelemetryEvent, receivedAtMs: number, receivedAt: string = toWarehouseTime(receivedAtMs)): EventRow {
   const attributes: Record<string, string> = {}
-  for (const [k, v] of Object.entries(e.attributes)) attributes[k] = String(v)
+  for (const k in e.attributes) attributes[k] = String(e.attributes[k])
+  const ms = eventTimeMs(e.ts)
+  // A batch's events mostly share a few timestamps: formatting one is the costliest step of a row.
+  if (ms !== lastMs) {
+    lastMs = ms
+    lastTime = toWarehouseTime(ms)
+  }
   return {
     event_id: e.eventId,
-    ts: toWarehouseTime(eventTimeMs(e.ts)),
+    ts: lastTime,
     experiment_id: e.experimentId,
     variant: e.variant,
     unit_id: e.unitId,
@@ -88,6 +97,10 @@ export function toEventRow(e: TelemetryEvent, receivedAtMs: number): EventRow {
     metric: e.metric,
     value: e.value ?? (e.outcome ? 1 : 0),
     attributes,
-    received_at: toWarehouseTime(receivedAtMs),
+    received_at: receivedAt,
   }
 }
+
+let lastMs = Number.NaN
+let lastTime = ''
+

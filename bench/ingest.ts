@@ -1,0 +1,98 @@
+/**
+ * Benchmark (issue 16 item 1): ingest against the engine's own insert, in ONE process and ONE
+ * run, alternating rounds so machine load hits every path alike:
+ *   engine   — `INSERT INTO events FORMAT JSONEachRow` with the rows as text (no client, no validation)
+ *   text     — the adapter's insertText of that text (chDB's native raw insert)
+ *   client   — Warehouse.insert of the same rows (the adapter ingest uses)
+ *   lines    — IngestService.ingestLines (the Kafka path: parse, validate, mask, insert, dead letters)
+ *   http     — IngestService.ingest of an NDJSON body (the HTTP path without the socket)
+ * Ratios are each path's rate over the engine's rate in the same rounds.
+ *   npx tsx bench/ingest.ts [--events 100000] [--chunk 5000] [--rounds 3]
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { pino } from 'pino'
+import { SystemClock } from '../src/adapters/clock/system-clock.js'
+import { MemoryStateStore } from '../src/adapters/state/memory-state.js'
+import { embeddedWarehouse } from '../src/adapters/warehouse/clickhouse-warehouse.js'
+import { newRecord } from '../src/domain/experiment-record.js'
+import { ExperimentSpecSchema } from '../src/domain/experiment.js'
+import { type TelemetryEvent, toEventRow } from '../src/domain/telemetry.js'
+import { IngestService } from '../src/services/ingest.js'
+import { migrate } from '../src/services/migrate.js'
+
+const { values: args } = parseArgs({ options: { events: { type: 'string', default: '100000' }, chunk: { type: 'string', default: '5000' }, rounds: { type: 'string', default: '3' } } })
+const N = Number(args.events)
+const CHUNK = Number(args.chunk)
+const ROUNDS = Number(args.rounds)
+const dir = mkdtempSync(join(tmpdir(), 'runway-bench-ingest-'))
+const warehouse = embeddedWarehouse(dir)
+await migrate(warehouse)
+const tag = Math.random().toString(36).slice(2, 8)
+const spec = (id: string) =>
+  ExperimentSpecSchema.parse({
+    id, owner: 'bench', hypothesis: 'throughput', variants: [{ name: 'control', weight: 50 }, { name: 'treatment', weight: 50 }],
+    rollout: { steps: [{ exposure: 100, minDuration: '1h' }] }, metrics: { primary: { name: 'conversion', direction: 'increase' } },
+  })
+const paths = ['engine', 'text', 'client', 'lines', 'http'] as const
+type Path = (typeof paths)[number]
+const state = new MemoryStateStore()
+const ids = (p: Path, r: number) => `bi-${tag}-${p}-${r}`
+for (let r = -1; r < ROUNDS; r++) for (const p of paths) await state.put({ ...newRecord(spec(ids(p, r)), Date.now()), state: 'running' }, null)
+const ingest = new IngestService({ warehouse, state, clock: new SystemClock(), log: pino({ level: 'error' }), limits: { maxBytes: 1e12, maxEvents: 1e9 } })
+
+const ts = Date.now() - 60_000
+const events = (experimentId: string): TelemetryEvent[] =>
+  Array.from({ length: N }, (_, i) => ({
+    eventId: `${experimentId}-${i}`, ts, experimentId, variant: i % 2 ? 'treatment' : 'control', unitId: `u-${i % 10_007}`,
+    service: 'checkout', metric: 'conversion', value: (i % 7) / 7, attributes: { region: i % 3 ? 'eu' : 'us' },
+  }))
+const count = async (x: string) => Number((await warehouse.select<{ n: string }>('SELECT count() AS n FROM events WHERE experiment_id = {x:String}', { x }))[0]!.n)
+
+async function run(p: Path, r: number): Promise<number> {
+  const id = ids(p, r)
+  const evs = events(id)
+  // Inputs are prepared outside the clock: each path is timed from what it receives.
+  const now = Date.now()
+  const chunks: unknown[] = []
+  for (let i = 0; i < N; i += CHUNK) {
+    const part = evs.slice(i, i + CHUNK)
+    if (p === 'engine' || p === 'text') chunks.push(part.map((e) => JSON.stringify(toEventRow(e, now))).join('\n'))
+    else if (p === 'client') chunks.push(part.map((e) => toEventRow(e, now)))
+    else if (p === 'lines') chunks.push(part.map((e, k) => ({ line: i + k, raw: JSON.stringify(e) })))
+    else chunks.push(part.map((e) => JSON.stringify(e)).join('\n'))
+  }
+  const t = performance.now()
+  let k = 0
+  for (const c of chunks) {
+    const token = `bench-${id}-${k++}`
+    if (p === 'engine') await warehouse.command(`INSERT INTO events SETTINGS insert_deduplication_token='${token}' FORMAT JSONEachRow\n${c as string}`)
+    else if (p === 'text') await warehouse.insertText('events', c as string, { dedupToken: token })
+    else if (p === 'client') await warehouse.insert('events', c as Record<string, unknown>[], { dedupToken: token })
+    else if (p === 'lines') await ingest.ingestLines(c as Array<{ line: number; raw: string }>, { source: 'bench', dedupToken: token })
+    else await ingest.ingest({ body: c as string, format: 'ndjson', source: 'bench', idempotencyKey: token })
+  }
+  const ms = performance.now() - t
+  const stored = await count(id)
+  if (stored !== N) throw new Error(`${p} stored ${stored} of ${N}`)
+  return (N / ms) * 1000
+}
+
+for (const p of paths) await run(p, -1) // warm-up: engine start, JIT
+const rates = Object.fromEntries(paths.map((p) => [p, [] as number[]])) as Record<Path, number[]>
+const load: number[] = []
+for (let r = 0; r < ROUNDS; r++) {
+  load.push(loadavg()[0]!)
+  // Rotated start so no path always runs first in a round.
+  for (let j = 0; j < paths.length; j++) {
+    const p = paths[(j + r) % paths.length]!
+    rates[p].push(await run(p, r))
+  }
+}
+await warehouse.close()
+rmSync(dir, { recursive: true, force: true })
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const out = Object.fromEntries(paths.map((p) => [p, { eventsPerSec: Math.round(median(rates[p])), runs: rates[p].map(Math.round), ratioToEngine: Number((median(rates[p]) / median(rates.engine)).toFixed(2)) }]))
+console.log(JSON.stringify({ events: N, chunk: CHUNK, rounds: ROUNDS, loadAvg1m: load.map((l) => Number(l.toFixed(1))), ...out }, null, 2))
