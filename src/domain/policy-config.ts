@@ -107,6 +107,9 @@ const InterferenceRules = z
   })
   .partial()
 
+/** After a telemetry pause: resume by itself once telemetry has been healthy for `hold` (never after a person's pause). */
+const AutoResumeRules = z.strictObject({ enabled: z.boolean(), hold: Duration }).partial()
+
 /** One layer of rules (the file's `defaults`, or a namespace's override): each names only what it sets. */
 export const RulesLayerSchema = z
   .strictObject({
@@ -121,6 +124,7 @@ export const RulesLayerSchema = z
     data: DataRules,
     approvals: ApprovalRules,
     interference: InterferenceRules,
+    autoResume: AutoResumeRules,
   })
   .partial()
 type RulesLayer = z.infer<typeof RulesLayerSchema>
@@ -136,6 +140,7 @@ export interface NamespaceRules {
   data: { allowAttributes?: string[]; piiFields: string[]; maskPii: boolean }
   approvals: { separateApprover: boolean }
   interference: { action: 'flag' | 'pause-lower-priority' | 'block-start'; fdr: number }
+  autoResume: { enabled: boolean; hold: number }
 }
 
 /** No policy file: what Runway did before policies were configurable, plus PII masking. */
@@ -149,6 +154,7 @@ export const BUILTIN_RULES: NamespaceRules = {
   data: { piiFields: [], maskPii: true },
   approvals: { separateApprover: false },
   interference: { action: 'flag', fdr: 0.05 },
+  autoResume: { enabled: true, hold: 15 * 60_000 },
 }
 
 /** A service's SLO: events of `metric` are outcomes, value 1 (true) meaning bad. */
@@ -184,6 +190,7 @@ function merge(base: NamespaceRules, o: RulesLayer | undefined): NamespaceRules 
     data: { ...base.data, ...o.data },
     approvals: { ...base.approvals, ...o.approvals },
     interference: { ...base.interference, ...o.interference },
+    autoResume: { ...base.autoResume, ...o.autoResume },
   }
 }
 

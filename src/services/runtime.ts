@@ -1,3 +1,4 @@
+import { AutoResumeService } from './auto-resume.js'
 import pino, { type Logger } from 'pino'
 import { KafkaTelemetryConsumer } from '../adapters/bus/kafka-telemetry-consumer.js'
 import type { RunwayConfig } from '../config.js'
@@ -105,6 +106,7 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
   const gateConfig = new GateConfigService({ state, clock, log: log.child({ component: 'gate-config' }) })
   const evaluator = new EvaluateService({ warehouse, state, bus, clock, log, queue })
   const controller = new Controller(queue, clock, log, gatekeeper)
+  const autoResume = new AutoResumeService({ queue, warehouse, clock, log: log.child({ component: 'auto-resume' }), policy: () => policy.config, gatekeeper })
   const interference = new InterferenceService({ warehouse, state, clock, log: log.child({ component: 'interference' }), policy: () => policy.config, queue, onRun: (run) => metrics.interferenceRun(run) })
   const subscriptions: Array<{ close(): Promise<void> }> = []
   let telemetry: KafkaTelemetryConsumer | null = null
@@ -168,6 +170,8 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
           // Experiments that started or were resumed by a person while an incident is open pause again.
           await incidents.enforceAll()
           await queue.scheduleTick()
+          // Telemetry pauses resume once telemetry has been healthy for the policy's hold time.
+          await autoResume.run()
         })
         jobs.register('housekeeping', async () => {
           await runtime.housekeep()
