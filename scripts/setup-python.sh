@@ -12,7 +12,10 @@ PY="${PYTHON:-python3}"
 # gbstats (GrowthBook's engine) is the independent reference for confidence sequences, ratio and CUPED;
 # it needs numpy < 2 and pandas < 2, hence these pins.
 # clickhouse-connect drives the ClickHouse-compatible endpoint test; 0.15.x is its last series that accepts pandas 1.x.
-REQS=(numpy==1.26.4 scipy==1.14.1 statsmodels==0.14.4 pandas==1.5.3 gbstats==0.8.0 clickhouse-connect==0.15.1)
+# nbclient/ipykernel/matplotlib execute notebooks/*.ipynb headless (test/e2e/notebooks.test.ts); matplotlib 3.8
+# is the last series built for numpy 1.26 here, and it needs IPython 8 (IPython 9 dropped pylabtools.backend2gui).
+REQS=(numpy==1.26.4 scipy==1.14.1 statsmodels==0.14.4 pandas==1.5.3 gbstats==0.8.0 clickhouse-connect==0.15.1
+  nbclient==0.10.2 ipykernel==6.29.5 ipython==8.30.0 matplotlib==3.8.4)
 STAMP="$VENV/.runway-requirements"
 WANT="$(printf '%s\n' "${REQS[@]}")"
 
@@ -45,6 +48,6 @@ fi
 echo "setup-python: installing ${REQS[*]}" >&2
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${REQS[@]}"
-"$VENV/bin/python" -c 'import numpy, scipy, statsmodels, gbstats' 
+"$VENV/bin/python" -c 'import numpy, scipy, statsmodels, gbstats, nbclient, ipykernel, matplotlib'
 printf '%s' "$WANT" > "$STAMP"
 echo "setup-python: ready ($VENV)" >&2

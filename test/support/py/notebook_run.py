@@ -1,0 +1,22 @@
+"""Executes notebooks headless with nbclient, as CI does: a failing cell fails the run.
+Usage: python notebook_run.py NOTEBOOK... (RUNWAY_URL, RUNWAY_TOKEN… from the environment).
+Prints one JSON line per notebook: {"notebook", "ok", "cells", "error"}; exits 1 if any failed.
+The executed copies are not written back: committed notebooks stay without outputs."""
+import json
+import sys
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+failed = 0
+for path in sys.argv[1:]:
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=False)
+    try:
+        client.execute()
+        print(json.dumps({"notebook": path, "ok": True, "cells": len(nb.cells), "error": None}), flush=True)
+    except CellExecutionError as e:
+        failed += 1
+        print(json.dumps({"notebook": path, "ok": False, "cells": len(nb.cells), "error": str(e)[-4000:]}), flush=True)
+sys.exit(1 if failed else 0)
