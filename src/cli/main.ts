@@ -15,6 +15,7 @@ const commands = {
   simulate: () => import('./commands/simulate.js'),
   status: () => import('./commands/status.js'),
   slis: () => import('./commands/slis.js'),
+  interference: () => import('./commands/interference.js'),
   token: () => import('./commands/token.js'),
   validate: () => import('./commands/validate.js'),
   policy: () => import('./commands/policy.js'),
@@ -84,6 +85,12 @@ export function program(): Command {
     .addOption(new Option('--window <w>', 'bucket: 1m, 5m, 1h, or one bucket since start / since the last ramp').choices(['1m', '5m', '1h', 'start', 'ramp']).default('5m'))
     .option('--json', 'print JSON')
     .action(async (id: string, o: { server?: string; metric?: string; window?: string; json?: boolean }) => (await commands.slis()).slisCommand(id, { ...o, server: o.server ?? config({}).serverUrl }))
+  p.command('interference')
+    .description('pairs of running experiments that share units: interaction Δ per shared metric, always-valid CI, BH-adjusted p, status')
+    .argument('[id]', 'only the pairs this experiment is in')
+    .addOption(serverOption())
+    .option('--json', 'print JSON')
+    .action(async (id: string | undefined, o: { server?: string; json?: boolean }) => (await commands.interference()).interferenceCommand(id, { ...o, server: o.server ?? config({}).serverUrl }))
   p.command('migrate')
     .description('apply SQL migrations to the embedded warehouse (safe to run twice)')
     .option('--data-dir <dir>', 'data directory (default: $RUNWAY_DATA_DIR or ./data)')

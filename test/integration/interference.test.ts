@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { interferenceCommand } from '../../src/cli/commands/interference.js'
 import { PolicyConfigSchema } from '../../src/domain/policy-config.js'
 import { createRng } from '../../src/stats/random.js'
 import { type Embedded, T0, getJson, specBody, startEmbedded } from '../support/embedded.js'
@@ -108,6 +109,23 @@ describe('interference job (embedded warehouse)', () => {
     expect((await getJson(rt.baseUrl, '/v1/experiments/nope/interference')).status).toBe(404)
     const metrics = await (await fetch(`${rt.baseUrl}/metrics`)).text()
     expect(metrics).toMatch(/^runway_interference_pairs\{status="flagged"\} 1$/m)
+  })
+
+  it('runway interference prints the table, and --json the API answer', async () => {
+    const out: string[] = []
+    const spy = vi.spyOn(console, 'log').mockImplementation((line: string) => void out.push(String(line)))
+    try {
+      await interferenceCommand(undefined, { server: rt.baseUrl })
+      await interferenceCommand('int-b', { server: rt.baseUrl, json: true })
+    } finally {
+      spy.mockRestore()
+    }
+    const text = out.slice(0, -1).join('\n')
+    expect(text).toMatch(/PAIR\s+METRIC\s+DELTA\s+CI\s+ADJ P\s+UNITS\s+STATUS/)
+    expect(text).toMatch(/int-a × int-b\s+error_rate treatment×treatment\s+0\.\d+\s+\[[-\d.e]+, [-\d.e]+\]\s+[\d.e-]+\s+3000\s+flagged \(paused\)/)
+    const json = JSON.parse(out.at(-1)!)
+    expect(json).toEqual((await getJson(rt.baseUrl, '/v1/experiments/int-b/interference')).body)
+    await expect(interferenceCommand('nope', { server: rt.baseUrl })).rejects.toThrow(/HTTP 404/)
   })
 })
 
