@@ -23,6 +23,18 @@ export function misrouteAt(faults: readonly Fault[], elapsed: number): Misroute 
   return faults.find((f): f is Misroute => f.type === 'misroute' && within(elapsed, f.from, f.until))
 }
 
+/**
+ * Probability that a unit the gate put in `variant` is logged under the fault's `to`: units of
+ * `to` never are, the others with fraction / (1 − w), so that `fraction` of all exposed units is
+ * misrouted (w: the weight share of `to`, 0 for a name the spec lacks).
+ */
+export function misrouteProbability(fault: Misroute, variant: string, weights: ReadonlyArray<{ name: string; weight: number }>): number {
+  if (variant === fault.to) return 0
+  const total = weights.reduce((a, v) => a + v.weight, 0)
+  const share = (weights.find((v) => v.name === fault.to)?.weight ?? 0) / total
+  return share >= 1 ? 0 : Math.min(1, fault.fraction / (1 - share))
+}
+
 /** Whether any of the faults still changes after `elapsed` (a fault that ends, or starts, later). */
 export function faultsChangeAfter(faults: readonly Fault[], elapsed: number): boolean {
   return faults.some((f) => {

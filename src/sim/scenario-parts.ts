@@ -55,10 +55,11 @@ export const Fault = z
       metrics: z.array(MetricName).min(1).optional(),
     }),
     /**
-     * From `from` (until `until`), a `fraction` of the exposed units is logged under variant `to`
-     * for all its events, whatever the gate assigned it. Units the gate put in `to` are logged as
-     * they are, so with `to` a variant of weight w, a share fraction × (1 − w) is misrouted. `to`
-     * may be a name the spec lacks (ingest refuses those events as an unknown variant).
+     * From `from` (until `until`), a `fraction` of the exposed units is misrouted: logged under
+     * variant `to`, for all its events, though the gate assigned them another. Units the gate put
+     * in `to` stay as they are, so the others are picked with probability fraction / (1 − w), w
+     * the weight share of `to` (at most 1 − w). `to` may be a name the spec lacks (ingest
+     * refuses those events as an unknown variant).
      */
     z.strictObject({ type: z.literal('misroute'), from: BoundedDuration, until: BoundedDuration.optional(), fraction: z.number().gt(0).max(1), to: Slug }),
   ])

@@ -52,7 +52,12 @@ export const ScenarioExperiment = z
         if (effect.fromStep !== undefined && effect.fromStep > steps) ctx.addIssue({ code: 'custom', path: [...at, 'fromStep'], message: `the rollout has ${steps} steps` })
       }
     }
+    const weights = spec.data.variants.reduce((a, v) => a + v.weight, 0)
     x.faults.forEach((f, i) => {
+      if (f.type === 'misroute') {
+        const room = 1 - (spec.data.variants.find((v) => v.name === f.to)?.weight ?? 0) / weights
+        if (f.fraction > room + 1e-12) ctx.addIssue({ code: 'custom', path: ['faults', i, 'fraction'], message: `at most ${Number(room.toPrecision(6))}: only units outside "${f.to}" (weight share ${Number((1 - room).toPrecision(6))}) can be misrouted to it` })
+      }
       if (f.type !== 'telemetry_drop') return
       f.metrics?.forEach((m, j) => {
         if (!x.metrics[m]) ctx.addIssue({ code: 'custom', path: ['faults', i, 'metrics', j], message: `no model for metric "${m}" in metrics (has ${modelled.join(', ') || 'none'})` })

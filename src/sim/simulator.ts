@@ -1,6 +1,6 @@
 import { formatDuration } from '../domain/duration.js'
 import { isTerminal, type LifecycleState } from '../domain/lifecycle.js'
-import { faultsChangeAfter, misrouteAt } from './faults.js'
+import { faultsChangeAfter, misrouteAt, misrouteProbability } from './faults.js'
 import { perExperimentPopulation } from './population.js'
 import { poisson, rng } from './random.js'
 import type { Scenario, ScriptedAction } from './scenario.js'
@@ -37,7 +37,8 @@ export interface SimulationSummary {
     eventsSent: number
     /** What the scenario's faults did: events not sent (stopped, dropped) and units logged under another variant. */
     faults: { stoppedEvents: number; droppedEvents: number; misroutedUnits: number }
-    transitions: Array<{ at: string; from: string | null; to: string; reason: string; codes: string[] }>
+    /** The ledger's moves; `step` is the rollout step (1-based) after the move. */
+    transitions: Array<{ at: string; from: string | null; to: string; step: number; reason: string; codes: string[] }>
   }>
   /** The scripted actions, each as the API answered it. */
   actions: Array<{ at: string; experiment: string; action: string; ok: boolean; message?: string }>
@@ -87,6 +88,7 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationSumma
   const random = rng(scenario.seed)
   const population = perExperimentPopulation(scenario.seed)
   const ids = scenario.experiments.map((x) => String(x.spec.id))
+  const variants = scenario.experiments.map((x) => x.spec.variants as Array<{ name: string; weight: number }>)
   const enqueued = new Set<number>()
   const counters = new Map(ids.map((id) => [id, { units: 0, sent: 0, stoppedEvents: 0, droppedEvents: 0, misroutedUnits: 0 }]))
   const ingest = { accepted: 0, rejected: 0, batches: 0 }
@@ -137,7 +139,7 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationSumma
       gates.forEach((gate, u) => {
         if (!gate.exposed || !gate.variant) return
         c.units++
-        const logged = misroute && random() < misroute.fraction ? misroute.to : gate.variant
+        const logged = misroute && random() < misrouteProbability(misroute, gate.variant, variants[i]!) ? misroute.to : gate.variant
         if (logged !== gate.variant) c.misroutedUnits++
         const tally = unitEvents({ exp, experimentId: id, trueVariant: gate.variant, loggedVariant: logged, unitId: unitIds[u]!, from: t, span: scenario.tick, scenarioStart: start, step, random, out: events })
         c.sent += tally.sent
@@ -185,7 +187,7 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationSumma
       unitsExposed: c.units,
       eventsSent: c.sent,
       faults: { stoppedEvents: c.stoppedEvents, droppedEvents: c.droppedEvents, misroutedUnits: c.misroutedUnits },
-      transitions: ledger.map((e) => ({ at: new Date(e.at).toISOString(), from: e.from, to: e.to, reason: e.reason, codes: e.codes ?? [] })),
+      transitions: ledger.map((e) => ({ at: new Date(e.at).toISOString(), from: e.from, to: e.to, step: e.step + 1, reason: e.reason, codes: e.codes ?? [] })),
     })
   }
   return { scenario: scenario.name, seed: scenario.seed, ingest, experiments, actions }

@@ -86,6 +86,7 @@ describe('scenario schema', () => {
     [{ faults: [{ type: 'telemetry_stop', at: '2h', until: '1h' }] }, 'experiments[0].faults[0].until', 'must be after at'],
     [{ faults: [{ type: 'telemetry_drop', from: '1h', fraction: 0.5, metrics: ['latency'] }] }, 'experiments[0].faults[0].metrics[0]', 'no model for metric "latency" in metrics (has conversion)'],
     [{ faults: [{ type: 'telemetry_drop', from: '1h', fraction: 0.5, metric: ['conversion'] }] }, 'experiments[0].faults[0].metric', 'unknown key; did you mean `metrics`?'],
+    [{ faults: [{ type: 'misroute', from: '1h', fraction: 0.6, to: 'treatment' }] }, 'experiments[0].faults[0].fraction', 'at most 0.5: only units outside "treatment" (weight share 0.5) can be misrouted to it'],
   ])('measurement features %j', (experiment, path, message) => {
     expect(problems(scenario({}, experiment))).toContainEqual({ path, message })
   })

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { parseWith } from '../../../src/domain/validation.js'
 import { normalSf } from '../../../src/stats/normal.js'
 import { activeEffect } from '../../../src/sim/effects.js'
+import { misrouteProbability } from '../../../src/sim/faults.js'
 import { perExperimentPopulation } from '../../../src/sim/population.js'
 import { rng } from '../../../src/sim/random.js'
 import { type ScenarioExperiment, ScenarioSchema } from '../../../src/sim/scenario.js'
@@ -118,6 +119,18 @@ describe('synthetic traffic', () => {
     const byId = new Map(clean.map((e) => [e.eventId, e]))
     expect(cut.length).toBeLessThan(clean.length)
     for (const e of cut) expect(e).toEqual(byId.get(e.eventId))
+  })
+
+  it('misroute: `fraction` of all exposed units end up under `to`, whatever its weight (units of `to` never move)', () => {
+    const weights = [{ name: 'control', weight: 50 }, { name: 'treatment', weight: 30 }, { name: 'b', weight: 20 }]
+    for (const to of ['treatment', 'ghost']) {
+      const fault = { type: 'misroute' as const, from: 0, fraction: 0.01, to }
+      // Expected misrouted share over the arms: Σ_v w_v · p_v.
+      const share = weights.reduce((a, v) => a + (v.weight / 100) * misrouteProbability(fault, v.name, weights), 0)
+      expect(share).toBeCloseTo(0.01, 12)
+      expect(misrouteProbability(fault, to, weights)).toBe(0)
+    }
+    expect(misrouteProbability({ type: 'misroute', from: 0, fraction: 0.7, to: 'treatment' }, 'control', weights)).toBe(1)
   })
 
   it('unit ids differ by seed and never repeat across ticks or experiments', () => {
