@@ -82,6 +82,14 @@ export const ExperimentSpecObject = z
     team: z.string().default(''),
     /** Services the experiment touches: the error-budget gate checks their SLOs. */
     services: z.array(z.string().min(1).max(128)).default([]),
+    /**
+     * Start even when `interference.action: block-start` would refuse it for sharing a
+     * service with a running experiment (docs/interference.md). Optional, not defaulted,
+     * so stored specs keep their JSON and hashes.
+     */
+    overlapAllowed: z.boolean().optional(),
+    /** What an operator does when this experiment alerts: a URL or a short text. Alerts carry it (docs/notifications.md). */
+    runbook: z.string().min(1).max(2000).optional(),
     kind: ExperimentKind.default('ab'),
     variants: z.array(Variant).min(2, 'needs a control and at least one treatment'),
     targeting: z.array(TargetingRule).default([]),

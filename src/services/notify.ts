@@ -126,7 +126,7 @@ export class NotifyService {
 
   private async context(experimentId: string): Promise<EventContext | null> {
     const r = await this.d.state.get(experimentId)
-    return r ? { publicUrl: this.d.config.publicUrl, spec: r.spec as ExperimentSpec & { runbook?: string } } : null
+    return r ? { publicUrl: this.d.config.publicUrl, spec: r.spec } : null
   }
 
   /** A lifecycle transition (called by the queue once its ledger entry is written). */
