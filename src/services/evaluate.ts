@@ -108,9 +108,15 @@ export class EvaluateService {
   }
 
   /** Logged units against the gate's hash, at the highest exposure reached (ramps only add units). */
-  private async misrouting(record: ExperimentRecord): Promise<{ units: number; misrouted: number }> {
+  private async misrouting(record: ExperimentRecord): Promise<{ units: number; misrouted: number; unknownVariant: { units: number; events: number } }> {
     const params = assignmentSqlParams({ ...record.spec, allocation: record.allocation, exposure: record.spec.rollout.steps[record.step]?.exposure ?? 0 })
     const rows = await this.d.warehouse.select<{ units: number | string; misrouted: number | string }>(sqlQuery('misrouting-summary'), { experiment: record.spec.id, ...params } as never)
-    return { units: Number(rows[0]?.units ?? 0), misrouted: Number(rows[0]?.misrouted ?? 0) }
+    // Dead-lettered telemetry under a variant the experiment does not have counts as misrouted.
+    const unknown = await this.d.warehouse.select<{ units: number | string; events: number | string }>(sqlQuery('unknown-variant-dead-letters'), { experiment: record.spec.id })
+    return {
+      units: Number(rows[0]?.units ?? 0),
+      misrouted: Number(rows[0]?.misrouted ?? 0),
+      unknownVariant: { units: Number(unknown[0]?.units ?? 0), events: Number(unknown[0]?.events ?? 0) },
+    }
   }
 }

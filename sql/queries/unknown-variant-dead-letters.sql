@@ -1,0 +1,8 @@
+-- Telemetry of one experiment dead-lettered because it names a variant the experiment does not
+-- have (src/services/ingest.ts: `has no variant`): it counts toward the experiment's misrouting.
+-- Parameters: {experiment:String}.
+SELECT
+    toUInt64(count())                                        AS events,
+    toUInt64(uniqExact(JSONExtractString(raw, 'unitId')))    AS units
+FROM dead_letters
+WHERE experiment_id = {experiment:String} AND position(reason, 'has no variant') > 0
