@@ -11,6 +11,7 @@ import { TooLargeError } from '../errors.js'
 import type { Clock } from '../ports/clock.js'
 import type { StateStore } from '../ports/state-store.js'
 import type { Warehouse } from '../ports/warehouse.js'
+import { InsertCoalescer } from '../adapters/warehouse/insert-coalescer.js'
 import { IdempotencyKeys } from './ingest-idempotency.js'
 import { DEFAULT_LINE_LIMITS, type Line, type LineLimits, type SourceLine, parseLine, splitBody } from './ingest-lines.js'
 
@@ -25,6 +26,8 @@ export interface IngestDeps {
   dataRules?: (namespace: string) => AttributeRules
   /** Told how many lines of each stored batch were accepted and dead-lettered (metrics). */
   onStored?: (source: string, accepted: number, deadLettered: number) => void
+  /** Group commit: concurrent batches' inserts combined into one per table, up to this many rows (0: each batch alone; default 50,000). */
+  coalesceRows?: number
 }
 
 export interface IngestRejection {
@@ -81,8 +84,14 @@ const MAX_FUTURE_MS = 24 * 3_600_000
 export class IngestService {
   private readonly lineLimits: LineLimits
   private readonly keys: IdempotencyKeys
+  /** Where batches are stored: the warehouse, behind the group-commit coalescer unless it is off. */
+  private readonly sink: Warehouse
+  readonly coalescer: InsertCoalescer | null
 
   constructor(private readonly d: IngestDeps) {
+    const rows = d.coalesceRows ?? 50_000
+    this.coalescer = rows > 0 ? new InsertCoalescer(d.warehouse, { tables: ['events', 'ingest_masking', 'dead_letters'], maxRows: rows }) : null
+    this.sink = this.coalescer ?? d.warehouse
     this.lineLimits = {
       maxDepth: d.limits.maxDepth ?? DEFAULT_LINE_LIMITS.maxDepth,
       maxLineBytes: d.limits.maxLineBytes ?? DEFAULT_LINE_LIMITS.maxLineBytes,
@@ -139,16 +148,16 @@ export class IngestService {
       } else good.push(this.scrub(toEventRow(verdict, now, receivedAt), experiments.get(verdict.experimentId)!.spec.namespace, scrubbed))
     }
     // One insert: the events and their per-unit aggregates (a projection of the same part) commit together.
-    await this.d.warehouse.insert('events', good, { dedupToken: `${token}-events` })
+    await this.sink.insert('events', good, { dedupToken: `${token}-events` })
     const counters = [...scrubbed].filter(([, c]) => c.masked + c.dropped > 0)
     if (counters.length > 0) {
-      await this.d.warehouse.insert(
+      await this.sink.insert(
         'ingest_masking',
         counters.map(([experimentId, c]) => ({ received_at: toWarehouseTime(now), source: o.source, batch_id: batchId, experiment_id: experimentId, masked: c.masked, dropped: c.dropped })),
         { dedupToken: `${token}-masking` },
       )
     }
-    await this.d.warehouse.insert(
+    await this.sink.insert(
       'dead_letters',
       // `line` is UInt32; a Kafka offset beyond it is kept whole in `position`.
       bad.map((b) => ({ received_at: toWarehouseTime(now), source: o.source, batch_id: batchId, line: b.line <= 0xffff_ffff ? b.line : 0, position: b.line, experiment_id: b.experimentId, raw: b.raw, reason: b.reason })),

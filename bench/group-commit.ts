@@ -1,0 +1,133 @@
+/**
+ * Benchmark (issue 16 item 2): many concurrent small batches against one big one, in ONE
+ * process and ONE run, modes alternating:
+ *   big       — 1 client, 50,000-event batches (the reference)
+ *   grouped   — 16 clients, 100-event batches, group commit on (IngestService's InsertCoalescer)
+ *   alone     — 16 clients, 100-event batches, group commit off (coalesceRows: 0)
+ *   async     — 16 clients, 100-event batches, alone, the events insert sent with ClickHouse's
+ *               async_insert=1, wait_for_async_insert=1 (the engine's own buffering)
+ * Batches go through IngestService.ingest (validation, masking, dead letters, dedup tokens) as the
+ * HTTP route calls it, without the socket. Then `--minutes M` of the grouped mode with RSS sampled.
+ *   npx tsx bench/group-commit.ts [--events 50000] [--rounds 2] [--minutes 1]
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { pino } from 'pino'
+import { SystemClock } from '../src/adapters/clock/system-clock.js'
+import { MemoryStateStore } from '../src/adapters/state/memory-state.js'
+import { embeddedWarehouse } from '../src/adapters/warehouse/clickhouse-warehouse.js'
+import { newRecord } from '../src/domain/experiment-record.js'
+import { ExperimentSpecSchema } from '../src/domain/experiment.js'
+import type { Warehouse } from '../src/ports/warehouse.js'
+import { IngestService } from '../src/services/ingest.js'
+import { migrate } from '../src/services/migrate.js'
+
+const { values: args } = parseArgs({ options: { events: { type: 'string', default: '50000' }, rounds: { type: 'string', default: '2' }, minutes: { type: 'string', default: '1' }, clients: { type: 'string', default: '16' }, small: { type: 'string', default: '100' } } })
+const N = Number(args.events)
+const CLIENTS = Number(args.clients)
+const SMALL = Number(args.small)
+const dir = mkdtempSync(join(tmpdir(), 'runway-bench-group-'))
+const warehouse = embeddedWarehouse(dir)
+await migrate(warehouse)
+const tag = Math.random().toString(36).slice(2, 8)
+const state = new MemoryStateStore()
+const spec = (id: string) =>
+  ExperimentSpecSchema.parse({
+    id, owner: 'bench', hypothesis: 'throughput', variants: [{ name: 'control', weight: 50 }, { name: 'treatment', weight: 50 }],
+    rollout: { steps: [{ exposure: 100, minDuration: '1h' }] }, metrics: { primary: { name: 'conversion', direction: 'increase' } },
+  })
+/** The engine's async insert for events: its buffer, flushed by size or time, answered when flushed. */
+const asyncWarehouse: Warehouse = {
+  command: (sql) => warehouse.command(sql),
+  select: (sql, p) => warehouse.select(sql, p),
+  close: async () => {},
+  insert: async (table, rows, o) => {
+    if (table !== 'events' || rows.length === 0) return warehouse.insert(table, rows, o)
+    const text = rows.map((r) => JSON.stringify(r)).join('\n')
+    await warehouse.command(`INSERT INTO events SETTINGS async_insert=1, wait_for_async_insert=1, async_insert_busy_timeout_ms=50, insert_deduplication_token='${o?.dedupToken ?? ''}' FORMAT JSONEachRow\n${text}`)
+  },
+}
+const log = pino({ level: 'error' })
+const base = { state, clock: new SystemClock(), log, limits: { maxBytes: 1e12, maxEvents: 1e9 } }
+const services = {
+  big: new IngestService({ ...base, warehouse }),
+  grouped: new IngestService({ ...base, warehouse }),
+  alone: new IngestService({ ...base, warehouse, coalesceRows: 0 }),
+  async: new IngestService({ ...base, warehouse: asyncWarehouse, coalesceRows: 0 }),
+}
+type Mode = keyof typeof services
+const modes = Object.keys(services) as Mode[]
+const ts = Date.now() - 60_000
+const body = (experimentId: string, from: number, n: number) =>
+  Array.from({ length: n }, (_, k) => {
+    const i = from + k
+    return JSON.stringify({ eventId: `${experimentId}-${i}`, ts, experimentId, variant: i % 2 ? 'treatment' : 'control', unitId: `u-${i % 10_007}`, service: 'checkout', metric: 'conversion', value: (i % 7) / 7, attributes: { region: i % 3 ? 'eu' : 'us' } })
+  }).join('\n')
+const count = async (x: string) => Number((await warehouse.select<{ n: string }>('SELECT count() AS n FROM events WHERE experiment_id = {x:String}', { x }))[0]!.n)
+
+let runNo = 0
+async function run(mode: Mode, total: number): Promise<{ eventsPerSec: number; p50: number; p99: number }> {
+  const id = `bg-${tag}-${mode}-${runNo++}`
+  await state.put({ ...newRecord(spec(id), Date.now()), state: 'running' }, null)
+  const size = mode === 'big' ? total : SMALL
+  const clients = mode === 'big' ? 1 : CLIENTS
+  const bodies: string[] = []
+  for (let i = 0; i < total; i += size) bodies.push(body(id, i, Math.min(size, total - i)))
+  const latencies: number[] = []
+  let next = 0
+  const t = performance.now()
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < bodies.length) {
+        const b = bodies[next++]!
+        const t0 = performance.now()
+        const r = await services[mode].ingest({ body: b, format: 'ndjson', source: 'bench' })
+        latencies.push(performance.now() - t0)
+        if (r.rejected > 0) throw new Error(r.errors[0]?.reason)
+      }
+    }),
+  )
+  const ms = performance.now() - t
+  const stored = await count(id)
+  if (stored !== total) throw new Error(`${mode} stored ${stored} of ${total}`)
+  latencies.sort((a, b) => a - b)
+  const q = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!)
+  return { eventsPerSec: Math.round((total / ms) * 1000), p50: q(0.5), p99: q(0.99) }
+}
+
+for (const m of modes) await run(m, 2_000) // warm-up
+const results = Object.fromEntries(modes.map((m) => [m, [] as Array<{ eventsPerSec: number; p50: number; p99: number }>])) as Record<Mode, Array<{ eventsPerSec: number; p50: number; p99: number }>>
+const load: number[] = []
+for (let r = 0; r < Number(args.rounds); r++) {
+  load.push(Number(loadavg()[0]!.toFixed(1)))
+  for (let j = 0; j < modes.length; j++) {
+    const m = modes[(j + r) % modes.length]!
+    results[m].push(await run(m, N))
+  }
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const rate = (m: Mode) => median(results[m].map((x) => x.eventsPerSec))
+const coalescer = services.grouped.coalescer!.stats
+
+// Soak: the grouped mode for --minutes, RSS sampled every 10 s (flat = no growth beyond the first minute's).
+const rss: number[] = []
+const soakEnd = Date.now() + Number(args.minutes) * 60_000
+let soakEvents = 0
+while (Date.now() < soakEnd) {
+  await run('grouped', 20_000)
+  soakEvents += 20_000
+  if (rss.length === 0 || Date.now() - 10_000 * rss.length > soakEnd - Number(args.minutes) * 60_000) rss.push(Math.round(process.memoryUsage().rss / 1e6))
+}
+await warehouse.close()
+rmSync(dir, { recursive: true, force: true })
+console.log(JSON.stringify({
+  events: N, clients: CLIENTS, smallBatch: SMALL, loadAvg1m: load, ...results,
+  median: Object.fromEntries(modes.map((m) => [m, rate(m)])),
+  ratioGroupedToBig: Number((rate('grouped') / rate('big')).toFixed(2)),
+  ratioAloneToBig: Number((rate('alone') / rate('big')).toFixed(2)),
+  ratioAsyncToBig: Number((rate('async') / rate('big')).toFixed(2)),
+  coalescer: { ...coalescer, callsPerInsert: Number((coalescer.calls / Math.max(1, coalescer.inserts)).toFixed(1)) },
+  soak: { minutes: Number(args.minutes), events: soakEvents, rssMB: rss, loadAvg1m: Number(loadavg()[0]!.toFixed(1)) },
+}, null, 2))
