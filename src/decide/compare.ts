@@ -56,7 +56,7 @@ export function guardrailTau2For(plan: TestPlan, g: GuardrailSpec, control: Mome
   if (plan.tau !== undefined) return { tau2: plan.tau * plan.tau, basis: 'tau' }
   const pooled = { n: control.n + treatment.n, sum: control.sum + treatment.sum, sumSquares: control.sumSquares + treatment.sumSquares }
   const v = variance(pooled) ?? 0
-  const mhe = (g as GuardrailSpec & { minHarmfulEffect?: number }).minHarmfulEffect
+  const mhe = g.minHarmfulEffect
   const t = guardrailTau2({ controlVariance: v, alpha, sided: 'greater', plannedNPerArm: Math.max(1, plan.tuningN / 2), ...(mhe !== undefined ? { minHarmfulEffect: mhe } : {}) })
   if (t.status === 'ok' && t.tau2 !== null) return { tau2: t.tau2, basis: t.basis ?? 'planned-n' }
   return { tau2: tau2For(plan, control, treatment), basis: 'mde' }

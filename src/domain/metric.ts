@@ -72,6 +72,8 @@ export const GuardrailSpec = z.strictObject({
   margin: z.number().min(0).default(0),
   /** relative: a share of the control's value (0.05 = 5%); absolute: on the metric's scale. */
   marginType: z.enum(['relative', 'absolute']).optional(),
+  /** Smallest harm worth detecting, on the metric's own scale (e.g. 0.002 on an error rate): tunes the guardrail's τ (stats/msprt-tau.ts). */
+  minHarmfulEffect: z.number().gt(0).optional(),
 })
 
 export type MetricType = z.infer<typeof MetricType>

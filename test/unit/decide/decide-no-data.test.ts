@@ -47,3 +47,18 @@ describe('GUARDRAIL_NO_DATA', () => {
     expect(out.result).toBe('no-effect-detected')
   })
 })
+
+describe('guardrail τ from a declared minimum harmful effect', () => {
+  it('a rare-event guardrail tuned to +0.002 has a smaller p at this look than one tuned to a far-off planned N*', () => {
+    const n = 6_000
+    const errors = { control: bernoulli(n, 0.002), treatment: bernoulli(n, 0.0045) }
+    const base = { primary: { name: 'conversion' } }
+    const at = (g: Record<string, unknown>) =>
+      decide(evaluationFixture({ record: runningRecord(specFixture({ metrics: { ...base, guardrails: [{ name: 'error_rate', direction: 'decrease', ...g }] }, statistics: { tuningN: 1_000_000 } })), now: T0 + 2 * HOUR, units: unitsFixture({ control: n, treatment: n }, T0 + 2 * HOUR - MINUTE), metrics: { conversion: { control: bernoulli(n, 0.1), treatment: bernoulli(n, 0.1) }, error_rate: errors } }))
+    const tuned = at({ minHarmfulEffect: 0.002 }).comparisons.find((c) => c.metric === 'error_rate')!
+    const planned = at({}).comparisons.find((c) => c.metric === 'error_rate')!
+    expect(tuned.tauBasis).toBe('min-harmful-effect')
+    expect(planned.tauBasis).toBe('planned-n')
+    expect(tuned.sequentialP!).toBeLessThan(planned.sequentialP!)
+  })
+})
