@@ -34,7 +34,7 @@ describe('Prometheus rules for the queue SLOs', () => {
   })
 
   it('read only metrics that /metrics exports', async () => {
-    const clock = { now: () => 0 }
+    const clock = { now: () => 0, every: () => () => {} }
     const metrics = new RunwayMetrics({ list: async () => [] }, clock, { defaultMetrics: false, journal: { pendingEntries: 0 } })
     const config = loadConfig({ RUNWAY_WEBHOOK_URLS: 'http://127.0.0.1:1/hook' })
     const warehouse = { select: async () => [], insert: async () => {}, command: async () => {}, close: async () => {} } as unknown as Warehouse

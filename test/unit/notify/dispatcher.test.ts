@@ -10,6 +10,7 @@ import { signBody, verifySignature } from '../../../src/notify/signature.js'
 class TestClock {
   constructor(private t: number) {}
   now = () => this.t
+  every = () => () => {}
   advance(ms: number) {
     this.t += ms
   }

@@ -63,7 +63,7 @@ describe('notify events', () => {
 describe('sinks', () => {
   it('Alertmanager: labels, runbook annotation; resolution reuses the firing labels with endsAt', async () => {
     const posted: unknown[] = []
-    const sink = new AlertmanagerSink({ url: 'http://am', clock: { now: () => 0 }, timeoutMs: 10, rollbackHoldMs: 1000 })
+    const sink = new AlertmanagerSink({ url: 'http://am', clock: { now: () => 0, every: () => () => {} }, timeoutMs: 10, rollbackHoldMs: 1000 })
     ;(sink as unknown as { post: (a: unknown[]) => Promise<void> }).post = async (a) => void posted.push(...a)
     const paused = fromTransition(ctx, tr({ to: 'paused', codes: ['TELEMETRY_STALE'] }))
     expect(alertLabels(paused)).toEqual({ alertname: 'runway_paused', experiment: 'exp-1', namespace: 'shop', service: 'checkout', severity: 'ticket', reason: 'TELEMETRY_STALE' })
