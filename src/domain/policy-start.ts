@@ -2,7 +2,7 @@ import { type ExperimentSpec, teamOf } from './experiment.js'
 import type { ExperimentRecord } from './experiment-record.js'
 import { activeFreezes } from './freeze.js'
 import { type NamespaceRules, type PolicyConfig, rulesFor } from './policy-config.js'
-import { POLICY_RULES, type PolicyOutcome, type RuleContext, type ServiceWindows, evaluatePolicy, holdsTraffic } from './policy.js'
+import { POLICY_RULES, type PolicyOutcome, type RuleContext, type ServiceWindows, evaluatePolicy, holdsTraffic, overlappingRunning } from './policy.js'
 
 /**
  * The start rules over a whole queue at once. `ruleContext` builds one context per
@@ -14,7 +14,7 @@ import { POLICY_RULES, type PolicyOutcome, type RuleContext, type ServiceWindows
  */
 
 /** The start rules `startKey` covers; a new start rule must be added to the key, and here. */
-export const START_KEY_COVERS: readonly string[] = ['quota-team', 'quota-namespace', 'max-exposure', 'freeze-window', 'error-budget']
+export const START_KEY_COVERS: readonly string[] = ['quota-team', 'quota-namespace', 'max-exposure', 'freeze-window', 'error-budget', 'interference-overlap']
 
 /** Where a service's burn counts are found: they depend on the namespace's windows. */
 export const burnWindowKey = (service: string, rules: NamespaceRules): string =>
@@ -63,9 +63,12 @@ export class StartSnapshot {
   private readonly namespaces = new Map<string, NamespaceView>()
   private readonly slosKey: string
   private readonly burnKeys = new Map<string, string>()
+  /** Running experiments (the block-start interference rule reads their services). */
+  private readonly running: ExperimentRecord[] = []
 
   constructor(private readonly inputs: StartInputs) {
     for (const r of inputs.records) if (holdsTraffic(r)) this.count(r.spec, 1)
+    for (const r of inputs.records) if (r.state === 'running') this.running.push(r)
     this.slosKey = JSON.stringify(inputs.config.slos)
   }
 
@@ -93,6 +96,7 @@ export class StartSnapshot {
       targetStep: 0,
       slos: this.inputs.config.slos,
       serviceWindows,
+      running: this.running.filter((r) => r.spec.id !== spec.id),
     }
   }
 
@@ -117,6 +121,10 @@ export class StartSnapshot {
     const self = holdsTraffic(record) ? 1 : 0
     if (rules.quotas.runningPerNamespace !== undefined) key += `|n${(this.inNamespace.get(spec.namespace) ?? 0) - self}`
     if (rules.quotas.runningPerTeam !== undefined) key += `|t${(this.inTeam.get(teamKey(spec.namespace, teamOf(spec))) ?? 0) - self}`
+    // block-start: which running experiments share a service is part of the outcome, so it is part of the key.
+    if (rules.interference.action === 'block-start' && spec.overlapAllowed !== true && spec.services.length > 0) {
+      key += `|o${overlappingRunning(spec, this.running).map((o) => `${o.id}:${o.services.join(',')}`).join(';')}`
+    }
     for (const service of spec.services) {
       let b = ns.burn.get(service)
       if (b === undefined) ns.burn.set(service, (b = this.burnKey(burnWindowKey(service, rules))))
@@ -128,6 +136,7 @@ export class StartSnapshot {
   /** `record` was started in this tick: later checks count it against the quotas. */
   hold(record: ExperimentRecord): void {
     if (!holdsTraffic(record)) this.count(record.spec, 1)
+    if (!this.running.some((r) => r.spec.id === record.spec.id)) this.running.push(record)
   }
 
   private count(spec: ExperimentSpec, by: number): void {

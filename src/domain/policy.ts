@@ -1,3 +1,4 @@
+import { sharedServices } from './interference.js'
 import { burnRate, type WindowCounts } from '../stats/burn-rate.js'
 import { formatDuration } from './duration.js'
 import { type ExperimentSpec, teamOf } from './experiment.js'
@@ -50,11 +51,22 @@ export interface RuleContext {
   slos: Record<string, ServiceSlo>
   /** By service; a service missing here has no data, which does not block. */
   serviceWindows: Record<string, ServiceWindows>
+  /** Running experiments other than the one checked (the block-start rule); unset, it reads `others`. */
+  running?: ReadonlyArray<ExperimentRecord>
 }
 
 interface Rule {
   phases: readonly PolicyPhase[]
   check: (spec: ExperimentSpec, ctx: RuleContext) => PolicyFailure[]
+}
+
+/** Running experiments in another layer (or namespace) that declare a service of `spec`, by id. */
+export function overlappingRunning(spec: ExperimentSpec, running: ReadonlyArray<ExperimentRecord>): Array<{ id: string; services: string[] }> {
+  return running
+    .filter((r) => r.spec.id !== spec.id && !(r.spec.namespace === spec.namespace && r.spec.layer === spec.layer))
+    .map((r) => ({ id: r.spec.id, services: sharedServices(spec, r.spec) }))
+    .filter((x) => x.services.length > 0)
+    .sort((a, b) => (a.id < b.id ? -1 : 1))
 }
 
 /** States that hold traffic in a layer, and so count against quotas. */
@@ -166,6 +178,15 @@ export const POLICY_RULES: Record<string, Rule> = {
           `service ${service} burns its error budget at ${round(long.burnRate!)}× over the last ${formatDuration(window)}${also} (threshold ${threshold}×; ${windows.long.bad} of ${windows.long.total} ${slo.metric} events bad, objective ${slo.objective * 100}%)`,
         )
       }),
+  },
+  'interference-overlap': {
+    phases: ['start'],
+    check: (spec, ctx) => {
+      if (ctx.rules.interference.action !== 'block-start' || spec.overlapAllowed === true || spec.services.length === 0) return []
+      const running = ctx.running ?? ctx.others.filter((r) => r.state === 'running')
+      return overlappingRunning(spec, running).flatMap(({ id, services }) =>
+        fail('interference-overlap', 'services', `would share units with running experiment ${id} on service${services.length > 1 ? 's' : ''} ${services.join(', ')} (interference.action is block-start; set overlapAllowed: true to start anyway)`))
+    },
   },
 }
 

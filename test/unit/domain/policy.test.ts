@@ -26,6 +26,7 @@ describe('enqueue policy', () => {
       'max-exposure': 'enqueue,start,ramp',
       'freeze-window': 'start,ramp',
       'error-budget': 'start,ramp',
+      'interference-overlap': 'start',
     })
   })
 
