@@ -88,12 +88,6 @@ export const ExperimentSpecObject = z
      * so stored specs keep their JSON and hashes.
      */
     overlapAllowed: z.boolean().optional(),
-    /**
-     * Start even when `interference.action: block-start` would refuse it for sharing a
-     * service with a running experiment (docs/interference.md). Optional, not defaulted,
-     * so stored specs keep their JSON and hashes.
-     */
-    overlapAllowed: z.boolean().optional(),
     /** What an operator does when this experiment alerts: a URL or a short text. Alerts carry it (docs/notifications.md). */
     runbook: z.string().min(1).max(2000).optional(),
     kind: ExperimentKind.default('ab'),
