@@ -14,6 +14,7 @@ const commands = {
   serve: () => import('./commands/serve.js'),
   simulate: () => import('./commands/simulate.js'),
   status: () => import('./commands/status.js'),
+  export: () => import('./commands/export.js'),
   slis: () => import('./commands/slis.js'),
   interference: () => import('./commands/interference.js'),
   token: () => import('./commands/token.js'),
@@ -71,6 +72,17 @@ export function program(): Command {
     .action(async (file: string, o: { server?: string; actor?: string }) => {
       const c = config({})
       await (await commands.enqueue()).enqueueCommand(file, { server: o.server ?? c.serverUrl, actor: o.actor ?? c.actor })
+    })
+  p.command('export')
+    .description("write an experiment's unit-level data and per-look results to files (Parquet or CSV) for offline work")
+    .argument('<id>', 'experiment id')
+    .addOption(serverOption())
+    .option('--format <format>', 'parquet or csv', 'parquet')
+    .option('--out <dir>', 'directory to write <id>-unit-metrics.<ext> and <id>-results.<ext> into', '.')
+    .option('--clickhouse-path <path>', "where the server mounts its ClickHouse interface (RUNWAY_CLICKHOUSE_HTTP_PREFIX)", '/clickhouse')
+    .action(async (id: string, o: { server?: string; format: 'parquet' | 'csv'; out: string; clickhousePath: string }) => {
+      const c = config({})
+      await (await commands.export()).exportCommand(id, { server: o.server ?? c.serverUrl, token: c.token, format: o.format, out: o.out, clickhousePath: o.clickhousePath })
     })
   p.command('status')
     .description('list experiments with state, step and exposure')
@@ -188,7 +200,7 @@ export function program(): Command {
   token
     .command('create')
     .description('mint a token; it is printed once (stdout) and stored only as a hash')
-    .requiredOption('--role <role>', 'viewer, service, experimenter, approver or admin')
+    .requiredOption('--role <role>', 'viewer, service, alerter, experimenter, approver or admin')
     .requiredOption('--namespace <ns>', "where the role holds, or '*' for every namespace")
     .option('--name <name>', 'who the ledger records as the actor (default: $USER)')
     .addOption(serverOption())
