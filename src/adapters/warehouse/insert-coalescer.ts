@@ -7,6 +7,8 @@ export interface CoalescerOptions {
   tables: ReadonlyArray<TableName>
   /** Most rows in one combined insert (a request larger than this still goes whole). */
   maxRows: number
+  /** Per table, the rows of a call not stored yet (by key), for a call whose combined insert failed: it may have landed. */
+  missing?: Partial<Record<TableName, (rows: ReadonlyArray<Record<string, unknown>>) => Promise<ReadonlyArray<Record<string, unknown>>>>>
 }
 
 interface Pending {
@@ -38,7 +40,8 @@ const RECENT_TOKENS = 100_000
  * - a combined insert that fails is retried once under the same token (the
  *   engine skips it if the first attempt did land); if that fails too every
  *   member fails, and their tokens are remembered as in doubt: a retry of one of
- *   them goes alone under its own token, never merged again.
+ *   them goes alone, writing only its rows not stored yet where the table has a
+ *   key (`missing`: events by experiment and event id), else under its own token.
  * What stays open: a process that stops between a combined insert landing and
  * its callers' acknowledgements cannot answer a later retry from memory, and the
  * engine does not know the member's own token; bench/README-perf.md says so.
@@ -82,7 +85,9 @@ export class InsertCoalescer implements Warehouse {
       }
       // In doubt: the combined insert it was in may have landed under that group's token; only its own token is safe now.
       if (this.doubtful.has(this.key(table, token))) {
-        await this.inner.insert(table, rows, options)
+        const missing = this.opts.missing?.[table]
+        const rest = missing ? await missing(rows) : rows
+        if (rest.length > 0) await this.inner.insert(table, rest, missing ? { dedupToken: `${token}/r` } : options)
         this.commit(table, token)
         return
       }
