@@ -52,6 +52,7 @@ const rowOf = (e: LifecycleEvent) => ({
   experiment_id: e.experimentId, seq: e.seq, at: toWarehouseTime(e.at), from_state: e.from ?? '', to_state: e.to,
   step: e.step, exposure: e.exposure, actor_type: e.actor.type, actor_id: e.actor.id, reason: e.reason, verdict_id: e.verdictId ?? '',
   verdict_seq: e.verdictSeq ?? 0, alloc_start: e.allocation?.start ?? null, alloc_size: e.allocation?.size ?? null, prev_hash: e.prevHash, hash: e.hash,
+  codes: e.codes ?? [], result: e.result ?? '',
 })
 
 const sql = (statement: string) => rt.runtime.warehouse.command(statement)
