@@ -1,0 +1,63 @@
+/**
+ * The interference job's time over many running experiments that share units.
+ *
+ *   npx tsx bench/interference.ts [experiments] [units]
+ *
+ * `experiments` (default 50) running experiments, each in its own layer of one namespace (so
+ * every pair shares every unit: experiments·(experiments−1)/2 pairs), measuring one shared
+ * metric; `units` (default 1,000,000) units each. The data is generated inside the engine
+ * (INSERT INTO events … FROM numbers(units): one event per unit, read back through the
+ * unit_metrics view; variant by murmurHash3_32 of the
+ * experiment and unit), then one run of the job is timed: per pair the cross-tab, the four
+ * cells and the control series (3 queries), the assessment and the insert of the rows.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pino from 'pino'
+import { ManualClock } from '../src/adapters/clock/manual-clock.js'
+import { loadConfig } from '../src/config.js'
+import { createRuntime, embeddedPorts } from '../src/services/runtime.js'
+
+const EXPERIMENTS = Number(process.argv[2] ?? 50)
+const UNITS = Number(process.argv[3] ?? 1_000_000)
+const T0 = Date.parse('2026-03-02T00:00:00Z')
+
+async function main() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'runway-bench-interference-'))
+  const config = loadConfig({}, { dataDir, logLevel: 'silent', scheduleIntervalMs: 3_600_000, interferenceIntervalMs: 3_600_000 })
+  const log = pino({ level: 'silent' })
+  const clock = new ManualClock(T0)
+  const rt = createRuntime(config, await embeddedPorts(config, log, clock), log)
+  await rt.start()
+  try {
+    for (let i = 0; i < EXPERIMENTS; i++) {
+      await rt.queue.enqueue({
+        id: `bx-${i}`, layer: `layer-${i}`, owner: 'bench', hypothesis: 'bench',
+        variants: [{ name: 'control', weight: 50 }, { name: 'treatment', weight: 50 }],
+        metrics: { primary: { name: 'latency' }, guardrails: [{ name: 'latency_p', direction: 'decrease' }] },
+      }, { type: 'person', id: 'bench' })
+    }
+    await rt.queue.scheduleTick()
+    const running = (await rt.queue.list()).filter((r) => r.state === 'running').length
+    const g0 = performance.now()
+    for (let i = 0; i < EXPERIMENTS; i++) {
+      await rt.warehouse.command(`INSERT INTO events (event_id, ts, experiment_id, variant, unit_id, service, metric, value, attributes, received_at)
+        SELECT concat('bx-${i}-', toString(number)), toDateTime64('2026-03-02 00:00:00', 3, 'UTC') + toIntervalSecond(number % 3600), 'bx-${i}',
+          if(murmurHash3_32(concat('bx-${i}', ':', toString(number))) % 2 = 0, 'control', 'treatment'),
+          concat('u', toString(number)), '', 'latency', 100 + (murmurHash3_32(toString(number)) % 1000) / 10.0, map(), toDateTime64('2026-03-02 00:00:00', 3, 'UTC')
+        FROM numbers(${UNITS})`)
+    }
+    const generateS = (performance.now() - g0) / 1000
+    const t0 = performance.now()
+    const run = await rt.interference.run()
+    const runS = (performance.now() - t0) / 1000
+    const flagged = run.rows.filter((r) => r.status === 'flagged').length
+    console.log(JSON.stringify({ experiments: EXPERIMENTS, running, units: UNITS, pairs: run.pairs, rows: run.rows.length, flagged, generateSeconds: Number(generateS.toFixed(1)), runSeconds: Number(runS.toFixed(2)), perPairMs: Number(((runS * 1000) / Math.max(1, run.pairs)).toFixed(1)) }))
+  } finally {
+    await rt.stop()
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+await main()
