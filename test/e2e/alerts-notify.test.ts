@@ -232,12 +232,13 @@ describe('incident mode', () => {
     const open = await api('GET', '/v1/incidents')
     expect(open.json.open).toBe(1)
     expect(open.json.incidents[0]).toMatchObject({ service: 'checkout', status: 'firing', paused: [running] })
-    // Resolution: the hold lifts (the queued one starts); without policy autoResume the paused one waits for a person.
+    // Resolution: the hold lifts (the queued one starts), and policy autoResume (on by default) resumes what the incident paused.
     const done = await api('POST', '/v1/alerts/alertmanager', firing('resolved'))
-    expect(done.json.alerts[0]).toMatchObject({ status: 'resolved', resumed: [] })
-    expect(done.json.alerts[0].reason).toContain(running)
+    expect(done.json.alerts[0]).toMatchObject({ status: 'resolved', resumed: [running] })
     await until('queued starts after resolve', async () => (await api('GET', `/v1/experiments/${queued}`)).json.experiment.state === 'running')
-    expect((await api('GET', `/v1/experiments/${running}`)).json.experiment.state).toBe('paused')
+    const after = await api('GET', `/v1/experiments/${running}`)
+    expect(after.json.experiment.state).toBe('running')
+    expect(JSON.stringify(after.json.ledger)).toContain('incident resolved: alert CheckoutErrors')
     expect((await api('GET', '/v1/incidents')).json.open).toBe(0)
   }, 120_000)
 })
