@@ -19,7 +19,9 @@ const EXPERIMENT = 'rbac-exp'
  * What the routes known today need, written by hand: a changed declaration fails
  * here. `scope`: the experiment's namespace, the namespace in the body, or any.
  */
-const KNOWN: Record<string, { permission: Permission | Record<string, Permission>; scope: 'namespace' | 'any' }> = {
+// scope 'all': the permission must be held on '*' (routes that act across namespaces), so the per-namespace tokens here are all refused.
+const KNOWN: Record<string, { permission: Permission | Record<string, Permission>; scope: 'namespace' | 'any' | 'all' }> = {
+  'POST /v1/alerts/alertmanager': { permission: 'alert', scope: 'all' },
   'POST /v1/experiments': { permission: 'experiments:write', scope: 'namespace' },
   'POST /v1/events': { permission: 'events:write', scope: 'any' },
   'POST /v1/assign': { permission: 'read', scope: 'namespace' },
@@ -171,7 +173,7 @@ describe('RBAC matrix: every role × every mutating route', () => {
         const principals: Array<[string, Role, boolean]> = ROLES.map((role) => [role, role, true])
         principals.push(['elsewhere', 'admin', false])
         for (const [tokenName, role, inNamespace] of principals) {
-          const allowed = ROLE_PERMISSIONS[role].includes(req.permission) && (inNamespace || scope === 'any')
+          const allowed = ROLE_PERMISSIONS[role].includes(req.permission) && scope !== 'all' && (inNamespace || scope === 'any')
           const res = await send({ token: tokens[tokenName]! })
           expectStatus(`${what} as ${tokenName}`, res.status, (s) => (allowed ? s !== 401 && s !== 403 && s < 500 : s === 403), res.body)
           if (!allowed && res.status === 403 && !String(res.body?.error?.message).includes(req.permission)) failures.push(`${what} as ${tokenName}: 403 does not name ${req.permission}`)
