@@ -26,15 +26,23 @@ export interface AutoResumeDeps {
  * for harm, SRM or an SLO, is never resumed here (decide/auto-resume.ts).
  */
 export class AutoResumeService {
+  /** Paused experiments whose pause can never auto-resume (a person's, harm, SRM), by ledger seq: their ledger is not read again each tick. */
+  private readonly ineligible = new Map<string, number>()
+
   constructor(private readonly d: AutoResumeDeps) {}
 
   async run(): Promise<string[]> {
     const resumed: string[] = []
     for (const r of await this.d.queue.snapshot()) {
-      if (r.state !== 'paused') continue
+      if (r.state !== 'paused') {
+        this.ineligible.delete(r.spec.id)
+        continue
+      }
+      if (this.ineligible.get(r.spec.id) === r.ledgerSeq) continue
       const pause = (await readLedger(this.d.warehouse, r.spec.id)).at(-1)
       const rules = rulesFor(this.d.policy(), r.spec.namespace).autoResume
       const pre = autoResumeDecision({ record: r, pause, telemetry: { firstEventMs: null, lastEventMs: null, events: 0 }, now: this.d.clock.now(), rules })
+      if (!pre.resume && (pre.why === 'person-paused' || pre.why === 'not-a-telemetry-pause')) this.ineligible.set(r.spec.id, r.ledgerSeq)
       if (!pre.resume && pre.why !== 'no-telemetry') continue
       const rows = await this.d.warehouse.select<{ first_event_ms: number | string | null; last_event_ms: number | string | null; events: number | string }>(sqlQuery('telemetry-recent'), {
         experiment: r.spec.id,
