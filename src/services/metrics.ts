@@ -19,9 +19,9 @@ export class RunwayMetrics {
   readonly sliQuerySeconds = new Histogram({ name: 'runway_sli_query_seconds', help: 'One SLI series read (GET /v1/experiments/:id/slis) from the per-minute projection; minutes are written with their events, so this is the ingest-to-visible time after the insert returns', buckets: LATENCY_BUCKETS, registers: [this.registry] })
   readonly telemetryEvents = new Counter({ name: 'runway_telemetry_events_total', help: 'Telemetry events by outcome: accepted (attached to a known experiment and variant) or dead_lettered', labelNames: ['source', 'outcome'] as const, registers: [this.registry] })
   readonly transitions = new Counter({ name: 'runway_transitions_total', help: 'Lifecycle transitions by target state and whether their ledger entry was written', labelNames: ['to', 'ledger'] as const, registers: [this.registry] })
-  readonly verdicts = new Counter({ name: 'runway_verdicts_total', help: 'Verdicts by decision and by what the controller did', labelNames: ['decision', 'outcome'] as const, registers: [this.registry] })
   readonly interferencePairs = new Gauge({ name: 'runway_interference_pairs', help: 'Pairs of running experiments that can share units, by status of the last interference run (flagged, clear, insufficient)', labelNames: ['status'] as const, registers: [this.registry] })
   readonly interferenceIndexMax = new Gauge({ name: 'runway_interference_index_max', help: 'Largest interaction |Δ|/SE over all pairs and metrics in the last interference run', registers: [this.registry] })
+  readonly verdicts = new Counter({ name: 'runway_verdicts_total', help: 'Verdicts by decision and by what the controller did', labelNames: ['decision', 'outcome'] as const, registers: [this.registry] })
 
   constructor(state: Pick<StateStore, 'list'>, clock: Clock, options: { defaultMetrics?: boolean; journal?: { readonly pendingEntries: number } } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'runway_process_' })
@@ -76,7 +76,6 @@ export class RunwayMetrics {
     } })
   }
 
-  evaluated(experimentId: string, at: number): void {
   /** The last interference run's pairs by status, and its largest interaction index. */
   interferenceRun(run: { rows: Parameters<typeof pairSummaries>[0] }): void {
     const pairs = pairSummaries(run.rows)
@@ -85,6 +84,7 @@ export class RunwayMetrics {
     this.interferenceIndexMax.set(pairs.reduce((m, p) => Math.max(m, p.index), 0))
   }
 
+  evaluated(experimentId: string, at: number): void {
     this.lastEvaluated.set(experimentId, at)
   }
 }
