@@ -62,7 +62,7 @@ describe('UI routes', () => {
     expect(await json('/v1/ui/auth')).toEqual({ status: 200, body: { auth: 'required' } })
     expect((await json('/v1/ui/session')).status).toBe(401)
     const viewer = await json('/v1/ui/session', tokens.viewer)
-    expect(viewer.body).toMatchObject({ auth: 'required', principal: { name: 'checkout-viewer' }, act: [], approve: [], features: { slis: false, interference: true } })
+    expect(viewer.body).toMatchObject({ auth: 'required', principal: { name: 'checkout-viewer' }, act: [], approve: [], features: { slis: true, interference: true } })
     const approver = await json('/v1/ui/session', tokens.approver)
     expect(approver.body).toMatchObject({ act: ['search'], approve: ['search'] })
   })
