@@ -72,14 +72,14 @@ describe('runway pause | resume | approve | rollback | archive | cancel', () => 
   it('pause: state paused, exposure 0, on the ledger with actor and reason', async () => {
     const res = await cli(['pause', 'act-a', '--reason', 'checking dashboards', '--actor', 'carol'])
     expect(res.stdout.trim()).toBe('act-a: running → paused')
-    expect(await statusRow('act-a')).toEqual(['act-a', 'default/shared', 'paused', '1/2', '0%', '100', 'team-a'])
+    expect(await statusRow('act-a')).toEqual(['act-a', 'default/shared', 'paused', '-', '1/2', '0%', '100', 'team-a'])
     expect((await experiment('act-a')).ledger.at(-1)).toMatchObject({ from: 'running', to: 'paused', actor: { type: 'person', id: 'carol' }, reason: 'pause: checking dashboards' })
   })
 
   it('resume: running again at the same step; the actor defaults to $USER', async () => {
     const res = await cli(['resume', 'act-a', '--reason', 'dashboards fine'])
     expect(res.stdout.trim()).toBe('act-a: paused → running (step 1)')
-    expect(await statusRow('act-a')).toEqual(['act-a', 'default/shared', 'running', '1/2', '10%', '100', 'team-a'])
+    expect(await statusRow('act-a')).toEqual(['act-a', 'default/shared', 'running', '-', '1/2', '10%', '100', 'team-a'])
     expect((await experiment('act-a')).ledger.at(-1)).toMatchObject({ from: 'paused', to: 'running', step: 0, actor: { type: 'person', id: 'ci-user' }, reason: 'resume: dashboards fine' })
   })
 
@@ -102,11 +102,11 @@ describe('runway pause | resume | approve | rollback | archive | cancel', () => 
     expect(((await ingest.json()) as { accepted: number }).accepted).toBe(events.length)
     const pending = await waitFor(async () => (await experiment('act-a')).experiment.pendingApproval as { toStep: number; verdictId: string } | null, { what: 'a ramp waiting for approval', timeoutMs: 30_000, detail: () => rw.log() })
     expect(pending.toStep).toBe(1)
-    expect((await statusRow('act-a')).slice(2, 5)).toEqual(['running', '1/2', '10%']) // waits for the human
+    expect((await statusRow('act-a')).slice(2, 6)).toEqual(['running', '-', '1/2', '10%']) // waits for the human
 
     const res = await cli(['approve', 'act-a', '--reason', 'guardrails look fine', '--actor', 'dana'])
     expect(res.stdout.trim()).toBe('act-a: running → running (step 2)')
-    expect(await statusRow('act-a')).toEqual(['act-a', 'default/shared', 'running', '2/2', '100%', '100', 'team-a'])
+    expect(await statusRow('act-a')).toEqual(['act-a', 'default/shared', 'running', '-', '2/2', '100%', '100', 'team-a'])
     // Evaluations go on every second, each newer ramp verdict replacing the one waiting: the
     // ledger names whichever verdict the approval applied.
     expect((await experiment('act-a')).ledger.at(-1)).toMatchObject({ to: 'running', step: 1, actor: { type: 'person', id: 'dana' }, reason: 'approved ramp to step 2: guardrails look fine', verdictId: expect.stringMatching(/^[0-9a-f-]{36}$/) })
@@ -115,7 +115,7 @@ describe('runway pause | resume | approve | rollback | archive | cancel', () => 
 
   it('rollback: final, exposure 0; archive then files it away', async () => {
     expect((await cli(['rollback', 'act-a', '--reason', 'latency regression', '--actor', 'erin'])).stdout.trim()).toBe('act-a: running → rolled_back')
-    expect((await statusRow('act-a')).slice(2, 5)).toEqual(['rolled_back', '2/2', '0%'])
+    expect((await statusRow('act-a')).slice(2, 6)).toEqual(['rolled_back', 'stopped', '2/2', '0%'])
     expect((await experiment('act-a')).ledger.at(-1)).toMatchObject({ from: 'running', to: 'rolled_back', actor: { type: 'person', id: 'erin' }, reason: 'rollback: latency regression' })
 
     expect((await cli(['archive', 'act-a', '--reason', 'post-mortem done'])).stdout.trim()).toBe('act-a: rolled_back → archived')
