@@ -90,7 +90,8 @@ export class IngestService {
   readonly coalescer: InsertCoalescer | null
 
   constructor(private readonly d: IngestDeps) {
-    const rows = d.coalesceRows ?? 50_000
+    // Off by default until its retry-after-restart gap is closed (bench/README-perf.md): the fault tests run on the plain path.
+    const rows = d.coalesceRows ?? 0
     this.coalescer = rows > 0 ? new InsertCoalescer(d.warehouse, { tables: ['events', 'ingest_masking', 'dead_letters'], maxRows: rows, missing: { events: (r) => eventsMissing(d.warehouse, r) } }) : null
     this.sink = this.coalescer ?? d.warehouse
     this.lineLimits = {

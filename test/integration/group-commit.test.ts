@@ -52,7 +52,7 @@ const body = (exp: string, batch: number, n = 100) =>
   Array.from({ length: n }, (_, k) => JSON.stringify({ eventId: `${exp}-${batch}-${k}`, ts, experimentId: exp, variant: k % 2 ? 'treatment' : 'control', unitId: `u-${k}`, metric: 'conversion', value: k, attributes: { email: `x${k}@example.com` } })).join('\n')
 const count = async (exp: string) => Number((await engine.select<{ n: string }>('SELECT count() AS n FROM events WHERE experiment_id = {e:String}', { e: exp }))[0]!.n)
 const distinct = async (exp: string) => Number((await engine.select<{ n: string }>('SELECT uniqExact(event_id) AS n FROM events WHERE experiment_id = {e:String}', { e: exp }))[0]!.n)
-const service = (warehouse: Warehouse) => new IngestService({ warehouse, state, clock: new SystemClock(), log: pino({ level: 'silent' }), limits: { maxBytes: 1e9, maxEvents: 1e6 } })
+const service = (warehouse: Warehouse) => new IngestService({ warehouse, state, clock: new SystemClock(), log: pino({ level: 'silent' }), limits: { maxBytes: 1e9, maxEvents: 1e6 }, coalesceRows: 50_000 })
 
 describe('group commit of concurrent batches (InsertCoalescer in IngestService)', () => {
   it('combines 32 concurrent batches into fewer inserts, each acknowledged only once its rows are stored, counts exact', async () => {
