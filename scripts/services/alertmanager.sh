@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # A private Alertmanager for the notification tests: Debian's prometheus-alertmanager on
-# 127.0.0.1, its own port (19193, or RUNWAY_TEST_ALERTMANAGER_PORT), config and storage
+# 127.0.0.1, its own port (19393, or RUNWAY_TEST_ALERTMANAGER_PORT), config and storage
 # under .cache/alertmanager, clustering off. It routes every alert to a receiver that
 # sends nothing: the tests read what arrived through its API (GET /api/v2/alerts).
 #   bash scripts/services/alertmanager.sh start|stop|status|restart
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-PORT="${RUNWAY_TEST_ALERTMANAGER_PORT:-19193}"
+PORT="${RUNWAY_TEST_ALERTMANAGER_PORT:-19393}"
 DIR="$ROOT/.cache/alertmanager"
 PIDFILE="$DIR/alertmanager-$PORT.pid"
 LOGFILE="$DIR/alertmanager-$PORT.log"
