@@ -97,7 +97,7 @@ describe('web UI', () => {
       await page.goto(`${url}/exec`)
       await page.locator('[data-testid=chart-results] canvas').first().waitFor()
       expect(Number(await page.getByTestId('chart-results').getAttribute('data-points'))).toBe(ended.length)
-      expect(await page.getByTestId('ended').innerText()).toMatch(/search-ranker-v2[\s\S]*rolled back/)
+      expect(await page.getByTestId('ended').innerText()).toMatch(/search-ranker-v2[\s\S]*stopped/)
       await expect.poll(() => page.getByTestId('top-traffic').locator('li').count()).toBeGreaterThanOrEqual(3)
       expect(await page.getByTestId('top-risk').innerText()).toContain('search-ranker-v2')
       await page.screenshot({ path: artifactPath(`exec-${size}.png`), fullPage: true })
@@ -124,9 +124,10 @@ describe('web UI', () => {
       expect(await page.getByTestId('timeline').innerText()).toContain('rollback: error_rate')
       expect(await page.getByTestId('verdicts').innerText()).toContain('GUARDRAIL_HARM')
       await expect.poll(() => page.getByTestId('audit-status').innerText()).toContain('chain intact')
-      expect(await page.getByTestId('na-slis').innerText()).toContain('Not available')
+      // The server has the SLI route now: the panel reads it instead of saying it is missing.
+      expect(await page.getByTestId('na-slis').count()).toBe(0)
       expect(await page.getByTestId('spec-yaml').innerText()).toContain('id: search-ranker-v2')
-      expect(await page.getByTestId('result').innerText()).toContain('rolled back')
+      expect(await page.getByTestId('result').innerText()).toContain('stopped')
       // A viewer sees no action buttons.
       expect(await page.locator('[data-action]').count()).toBe(0)
       await page.screenshot({ path: artifactPath(`experiment-${size}.png`), fullPage: true })
