@@ -65,7 +65,7 @@ describe('refusals print one line per problem', () => {
     expect(res.code).toBe(1)
     expect(lines(res.stderr)).toEqual([
       'token create failed (HTTP 400): invalid token grant [INVALID_INPUT]',
-      'role: must be one of viewer, service, experimenter, approver, admin',
+      'role: must be one of viewer, service, alerter, experimenter, approver, admin',
       'namespace: must be a namespace name (a-z, 0-9, "-", "_") or * for all',
     ])
   })
