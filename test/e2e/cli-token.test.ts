@@ -105,7 +105,7 @@ describe('runway token', () => {
   it('rejects a bad role or namespace with the problem named', async () => {
     const res = await runCli(['token', 'create', '--role', 'owner', '--namespace', 'Bad NS', '--server', url], as(root))
     expect(res.code).toBe(1)
-    expect(res.stderr).toContain('role: must be one of viewer, service, experimenter, approver, admin')
+    expect(res.stderr).toContain('role: must be one of viewer, service, alerter, experimenter, approver, admin')
     expect(res.stderr).toContain('namespace: must be a namespace name')
   })
 })
