@@ -64,7 +64,7 @@ export class ClickHouseWarehouse implements Warehouse {
       () =>
         textInsert
           ? textInsert(table, ndjson, settings)
-          : this.client.insert({ table, values: Readable.from([ndjson]), format: 'JSONEachRow', clickhouse_settings: { insert_deduplication_token: settings.insert_deduplication_token, deduplicate_blocks_in_dependent_materialized_views: 1 } }).then(() => undefined),
+          : this.client.insert({ table, values: ndjson.split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as Record<string, unknown>), format: 'JSONEachRow', clickhouse_settings: { insert_deduplication_token: settings.insert_deduplication_token, deduplicate_blocks_in_dependent_materialized_views: 1 } }).then(() => undefined),
       `insert into ${table}`,
     )
   }
