@@ -95,7 +95,7 @@ describe('runway migrate, serve, enqueue and status', () => {
     await waitFor(async () => ((await (await fetch(`${url}/v1/experiments/cli-a`)).json()) as { experiment: { state: string } }).experiment.state === 'running', { what: 'cli-a to start' })
     const status = await runCli(['status', '--server', url])
     expect(status.code).toBe(0)
-    expect(status.stdout).toMatch(/cli-a\s+default\/layer-a\s+running\s+1\/2\s+10%/)
+    expect(status.stdout).toMatch(/cli-a\s+default\/layer-a\s+running\s+-\s+1\/2\s+10%/)
     expect(status.stdout).toMatch(/cli-r\s+\S+\s+rejected/)
     const json = JSON.parse((await runCli(['status', '--json', '--server', url])).stdout)
     expect(json.experiments.map((e: { id: string }) => e.id).sort()).toEqual(['cli-a', 'cli-r'])

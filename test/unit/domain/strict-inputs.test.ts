@@ -37,7 +37,7 @@ describe('edit distance and the nearest key', () => {
 
   it('reads the known keys from the schema shape at a path (through arrays, defaults, unions and enum records)', () => {
     expect(knownKeysAt(ExperimentSpecSchema, ['rollout', 'steps', 3])).toEqual(['exposure', 'minDuration', 'approval'])
-    expect(knownKeysAt(ExperimentSpecSchema, ['metrics', 'guardrails', 0])).toEqual(['name', 'direction', 'aggregation', 'margin', 'slo'])
+    expect(knownKeysAt(ExperimentSpecSchema, ['metrics', 'guardrails', 0])).toEqual(['name', 'type', 'direction', 'aggregation', 'source', 'numerator', 'denominator', 'quantile', 'covariate', 'slo', 'margin', 'marginType', 'minHarmfulEffect'])
     expect(knownKeysAt(PolicyConfigSchema, ['defaults', 'freezes', 0])).toEqual(['name', 'start', 'end', 'weekly'])
     expect(knownKeysAt(PolicyConfigSchema, ['namespaces', 'payments', 'maxExposure'])).toEqual(['ab', 'canary', 'rollout', 'model', 'chaos'])
     expect(knownKeysAt(ExperimentSpecSchema, ['nowhere'])).toEqual([])
@@ -60,7 +60,7 @@ describe('specs refuse unknown keys, naming the path and the nearest known key',
     [{ evaluation: { intervall: '5m' } }, 'evaluation.intervall', 'unknown key; did you mean `interval`?'],
     [{ targeting: [{ attribute: 'country', op: 'in', value: ['DE'] }] }, 'targeting[0].value', 'unknown key; did you mean `values`?'],
     [{ metrics: { primary: { name: 'conversion', directoin: 'increase' }, guardrails: [] } }, 'metrics.primary.directoin', 'unknown key; did you mean `direction`?'],
-    [{ metrics: { primary: { name: 'conversion' }, guardrails: [{ name: 'latency', slo: { maximum: 200 } }] } }, 'metrics.guardrails[0].slo.maximum', 'unknown key (known: max, min)'],
+    [{ metrics: { primary: { name: 'conversion' }, guardrails: [{ name: 'latency', slo: { maximum: 200 } }] } }, 'metrics.guardrails[0].slo.maximum', 'unknown key (known: max, min, objective, window)'],
     [{ colour: 'blue' }, 'colour', expect.stringMatching(/^unknown key \(known: id, namespace, layer, .*evaluation\)$/)],
   ])('%j', (overrides, path, message) => {
     expect(problems(ExperimentSpecSchema, spec(overrides))).toContainEqual({ path, message })
