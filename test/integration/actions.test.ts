@@ -106,7 +106,8 @@ describe('queue report and housekeeping', () => {
     expect(plan.expire).toEqual([])
     expect(plan.archive.map((a) => a.experimentId)).not.toContain('h-1')
     expect((await state('p-3')).experiment.state).toBe('archived') // cancelled earlier
-  })
+    // 11 simulated days now run every periodic job (scheduler, auto-resume, interference) on the way.
+  }, 240_000)
 })
 
 describe('a ramp waiting for approval survives a restart', () => {
