@@ -78,7 +78,7 @@ describe('replay equals live state', () => {
       expect(stats.verdicts[key], key).toBeGreaterThan(0)
     }
     expect(Object.keys(stats.verdicts).some((k) => k.endsWith(':older_than_last_applied'))).toBe(true)
-  })
+  }, 240_000) // a long random scenario runs every periodic job (scheduler, auto-resume, interference) on the way
 
   it('a resubmitted (refused, fixed) spec continues the same chain', async () => {
     const bad = await rt.runtime.queue.enqueue(specBody({ id: 'r-resub', layer: 'resub', metrics: { primary: { name: 'm' } } }), person)
