@@ -1,5 +1,5 @@
 import { type FunctionCatalog, functionAllowed, TABLE_FUNCTIONS } from './sql-allow-list.js'
-import { ALTER_COMMANDS, createSettings, ddlAllowed, TABLE_ENGINES, TABLE_SETTINGS, WRITE_NODES } from './sql-allow-write.js'
+import { ALTER_COMMANDS, CREATE_ANALYTICS_DATABASE, createSettings, ddlAllowed, TABLE_ENGINES, TABLE_SETTINGS, WRITE_NODES } from './sql-allow-write.js'
 
 /**
  * Checks one statement against the endpoint's allow-lists, reading the
@@ -252,6 +252,7 @@ export function checkStatement(input: { ast: string; normalized: string; kind: s
         if (!DDL_ROOTS.has(root.kind) || !ddlAllowed(input.normalized)) {
           throw new Refusal('ACCESS_DENIED', `${input.kind} of this kind is not allowed on this endpoint (tables and views of Runway's database only)`)
         }
+        if (CREATE_ANALYTICS_DATABASE.test(input.normalized)) break
         if (root.kind === 'CreateQuery') {
           const names = createSettings(blank(input.normalized))
           const bad = names === null ? 'a setting that is not a plain value' : names.find((n) => !TABLE_SETTINGS.has(n))

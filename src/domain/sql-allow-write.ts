@@ -91,10 +91,16 @@ export function writerSettingAllowed(name: string, value: string): boolean {
 }
 
 /** DDL statements by their rendered opening words. */
-const DDL_OPENINGS = /^(CREATE (OR REPLACE )?TABLE|CREATE (MATERIALIZED )?VIEW|DROP (TABLE|VIEW)|TRUNCATE( TABLE)?|ALTER TABLE|OPTIMIZE TABLE|RENAME TABLE|EXCHANGE TABLES) /
+const DDL_OPENINGS = /^(CREATE (OR REPLACE )?TABLE|CREATE (OR REPLACE )?(MATERIALIZED )?VIEW|DROP (TABLE|VIEW)|TRUNCATE( TABLE)?|ALTER TABLE|OPTIMIZE TABLE|RENAME TABLE|EXCHANGE TABLES) /
+
+/**
+ * The analyst schema's database (migration 0020), created with no ENGINE clause so
+ * no database engine (MySQL, PostgreSQL, Filesystem…) can be named.
+ */
+export const CREATE_ANALYTICS_DATABASE = /^CREATE DATABASE (IF NOT EXISTS )?analytics$/
 
 export function ddlAllowed(normalized: string): boolean {
-  return DDL_OPENINGS.test(normalized)
+  return DDL_OPENINGS.test(normalized) || CREATE_ANALYTICS_DATABASE.test(normalized)
 }
 
 /**

@@ -193,7 +193,10 @@ export async function checkTables(
   if (!DATABASES.has(currentDatabase)) throw new SqlError(497, 'ACCESS_DENIED', `Database ${currentDatabase} is not readable through this endpoint`)
   const maybeAliases: Array<{ database: string; table: string }> = []
   for (const ref of check.insertInto ? [check.insertInto, ...check.ddlTargets] : check.ddlTargets) {
-    if ((ref.database ?? currentDatabase) !== RUNWAY_DATABASE) throw new SqlError(497, 'ACCESS_DENIED', `Only tables of the ${RUNWAY_DATABASE} database are writable through this endpoint`)
+    const database = ref.database ?? currentDatabase
+    // The analyst schema's views (migration 0020) are Runway's too; no other name in that database.
+    if (database === ANALYTICS_DATABASE && Object.hasOwn(ANALYTICS_VIEWS, ref.table)) continue
+    if (database !== RUNWAY_DATABASE) throw new SqlError(497, 'ACCESS_DENIED', `Only tables of the ${RUNWAY_DATABASE} database and the ${ANALYTICS_DATABASE} views are writable through this endpoint`)
   }
   for (const ref of check.tables) {
     const database = ref.database ?? currentDatabase

@@ -18,7 +18,7 @@ describe('newRecord', () => {
     const spec = specFixture()
     expect(newRecord(spec, T0)).toEqual({
       spec, state: 'draft', step: 0, enqueuedAt: T0, startedAt: null, stepStartedAt: null, endedAt: null, endState: null, stateSince: T0,
-      allocation: null, version: 0, ledgerSeq: 0, lastAppliedVerdictSeq: 0, gstFractions: [], pendingApproval: null, blockedBy: null, enqueuedBy: null,
+      allocation: null, version: 0, ledgerSeq: 0, lastAppliedVerdictSeq: 0, gstFractions: [], pendingApproval: null, blockedBy: null, enqueuedBy: null, result: null,
       ledgerHash: revisionGenesis(spec, 1), // the first revision's chain starts here
     })
   })
