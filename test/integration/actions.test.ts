@@ -91,23 +91,6 @@ describe('queue report and housekeeping', () => {
     ])
     expect(report.layers['default/busy']).toBeCloseTo(70, 6)
   })
-
-  it('expires a paused experiment at max duration and archives ended ones after retention', async () => {
-    await running('h-1', { maxDuration: '2d' })
-    await act('h-1', 'pause', 'investigating')
-    // The periodic housekeeping job runs as the clock moves.
-    await rt.clock.advanceTo(rt.clock.now() + 3 * 24 * H)
-    expect((await state('h-1')).experiment.state).toBe('expired')
-    expect((await state('h-1')).ledger.at(-1)).toMatchObject({ from: 'paused', to: 'expired', actor: { type: 'system', id: 'housekeeping' } })
-    await rt.clock.advanceTo(rt.clock.now() + 8 * 24 * H)
-    expect((await state('h-1')).experiment.state).toBe('archived')
-    // Called directly, nothing is left to do.
-    const plan = await rt.runtime.housekeep()
-    expect(plan.expire).toEqual([])
-    expect(plan.archive.map((a) => a.experimentId)).not.toContain('h-1')
-    expect((await state('p-3')).experiment.state).toBe('archived') // cancelled earlier
-    // 11 simulated days now run every periodic job (scheduler, auto-resume, interference) on the way.
-  }, 240_000)
 })
 
 describe('a ramp waiting for approval survives a restart', () => {
