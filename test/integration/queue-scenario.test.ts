@@ -15,7 +15,7 @@ import { type Embedded, specBody, startEmbedded } from '../support/embedded.js'
 let rt: Embedded
 beforeAll(async () => {
   // The test drives scheduling itself; background jobs rarely fire as the clock jumps.
-  rt = await startEmbedded({ config: { scheduleIntervalMs: 6 * 3_600_000, housekeeping: { intervalMs: 6 * 3_600_000, archiveAfterMs: 30 * 86_400_000 } } })
+  rt = await startEmbedded({ config: { scheduleIntervalMs: 6 * 3_600_000, interferenceIntervalMs: 6 * 3_600_000, housekeeping: { intervalMs: 6 * 3_600_000, archiveAfterMs: 30 * 86_400_000 } } })
 })
 afterAll(async () => {
   await rt.stop()
