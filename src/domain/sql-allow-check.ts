@@ -1,4 +1,4 @@
-import { type FunctionCatalog, functionAllowed, TABLE_FUNCTIONS } from './sql-allow-list.js'
+import { type FunctionCatalog, functionAllowed, TABLE_FUNCTIONS } from './sql-allow-functions.js'
 import { ALTER_COMMANDS, CREATE_ANALYTICS_DATABASE, createSettings, ddlAllowed, TABLE_ENGINES, TABLE_SETTINGS, WRITE_NODES } from './sql-allow-write.js'
 
 /**

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { Session, type ChdbResult } from 'chdb'
 import { checkStatement } from '../../domain/sql-allow-check.js'
-import { type FunctionCatalog, functionCatalog } from '../../domain/sql-allow-list.js'
+import { type FunctionCatalog, functionCatalog } from '../../domain/sql-allow-functions.js'
 import { type RawSql, type RawSqlOptions, type RawSqlParams, type RawSqlResult, SqlError, sqlError } from '../../ports/sql-endpoint.js'
 import { checkFormat, checkTables, clientSettings, engineError, FORMAT_NAME, limitSettings, NAME, namespaceFilters, quoteIdentifier, sqlString, statementShape, type EndpointLimits } from './clickhouse-sql-text.js'
 
@@ -43,7 +43,7 @@ const DEFAULT_MAX_QUERY_SIZE = 262_144
  * engine renders it (one statement only; INTO OUTFILE / FROM INFILE refused),
  * then parses it with `EXPLAIN AST` after the query parameters are set, and
  * every function, table function, table, database, format and client setting
- * it names must be on the lists in domain/sql-allow-list.ts. It then runs
+ * it names must be on the lists in domain/sql-allow-functions.ts and sql-allow-list.ts. It then runs
  * under `readonly = 1` (reads), the operator's limits, and for a token limited
  * to some namespaces, row filters (`additional_table_filters`) on Runway's tables.
  * A caller that goes away gets its query killed.

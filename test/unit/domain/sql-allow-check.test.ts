@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { checkStatement, parseAstText, quotedNameWithLineBreak } from '../../../src/domain/sql-allow-check.js'
-import { classifyTable, clientSettingAllowed, formatAllowed, functionAllowed, functionCatalog } from '../../../src/domain/sql-allow-list.js'
+import { functionAllowed, functionCatalog } from '../../../src/domain/sql-allow-functions.js'
+import { classifyTable, clientSettingAllowed, formatAllowed } from '../../../src/domain/sql-allow-list.js'
 import { createSettings } from '../../../src/domain/sql-allow-write.js'
 
 // A slice of ClickHouse 26.7's system.functions, as the adapter reads it.
