@@ -86,6 +86,8 @@ const EnvSchema = z.object({
   RUNWAY_NOTIFY_RETRY_BASE: DurationMs.pipe(z.number().positive()).default(1_000),
   RUNWAY_NOTIFY_RETRY_MAX: DurationMs.pipe(z.number().positive()).default(300_000),
   RUNWAY_ALERT_ROLLBACK_HOLD: DurationMs.pipe(z.number().positive()).default(3_600_000),
+  /** Delivered outbox rows older than this are trimmed (undelivered ones never are). */
+  RUNWAY_NOTIFY_RETENTION: DurationMs.pipe(z.number().min(3_600_000, 'must be at least 1h')).default(7 * 86_400_000),
 })
 
 /** Every environment variable Runway reads (the deployment files are checked against it). */
@@ -173,6 +175,8 @@ export interface RunwayConfig {
     retryBaseMs: number
     retryMaxMs: number
     rollbackAlertHoldMs: number
+    /** RUNWAY_NOTIFY_RETENTION: how long delivered events stay in the outbox (default 7 days). */
+    retentionMs: number
   }
 }
 
@@ -240,6 +244,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       retryBaseMs: e.RUNWAY_NOTIFY_RETRY_BASE,
       retryMaxMs: e.RUNWAY_NOTIFY_RETRY_MAX,
       rollbackAlertHoldMs: e.RUNWAY_ALERT_ROLLBACK_HOLD,
+      retentionMs: e.RUNWAY_NOTIFY_RETENTION,
     },
   }
   return { ...config, ...overrides, dataDir: resolve(overrides.dataDir ?? config.dataDir) }

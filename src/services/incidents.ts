@@ -8,6 +8,7 @@ import { toWarehouseTime } from '../domain/telemetry.js'
 import type { Clock } from '../ports/clock.js'
 import type { Warehouse } from '../ports/warehouse.js'
 import { sqlQuery } from '../sql-files.js'
+import type { NotifyService } from './notify.js'
 import type { QueueService } from './queue.js'
 
 export interface IncidentDeps {
@@ -16,6 +17,8 @@ export interface IncidentDeps {
   clock: Clock
   log: Logger
   policy: PolicyConfig
+  /** Told when incident mode turns on or is lifted (events incident_opened / incident_resolved). */
+  notify?: Pick<NotifyService, 'incident'>
 }
 
 export interface AlertOutcome {
@@ -90,7 +93,10 @@ export class IncidentService {
     this.byFingerprint.set(fingerprint, incident)
     const paused = await this.enforce(incident)
     await this.save(incident)
-    if (!existing || existing.status !== 'firing') this.d.log.warn({ fingerprint, alertname, ...target, paused }, 'incident mode on')
+    if (!existing || existing.status !== 'firing') {
+      this.d.log.warn({ fingerprint, alertname, ...target, paused }, 'incident mode on')
+      this.d.notify?.incident(incident, 'opened')
+    }
     return { fingerprint, alertname, status: 'firing', paused, resumed: [] }
   }
 
@@ -133,6 +139,7 @@ export class IncidentService {
       if (e) resumed.push(id)
     }
     this.d.log.info({ fingerprint, alertname, resumed, held }, 'incident mode off')
+    this.d.notify?.incident(incident, 'resolved', { resumed, held })
     return { fingerprint, alertname, status: 'resolved', paused: [], resumed, ...(held.length > 0 ? { reason: `left paused for a person to resume: ${held.join(', ')}` } : {}) }
   }
 

@@ -8,6 +8,11 @@ import { type EventContext, HEALTH_CODES, type NotifyEvent, fromRefusal, fromTra
 import { type PolicyConfig, rulesFor } from '../domain/policy-config.js'
 import type { PolicyFailure } from '../domain/policy.js'
 import type { Verdict } from '../domain/verdict.js'
+import type { Incident } from '../domain/incident.js'
+import { type FlaggedPair, fromIncident, fromInterference } from '../notify/extra-events.js'
+import { unqueuedTransitions } from '../notify/ledger-recovery.js'
+import { trimOutbox } from '../notify/outbox-retention.js'
+import type { InterferenceRun } from './interference.js'
 import { AlertmanagerSink } from '../notify/alertmanager-sink.js'
 import { Dispatcher } from '../notify/dispatcher.js'
 import { Outbox, type Queued } from '../notify/outbox.js'
@@ -29,6 +34,8 @@ export interface NotifyDeps {
   /** Delivery loop period (default 250 ms) and how often the outbox is re-read (default 10 s). */
   tickMs?: number
   rescanMs?: number
+  /** How often delivered events past the retention are trimmed (default 1 h). */
+  trimMs?: number
 }
 
 /**
@@ -45,6 +52,8 @@ export class NotifyService {
   private timers: NodeJS.Timeout[] = []
   /** Dedup of repeated facts (health codes still present, same refusal, same verdict) per experiment. */
   private readonly lastSeen = new Map<string, string>()
+  /** Interference pairs flagged by the last run ("a|b"): a pair is told of when it becomes flagged. */
+  private flaggedPairs = new Set<string>()
 
   constructor(private readonly d: NotifyDeps) {
     this.outbox = new Outbox(d.warehouse, d.clock)
@@ -67,18 +76,41 @@ export class NotifyService {
     const dispatcher = this.dispatcher
     if (!dispatcher) return
     if (this.alertmanager) for (const e of await this.outbox.latestAlerts()) this.alertmanager.remember(e)
+    await this.recover()
     await this.rescan()
+    await this.trim().catch((err) => this.d.log.warn({ err }, 'notify: outbox trim failed'))
     const tick = setInterval(() => dispatcher.tick(), this.d.tickMs ?? 250)
     const rescan = setInterval(() => void this.rescan().catch((err) => this.d.log.warn({ err }, 'notify: outbox rescan failed')), this.d.rescanMs ?? 10_000)
     const refresh = setInterval(() => void this.alertmanager?.refresh().catch((err) => this.d.log.warn({ err: (err as Error).message }, 'notify: alertmanager refresh failed')), 60_000)
-    for (const t of [tick, rescan, refresh]) t.unref()
-    this.timers.push(tick, rescan, refresh)
+    const trim = setInterval(() => void this.trim().catch((err) => this.d.log.warn({ err }, 'notify: outbox trim failed')), this.d.trimMs ?? 3_600_000)
+    for (const t of [tick, rescan, refresh, trim]) t.unref()
+    this.timers.push(tick, rescan, refresh, trim)
     dispatcher.tick()
   }
 
   async stop(): Promise<void> {
     for (const t of this.timers.splice(0)) clearInterval(t)
     await this.flush()
+  }
+
+  /**
+   * Transitions on the ledger whose event never reached the outbox (a kill between the two
+   * writes) are queued now, ordered by their ledger time among the experiment's events.
+   */
+  private async recover(): Promise<void> {
+    const lost = await unqueuedTransitions(this.d.warehouse, this.d.clock.now(), this.d.config.retentionMs)
+    for (const e of lost) {
+      const ctx = await this.context(e.experimentId)
+      if (ctx) this.emit([fromTransition(ctx, e)], [e.at * 1000 + (e.seq % 1000)])
+    }
+    if (lost.length > 0) this.d.log.warn({ events: lost.length }, 'notify: queued transitions that a stopped process had not written to the outbox')
+    await this.flush()
+  }
+
+  /** Drops delivered events older than RUNWAY_NOTIFY_RETENTION (undelivered ones stay). */
+  async trim(): Promise<void> {
+    if (!this.dispatcher) return
+    await trimOutbox(this.d.warehouse, this.dispatcher.sinks.map((s) => s.name), this.d.clock.now() - this.d.config.retentionMs)
   }
 
   private async rescan(): Promise<void> {
@@ -161,9 +193,40 @@ export class NotifyService {
     this.emit([fromRefusal({ publicUrl: this.d.config.publicUrl, spec }, phase, failures, now, `${key}-${now}`)])
   }
 
-  /** Events that are not about one experiment's lifecycle (incidents) come in already built. */
+  /** Events that are not about one experiment's lifecycle come in already built. */
   emitRaw(e: NotifyEvent): void {
     this.emit([e])
+  }
+
+  /** Incident mode turned on for a service (or experiment), or lifted. */
+  incident(i: Incident, phase: 'opened' | 'resolved', detail: { resumed?: string[]; held?: string[] } = {}): void {
+    if (!this.dispatcher) return
+    this.emit([fromIncident(this.d.config.publicUrl, i, phase, this.d.clock.now(), detail)])
+  }
+
+  /**
+   * An interference run: each pair that became flagged is a health warning to both of its
+   * experiments (the run repeats every interval, so a pair still flagged is not told again;
+   * one that clears and is flagged later is).
+   */
+  async interference(run: Pick<InterferenceRun, 'runId' | 'evaluatedAt' | 'rows'>): Promise<void> {
+    if (!this.dispatcher) return
+    const flagged = new Map<string, FlaggedPair['rows'][number][]>()
+    for (const r of run.rows) {
+      if (r.status !== 'flagged') continue
+      const key = `${r.experiment_a}|${r.experiment_b}`
+      flagged.set(key, [...(flagged.get(key) ?? []), r])
+    }
+    const before = this.flaggedPairs
+    this.flaggedPairs = new Set(flagged.keys())
+    for (const [key, rows] of flagged) {
+      if (before.has(key)) continue
+      const [a, b] = key.split('|') as [string, string]
+      for (const [self, other] of [[a, b], [b, a]] as const) {
+        const ctx = await this.context(self)
+        if (ctx) this.emit([fromInterference(ctx, { runId: run.runId, other, rows }, run.evaluatedAt)])
+      }
+    }
   }
 
   private registerMetrics(registry: Registry, dispatcher: Dispatcher): void {

@@ -91,7 +91,7 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
       if (written) notify.transition(e)
     },
   })
-  const incidents = new IncidentService({ queue, warehouse, clock, log: log.child({ component: 'incidents' }), policy: config.policy })
+  const incidents = new IncidentService({ queue, warehouse, clock, log: log.child({ component: 'incidents' }), policy: config.policy, notify })
   policy.holds = (spec) => incidents.holds(spec)
   const actions = new ActionService(queue, clock, policy)
   const housekeepingConfig = { ...DEFAULT_HOUSEKEEPING, archiveAfter: config.housekeeping.archiveAfterMs }
@@ -107,7 +107,10 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
   const evaluator = new EvaluateService({ warehouse, state, bus, clock, log, queue })
   const controller = new Controller(queue, clock, log, gatekeeper)
   const autoResume = new AutoResumeService({ queue, warehouse, clock, log: log.child({ component: 'auto-resume' }), policy: () => policy.config, gatekeeper })
-  const interference = new InterferenceService({ warehouse, state, clock, log: log.child({ component: 'interference' }), policy: () => policy.config, queue, onRun: (run) => metrics.interferenceRun(run) })
+  const interference = new InterferenceService({ warehouse, state, clock, log: log.child({ component: 'interference' }), policy: () => policy.config, queue, onRun: (run) => {
+    metrics.interferenceRun(run)
+    void notify.interference(run).catch((err) => log.error({ err }, 'notify: interference event lost'))
+  } })
   const subscriptions: Array<{ close(): Promise<void> }> = []
   let telemetry: KafkaTelemetryConsumer | null = null
   const runs = (role: RunwayConfig['role']) => config.role === 'all' || config.role === role
