@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifySignature } from '../../src/notify/signature.js'
 import { embeddedEnv, ROOT } from '../support/cli.js'
+import { waitFor } from '../support/wait.js'
 
 /**
  * Alerts in, alerts out, end to end through `runway serve` (embedded chDB) with real
@@ -23,7 +24,7 @@ let proc: ChildProcess | null = null
 let log = ''
 let url = ''
 
-interface Received { id: string; type: string; experimentId: string; at: number; severity: string; link: string; reasons: Array<{ code: string }> }
+interface Received { id: string; type: string; experimentId: string; at: number; severity: string; link: string; services: string[]; reasons: Array<{ code: string; numbers: Record<string, number | null> }> }
 const received: Received[] = []
 const badSignatures: string[] = []
 const slack: Array<Record<string, unknown>> = []
@@ -86,21 +87,15 @@ async function serve(): Promise<void> {
   proc = spawn(process.execPath, [`${ROOT}bin/runway.js`, 'serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] })
   proc.stderr!.setEncoding('utf8').on('data', (d: string) => (log = (log + d).slice(-20_000)))
   url = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 60_000
-  while (!(await fetch(`${url}/healthz`).then((r) => r.ok, () => false))) {
-    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`server did not come up\n${log}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
+  const child = proc
+  await waitFor(() => {
+    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode})`)
+    return fetch(`${url}/healthz`).then((r) => r.ok, () => false)
+  }, { what: 'runway serve /healthz', timeoutMs: 60_000, detail: () => log })
 }
 
 async function until<T>(what: string, f: () => Promise<T | null | undefined | false> | T | null | undefined | false, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const v = await f()
-    if (v) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${log.slice(-3000)}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
+  return (await waitFor(f, { what, timeoutMs: ms, detail: () => log.slice(-3000) })) as T
 }
 
 const api = async (method: string, path: string, payload?: unknown) => {
@@ -232,6 +227,11 @@ describe('incident mode', () => {
     const open = await api('GET', '/v1/incidents')
     expect(open.json.open).toBe(1)
     expect(open.json.incidents[0]).toMatchObject({ service: 'checkout', status: 'firing', paused: [running] })
+    // Incident mode is an event too: a signed ticket to the webhook and to Slack (not back to Alertmanager).
+    const opened = await until('incident_opened delivered', () => received.find((e) => e.type === 'incident_opened' && e.id.startsWith('in-f00dcafe-')))
+    expect(opened).toMatchObject({ severity: 'ticket', services: ['checkout'], reasons: [{ code: 'INCIDENT' }] })
+    expect(JSON.stringify(opened.reasons)).toContain(running)
+    await until('incident on slack', () => slack.some((m) => String(m.text).includes('incident_opened')))
     // Resolution: the hold lifts (the queued one starts), and policy autoResume (on by default) resumes what the incident paused.
     const done = await api('POST', '/v1/alerts/alertmanager', firing('resolved'))
     expect(done.json.alerts[0]).toMatchObject({ status: 'resolved', resumed: [running] })
@@ -240,5 +240,9 @@ describe('incident mode', () => {
     expect(after.json.experiment.state).toBe('running')
     expect(JSON.stringify(after.json.ledger)).toContain('incident resolved: alert CheckoutErrors')
     expect((await api('GET', '/v1/incidents')).json.open).toBe(0)
+    const lifted = await until('incident_resolved delivered', () => received.find((e) => e.type === 'incident_resolved' && e.id === opened.id.replace(/-opened$/, '-resolved')))
+    expect(lifted.reasons[0]).toMatchObject({ code: 'INCIDENT_RESOLVED', numbers: { resumed: 1 } })
+    expect(received.filter((e) => e.type.startsWith('incident_'))).toHaveLength(2)
+    expect(badSignatures).toEqual([])
   }, 120_000)
 })

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { embeddedEnv, ROOT } from '../support/cli.js'
+import { waitFor } from '../support/wait.js'
 
 /**
  * docs/runbooks/*.md: the ```sh block of each runbook is run as written (bash -euo
@@ -52,11 +53,7 @@ const state = async (id: string) => {
 async function running(id: string): Promise<void> {
   const spec = { id, layer: `${id}-l`, owner: 'ops', hypothesis: 'h', variants: [{ name: 'control', weight: 50 }, { name: 'treatment', weight: 50 }], metrics: { primary: { name: 'conversion' }, guardrails: [{ name: 'error_rate', direction: 'decrease' }] } }
   expect((await fetch(`${url}/v1/experiments`, { method: 'POST', body: JSON.stringify(spec), headers: { 'content-type': 'application/json' } })).status).toBe(201)
-  const deadline = Date.now() + 30_000
-  while ((await state(id)) !== 'running') {
-    if (Date.now() > deadline) throw new Error(`${id} did not start\n${log}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
+  await waitFor(async () => (await state(id)) === 'running', { what: `${id} running`, timeoutMs: 30_000, detail: () => log })
 }
 
 beforeAll(async () => {
@@ -68,11 +65,11 @@ beforeAll(async () => {
   proc = spawn(process.execPath, [`${ROOT}bin/runway.js`, 'serve'], { env: { ...embeddedEnv(), RUNWAY_LOG_LEVEL: 'warn', RUNWAY_DATA_DIR: join(dir, 'data'), RUNWAY_PORT: String(port), RUNWAY_SCHEDULE_INTERVAL: '300ms' }, stdio: ['ignore', 'ignore', 'pipe'] })
   proc.stderr!.setEncoding('utf8').on('data', (d: string) => (log = (log + d).slice(-20_000)))
   url = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 60_000
-  while (!(await fetch(`${url}/healthz`).then((r) => r.ok, () => false))) {
-    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`server did not come up\n${log}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
+  const child = proc
+  await waitFor(() => {
+    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode})`)
+    return fetch(`${url}/healthz`).then((r) => r.ok, () => false)
+  }, { what: 'runway serve /healthz', timeoutMs: 60_000, detail: () => log })
 }, 90_000)
 
 afterAll(() => {
