@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import { decide, type DecisionOutcome } from '../decide/decide.js'
 import type { MetricMoments, VariantUnits } from '../decide/evidence.js'
+import { DEFAULT_MISROUTING_WINDOW_MS, type MisroutingEvidence } from '../decide/misrouting.js'
 import { assignmentSqlParams } from '../domain/assignment-sql.js'
 import { controlOf, metricsOf } from '../domain/experiment.js'
 import { toWarehouseTime } from '../domain/telemetry.js'
@@ -24,8 +25,10 @@ export interface EvaluateDeps {
   log: Logger
   /** Records a spent group-sequential look on the experiment. */
   queue: Pick<QueueService, 'patch'>
-  /** Share of misrouted units that pauses an experiment (default 1%). */
+  /** Share of misrouted units that pauses an experiment (default 1%; half of it over the recent window). */
   maxMisroutedShare?: number
+  /** The recent misrouting window (default 1h). */
+  misroutingWindowMs?: number
 }
 
 interface UnitsRow {
@@ -62,7 +65,7 @@ export class EvaluateService {
     for (const { metric } of metricsOf(record.spec)) {
       metrics.push(await readMetricEvidence(this.d.warehouse, { experiment: experimentId, metric, control: controlOf(record.spec), now }))
     }
-    const misrouting = await this.misrouting(record)
+    const misrouting = await this.misrouting(record, now)
     const outcome = decide({ record, now, units, metrics, misrouting, ...(this.d.maxMisroutedShare !== undefined ? { maxMisroutedShare: this.d.maxMisroutedShare } : {}) })
     const verdict: Verdict = {
       id: randomUUID(),
@@ -107,16 +110,24 @@ export class EvaluateService {
     return { verdict, outcome }
   }
 
-  /** Logged units against the gate's hash, at the highest exposure reached (ramps only add units). */
-  private async misrouting(record: ExperimentRecord): Promise<{ units: number; misrouted: number; unknownVariant: { units: number; events: number } }> {
+  /**
+   * Logged units against the gate's hash, at the highest exposure reached (ramps only add units):
+   * since the start and over the recent window, plus dead-lettered telemetry under unknown variants.
+   */
+  private async misrouting(record: ExperimentRecord, now: number): Promise<MisroutingEvidence> {
     const params = assignmentSqlParams({ ...record.spec, allocation: record.allocation, exposure: record.spec.rollout.steps[record.step]?.exposure ?? 0 })
-    const rows = await this.d.warehouse.select<{ units: number | string; misrouted: number | string }>(sqlQuery('misrouting-summary'), { experiment: record.spec.id, ...params } as never)
+    type Row = { units: number | string; misrouted: number | string }
+    const rows = await this.d.warehouse.select<Row>(sqlQuery('misrouting-summary'), { experiment: record.spec.id, ...params } as never)
+    const windowMs = this.d.misroutingWindowMs ?? DEFAULT_MISROUTING_WINDOW_MS
+    const recent = await this.d.warehouse.select<Row>(sqlQuery('misrouting-window'), { experiment: record.spec.id, since: toWarehouseTime(now - windowMs), ...params } as never)
     // Dead-lettered telemetry under a variant the experiment does not have counts as misrouted.
-    const unknown = await this.d.warehouse.select<{ units: number | string; events: number | string }>(sqlQuery('unknown-variant-dead-letters'), { experiment: record.spec.id })
+    const unknown = await this.d.warehouse.select<{ units: number | string; events: number | string; variants: string[] | string }>(sqlQuery('unknown-variant-dead-letters'), { experiment: record.spec.id })
+    const variants = unknown[0]?.variants ?? []
     return {
       units: Number(rows[0]?.units ?? 0),
       misrouted: Number(rows[0]?.misrouted ?? 0),
-      unknownVariant: { units: Number(unknown[0]?.units ?? 0), events: Number(unknown[0]?.events ?? 0) },
+      unknownVariant: { units: Number(unknown[0]?.units ?? 0), events: Number(unknown[0]?.events ?? 0), variants: typeof variants === 'string' ? (JSON.parse(variants) as string[]) : variants },
+      recent: { units: Number(recent[0]?.units ?? 0), misrouted: Number(recent[0]?.misrouted ?? 0), windowMs },
     }
   }
 }

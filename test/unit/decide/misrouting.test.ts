@@ -10,3 +10,42 @@ describe('misroutingReason', () => {
     expect(misroutingReason({ evidence: null, minUnits: 100 })).toBeNull()
   })
 })
+
+describe('misroutingReason over the recent window', () => {
+  // 12h clean at 1000 units/h, then 1h with 1% misrouted: cumulative 10 of 13,000 (0.08%).
+  const late = { units: 13_000, misrouted: 10, recent: { units: 1_000, misrouted: 10, windowMs: 3_600_000 } }
+
+  it('a late fault diluted in the cumulative count pauses on the window, with its numbers', () => {
+    const r = misroutingReason({ evidence: late, minUnits: 100 })
+    expect(r).toMatchObject({ code: 'MISROUTING', numbers: { recentUnits: 1_000, recentMisrouted: 10, recentShare: 0.01, recentMaxShare: 0.005, windowSeconds: 3_600 } })
+    expect(r!.message).toMatch(/^misrouting in the last 1h: 10 of 1000 recently logged units \(1\.00%\).*limit 0\.500%/)
+    // Without the window the same evidence does not pause: the cumulative share is 0.077%.
+    expect(misroutingReason({ evidence: { ...late, recent: null }, minUnits: 100 })).toBeNull()
+  })
+
+  it('at or below half the limit, or below minUnits in the window, it does not pause', () => {
+    expect(misroutingReason({ evidence: { ...late, recent: { units: 1_000, misrouted: 5, windowMs: 3_600_000 } }, minUnits: 100 })).toBeNull()
+    expect(misroutingReason({ evidence: { ...late, recent: { units: 99, misrouted: 50, windowMs: 3_600_000 } }, minUnits: 100 })).toBeNull()
+    expect(misroutingReason({ evidence: { ...late, recent: { units: 0, misrouted: 0, windowMs: 3_600_000 } }, minUnits: 0 })).toBeNull()
+  })
+
+  it('the cumulative reason wins when both are over, and a configured limit halves for the window', () => {
+    const both = { units: 1_000, misrouted: 50, recent: { units: 500, misrouted: 40, windowMs: 3_600_000 } }
+    expect(misroutingReason({ evidence: both, minUnits: 100 })!.numbers).toMatchObject({ units: 1_000, misrouted: 50 })
+    expect(misroutingReason({ evidence: { ...late, recent: { units: 1_000, misrouted: 10, windowMs: 3_600_000 } }, minUnits: 100, maxShare: 0.02 })).toBeNull()
+    expect(misroutingReason({ evidence: { ...late, recent: { units: 1_000, misrouted: 11, windowMs: 3_600_000 } }, minUnits: 100, maxShare: 0.02 })).toMatchObject({ numbers: { recentMaxShare: 0.01 } })
+  })
+})
+
+describe('unknown variants are named', () => {
+  it('the cumulative reason names them, quoted; empty names (a line without the field) are left out', () => {
+    const r = misroutingReason({ evidence: { units: 1_000, misrouted: 0, unknownVariant: { units: 60, events: 70, variants: ['', 'ghost', 'treatmnet'] } }, minUnits: 100 })
+    expect(r!.message).toContain('of which 60 (70 events, dead-lettered) under unknown variant "ghost", "treatmnet" the experiment does not have')
+    expect(r!.numbers).toMatchObject({ unknownVariantUnits: 60, unknownVariantEvents: 70 })
+  })
+
+  it('the recent-window reason names them too', () => {
+    const r = misroutingReason({ evidence: { units: 10_000, misrouted: 0, unknownVariant: { units: 20, events: 20, variants: ['ghost'] }, recent: { units: 1_000, misrouted: 20, windowMs: 1_800_000 } }, minUnits: 100 })
+    expect(r!.message).toMatch(/^misrouting in the last 0\.5h: .*unknown variant "ghost" dead-lettered/)
+  })
+})

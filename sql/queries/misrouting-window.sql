@@ -1,0 +1,46 @@
+-- Misrouting over a recent window: units of an experiment logged under some variant with an
+-- event at or after {since}, and how many of those carry a variant other than the one the
+-- gate's hash assigns (expected-assignment.sql). The cumulative count (misrouting-summary.sql)
+-- dilutes a fault that starts late in a long run; this one sees it at full strength within
+-- one window. A unit logged under two variants counts once.
+-- Parameters: {experiment:String}, {since:DateTime64(3)} and those of expected-assignment.sql without {units}.
+SELECT
+    toUInt64(uniqExact(l.unit_id)) AS units,
+    toUInt64(uniqExactIf(l.unit_id, l.variant != e.expected_variant)) AS misrouted
+FROM
+(
+    SELECT unit_id, variant
+    FROM unit_metrics
+    WHERE experiment_id = {experiment:String}
+    GROUP BY unit_id, variant
+    HAVING max(last_ts) >= {since:DateTime64(3)}
+) AS l
+INNER JOIN
+(
+    SELECT
+        unit_id,
+        layer_bucket,
+        variant_bucket,
+        toUInt8(offset >= 0 AND offset < {alloc_size:Int64} AND offset < {alloc_size:Int64} * {exposure:Float64} / 100) AS exposed,
+        if(exposed = 1,
+           {variants:Array(String)}[if(arrayFirstIndex(t -> variant_bucket < t, {thresholds:Array(Float64)}) = 0,
+                                       length({variants:Array(String)}),
+                                       arrayFirstIndex(t -> variant_bucket < t, {thresholds:Array(Float64)}))],
+           '') AS expected_variant
+    FROM
+    (
+        SELECT
+            unit_id,
+            murmurHash3_32(concat({layer_salt:String}, ':', unit_id)) % 10000 AS layer_bucket,
+            murmurHash3_32(concat({variant_salt:String}, ':', unit_id)) % 10000 AS variant_bucket,
+            toInt64(layer_bucket) - {alloc_start:Int64} AS offset
+        FROM
+        (
+            SELECT unit_id
+            FROM unit_metrics
+            WHERE experiment_id = {experiment:String}
+            GROUP BY unit_id
+            HAVING max(last_ts) >= {since:DateTime64(3)}
+        )
+    )
+) AS e ON e.unit_id = l.unit_id
