@@ -9,6 +9,7 @@ import { sequentialSrm } from '../stats/srm-sequential.js'
 import { compare, type TestPlan } from './compare.js'
 import { type Comparison, EMPTY_MOMENTS, type EvaluationInput } from './evidence.js'
 import { misroutingReason } from './misrouting.js'
+import { rampBudgetReasons } from './ramp-budget.js'
 import { completionResult } from './result.js'
 import { sloReasons } from './slo-guard.js'
 import { tailCompare } from './tail.js'
@@ -69,7 +70,8 @@ function holmFamily(family: Comparison[], alpha: number, act: (c: Comparison) =>
  * 3. stale or missing telemetry → pause;
  * 4. maximum duration reached → complete;
  * 5. last step: primary metric conclusive after the step's minimum duration → complete;
- * 6. earlier step: minimum duration met and every guardrail measured without harm → ramp;
+ * 6. earlier step: minimum duration met, every guardrail measured without harm and every SLO's
+ *    burn-rate upper bound within the error-budget gate (ramp-budget.ts) → ramp;
  * 7. otherwise continue.
  * Multiplicity: Holm across guardrails × treatments (one false rollback is costly, and Holm on
  * always-valid p-values keeps the family-wise rate at α over all looks), Holm across treatments
@@ -259,6 +261,8 @@ export function decide(input: EvaluationInput): DecisionOutcome {
   // 6. Ramp.
   if (!durationMet) return out('continue', [pending])
   if (noData) return out('continue', [noData])
+  const budget = rampBudgetReasons({ metrics: input.metrics, treatments, ...(input.rampMaxBurn !== undefined ? { maxBurn: input.rampMaxBurn } : {}) })
+  if (budget.length > 0) return out('continue', budget)
   const needsApproval = spec.policy.approvalToRamp || step.approval
   const next = steps[record.step + 1]!
   const reasons: Reason[] = [

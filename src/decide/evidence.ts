@@ -91,6 +91,8 @@ export interface EvaluationInput {
   misrouting?: MisroutingEvidence | null
   /** Share of misrouted units that pauses (default DEFAULT_MAX_MISROUTED_SHARE). */
   maxMisroutedShare?: number
+  /** The ramp's error-budget gate threshold on the burn rate's upper bound (default DEFAULT_RAMP_MAX_BURN). */
+  rampMaxBurn?: number
 }
 
 export interface Comparison {

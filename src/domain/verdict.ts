@@ -37,6 +37,8 @@ export const ReasonCode = z.enum([
   'AUTO_RESUMED',
   /** Interference with another running experiment (interference job). */
   'INTERFERENCE',
+  /** A ramp held: the upper confidence bound of a treatment's SLO burn rate is above the gate's threshold. */
+  'ERROR_BUDGET_GATE',
 ])
 export type ReasonCode = z.infer<typeof ReasonCode>
 

@@ -55,11 +55,16 @@ describe('SLO guardrail', () => {
   it('below the minimum sample per window (fewer than 1/(1 − SLO) = 100 events) nothing pages', () => {
     const few = arm(0.5, { '5m': 40, '30m': 60, '1h': 80, '6h': 90 })
     const out = decide(withSlo(arm(0.001), few))
-    expect(out.decision).toBe('ramp')
-    expect(out.reasons.map((r) => r.code)).not.toContain('SLO_BURN')
+    // It does not page, but neither does it ramp: the error-budget gate's upper bound (50× point) holds the ramp.
+    expect(out.decision).toBe('continue')
+    expect(out.reasons.map((r) => r.code)).toEqual(['ERROR_BUDGET_GATE'])
   })
 
   it('a burn under the thresholds does not page', () => {
-    expect(decide(withSlo(arm(0.001), arm(0.05))).decision).toBe('ramp')
+    // 5× is under 6× and 14.4×: no page. It is above the ramp's 1.5× error-budget gate, so the ramp is held.
+    const out = decide(withSlo(arm(0.001), arm(0.05)))
+    expect(out.decision).toBe('continue')
+    expect(out.reasons.map((r) => r.code)).toEqual(['ERROR_BUDGET_GATE'])
+    expect(decide(withSlo(arm(0.001), arm(0.001))).decision).toBe('ramp')
   })
 })
