@@ -6,6 +6,7 @@
  */
 import { normalQuantileUpper } from './normal.js'
 import type { StatsStatus } from './status.js'
+import { pearson } from './pearson.js'
 
 export interface BaselineCorrelation {
   status: StatsStatus
@@ -18,20 +19,8 @@ export function baselineCorrelation({ x, y, alpha = 0.05 }: { x: number[]; y: nu
   const n = x.length
   if (n !== y.length || !x.every(Number.isFinite) || !y.every(Number.isFinite) || !(alpha > 0 && alpha < 1)) return { status: 'INVALID_INPUT', r: null, ci: null, n }
   if (n < 4) return { status: 'INSUFFICIENT_SAMPLE', r: null, ci: null, n }
-  const mx = x.reduce((a, b) => a + b, 0) / n
-  const my = y.reduce((a, b) => a + b, 0) / n
-  let sxy = 0
-  let sxx = 0
-  let syy = 0
-  for (let i = 0; i < n; i++) {
-    const dx = x[i]! - mx
-    const dy = y[i]! - my
-    sxy += dx * dy
-    sxx += dx * dx
-    syy += dy * dy
-  }
-  if (!(sxx > 0 && syy > 0)) return { status: 'ZERO_VARIANCE', r: null, ci: null, n }
-  const r = Math.max(-1, Math.min(1, sxy / Math.sqrt(sxx * syy)))
+  const r = pearson(x, y)
+  if (r === null) return { status: 'ZERO_VARIANCE', r: null, ci: null, n }
   if (Math.abs(r) === 1) return { status: 'ok', r, ci: [r, r], n }
   const z = Math.atanh(r)
   const h = normalQuantileUpper(alpha / 2) / Math.sqrt(n - 3)

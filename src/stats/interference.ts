@@ -11,6 +11,7 @@ import { mean, sampleVariance, validateMoments, type Moments } from './moments.j
 import { normalSf } from './normal.js'
 import { worstStatus, type StatsStatus } from './status.js'
 import { studentTSf } from './student-t.js'
+import { pearson } from './pearson.js'
 
 export interface InteractionCells {
   tt: Moments
@@ -65,20 +66,8 @@ export function seriesCorrelation({ x, y }: { x: number[]; y: number[] }): { sta
   const n = x.length
   if (n !== y.length || !x.every(Number.isFinite) || !y.every(Number.isFinite)) return { status: 'INVALID_INPUT', r: null, pValue: null, n }
   if (n < 3) return { status: 'INSUFFICIENT_SAMPLE', r: null, pValue: null, n }
-  const mx = x.reduce((a, b) => a + b, 0) / n
-  const my = y.reduce((a, b) => a + b, 0) / n
-  let sxy = 0
-  let sxx = 0
-  let syy = 0
-  for (let i = 0; i < n; i++) {
-    const dx = x[i]! - mx
-    const dy = y[i]! - my
-    sxy += dx * dy
-    sxx += dx * dx
-    syy += dy * dy
-  }
-  if (!(sxx > 0 && syy > 0)) return { status: 'ZERO_VARIANCE', r: null, pValue: null, n }
-  const r = Math.max(-1, Math.min(1, sxy / Math.sqrt(sxx * syy)))
+  const r = pearson(x, y)
+  if (r === null) return { status: 'ZERO_VARIANCE', r: null, pValue: null, n }
   if (Math.abs(r) === 1) return { status: 'ok', r, pValue: 0, n }
   const t = r * Math.sqrt((n - 2) / (1 - r * r))
   return { status: 'ok', r, pValue: Math.min(1, 2 * studentTSf(Math.abs(t), n - 2)), n }
