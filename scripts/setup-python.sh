@@ -18,8 +18,16 @@ REQS=(numpy==1.26.4 scipy==1.14.1 statsmodels==0.14.4 pandas==1.5.3 gbstats==0.8
   nbclient==0.10.2 ipykernel==6.29.5 ipython==8.30.0 matplotlib==3.8.4)
 STAMP="$VENV/.runway-requirements"
 WANT="$(printf '%s\n' "${REQS[@]}")"
+# A second, small venv for the analysts' current client: clickhouse-connect 1.x needs pandas 2, which
+# gbstats above cannot take, so it cannot share the venv. test/e2e/notebooks.test.ts reads the analyst
+# views through it and compares with the 0.15 client's frames.
+VENV_CH1="${RUNWAY_PYENV_CH1:-$ROOT/.cache/pyenv-ch1}"
+REQS_CH1=(clickhouse-connect==1.12.0 pandas==2.3.3 numpy==2.4.6)
+STAMP_CH1="$VENV_CH1/.runway-requirements"
+WANT_CH1="$(printf '%s\n' "${REQS_CH1[@]}")"
 
-if [[ -x "$VENV/bin/python" && -f "$STAMP" && "$(cat "$STAMP")" == "$WANT" ]]; then
+ready() { [[ -x "$1/bin/python" && -f "$1/.runway-requirements" && "$(cat "$1/.runway-requirements")" == "$2" ]]; }
+if ready "$VENV" "$WANT" && ready "$VENV_CH1" "$WANT_CH1"; then
   exit 0
 fi
 
@@ -45,9 +53,20 @@ if [[ ! -x "$VENV/bin/python" ]]; then
   fi
 fi
 
+if ready "$VENV" "$WANT"; then SKIP_MAIN=1; else SKIP_MAIN=0; fi
+if [[ "$SKIP_MAIN" == 0 ]]; then
 echo "setup-python: installing ${REQS[*]}" >&2
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${REQS[@]}"
 "$VENV/bin/python" -c 'import numpy, scipy, statsmodels, gbstats, nbclient, ipykernel, matplotlib'
 printf '%s' "$WANT" > "$STAMP"
-echo "setup-python: ready ($VENV)" >&2
+fi
+
+if ! ready "$VENV_CH1" "$WANT_CH1"; then
+  echo "setup-python: installing ${REQS_CH1[*]} into $VENV_CH1" >&2
+  [[ -x "$VENV_CH1/bin/python" ]] || "$PY" -m venv "$VENV_CH1"
+  "$VENV_CH1/bin/python" -m pip install --quiet --disable-pip-version-check "${REQS_CH1[@]}"
+  "$VENV_CH1/bin/python" -c 'import importlib.metadata as m, clickhouse_connect, pandas; assert m.version("clickhouse-connect").startswith("1.") and pandas.__version__.startswith("2.")'
+  printf '%s' "$WANT_CH1" > "$STAMP_CH1"
+fi
+echo "setup-python: ready ($VENV, $VENV_CH1)" >&2

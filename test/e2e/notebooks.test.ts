@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -19,7 +19,26 @@ const dataDir = join(dir, 'data')
 let server: AnalystServer
 let viewer = ''
 
-interface Run { notebook: string; ok: boolean; cells: number; error: string | null }
+interface Run { notebook: string; ok: boolean; cells: number; error: string | null; result: Record<string, unknown> | null }
+const CLI = `${process.execPath} ${resolve(ROOT, 'bin/runway.js')}`
+
+interface Peeking {
+  experiment: string; metric: string; variant: string; last_seq: number; runway_p: number; naive_p: number
+  simulation: Record<'fixed' | 'naive' | 'msprt', number>; calibrate_aa: Record<string, number>
+  calibrate_args: { seed: number; experiments: number; looks: number; unitsPerLook: number; alpha: number }
+}
+interface Planning {
+  experiment: string; metric: string; baseline: number; sd: number; control_units: number; traffic_per_day: number; power: number
+  statsmodels_n_per_arm: number; plan: Record<string, { nPerArm: number; days: number }>
+}
+
+/** Rows of a query on the ClickHouse interface, as the test's own reading of the warehouse. */
+async function chRows(query: string, token: string): Promise<unknown[][]> {
+  const res = await fetch(`${server.chUrl}/`, { method: 'POST', body: `${query} FORMAT JSONCompactEachRow`, headers: { authorization: `Bearer ${token}` } })
+  const text = await res.text()
+  if (!res.ok) throw new Error(text)
+  return text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown[])
+}
 
 function execute(notebooks: string[], env: Record<string, string>): Promise<{ code: number | null; runs: Run[]; stderr: string }> {
   return new Promise((done) => {
@@ -34,7 +53,7 @@ function execute(notebooks: string[], env: Record<string, string>): Promise<{ co
 
 describe('committed notebooks', () => {
   it('exist, and carry no outputs or execution counts', () => {
-    expect(NOTEBOOKS).toEqual(expect.arrayContaining(['experiment-readout.ipynb', 'assignment-audit.ipynb']))
+    expect(NOTEBOOKS).toEqual(expect.arrayContaining(['experiment-readout.ipynb', 'assignment-audit.ipynb', 'peeking.ipynb', 'planning.ipynb']))
     for (const name of NOTEBOOKS) {
       const nb = JSON.parse(readFileSync(resolve(ROOT, 'notebooks', name), 'utf8')) as { cells: Array<{ cell_type: string; outputs?: unknown[]; execution_count?: number | null }> }
       for (const cell of nb.cells.filter((c) => c.cell_type === 'code')) {
@@ -58,10 +77,13 @@ describe('notebooks against a seeded runway serve', () => {
   })
 
   it('every notebook runs unattended to the end, its assertions passing', async () => {
-    const r = await execute(NOTEBOOKS.map((n) => resolve(ROOT, 'notebooks', n)), { RUNWAY_URL: server.url, RUNWAY_TOKEN: viewer })
+    const r = await execute(NOTEBOOKS.map((n) => resolve(ROOT, 'notebooks', n)), { RUNWAY_URL: server.url, RUNWAY_TOKEN: viewer, RUNWAY_CLI: CLI })
     for (const run of r.runs) expect(run.ok, `${run.notebook}\n${run.error ?? ''}`).toBe(true)
     expect(r.runs.map((x) => x.notebook.split('/').pop())).toEqual(NOTEBOOKS)
     expect(r.code, r.stderr).toBe(0)
+    const result = (name: string) => r.runs.find((x) => x.notebook.endsWith(name))?.result
+    await checkPeeking(result('peeking.ipynb') as unknown as Peeking)
+    await checkPlanning(result('planning.ipynb') as unknown as Planning)
   }, 600_000)
 
   it('a notebook fails the run when its numbers do not match (here: a token that reads no namespace of the experiment)', async () => {
@@ -72,3 +94,46 @@ describe('notebooks against a seeded runway serve', () => {
     expect(r.runs[0]?.error).toContain('not found')
   }, 300_000)
 })
+
+/** The peeking notebook's numbers against `runway calibrate` run here and the verdicts from Runway's API. */
+async function checkPeeking(p: Peeking): Promise<void> {
+  expect(p, 'peeking.ipynb printed no RESULT line').toBeTruthy()
+  const a = p.calibrate_args
+  const cal = await runCli(['calibrate', '--seed', String(a.seed), '--experiments', String(a.experiments), '--looks', String(a.looks), '--units-per-look', String(a.unitsPerLook), '--alpha', String(a.alpha), '--json'])
+  expect(cal.code, cal.stderr).toBe(0)
+  const rows = (JSON.parse(cal.stdout) as { rows: Array<{ method: string; scenario: string; rejectionRate: number; monteCarloSe: number }> }).rows.filter((x) => x.scenario === 'A/A')
+  expect(p.calibrate_aa).toEqual(Object.fromEntries(rows.map((x) => [x.method, x.rejectionRate])))
+  // The notebook's own simulation is independent of Runway's: the same rule, within Monte Carlo error.
+  const naive = rows.find((x) => x.method === 'welch-naive')!
+  const se = Math.hypot(naive.monteCarloSe, Math.sqrt((p.simulation.naive * (1 - p.simulation.naive)) / a.experiments))
+  expect(Math.abs(p.simulation.naive - naive.rejectionRate)).toBeLessThan(4 * se)
+  expect(p.simulation.naive).toBeGreaterThan(2.5 * a.alpha)
+  expect(p.simulation.msprt).toBeLessThan(a.alpha)
+  const res = await fetch(`${server.url}/v1/experiments/${p.experiment}/verdicts`, { headers: { authorization: `Bearer ${viewer}` } })
+  expect(res.status).toBe(200)
+  const body = (await res.json()) as { verdicts: Array<{ seq: number; evidence: { comparisons: Array<{ metric: string; variant: string; pValue: number | null }> } }> }
+  const lastSeq = Math.max(...body.verdicts.filter((v) => v.evidence.comparisons.some((c) => c.metric === p.metric && c.pValue !== null)).map((v) => v.seq))
+  expect(p.last_seq).toBe(lastSeq)
+  const c = body.verdicts.find((v) => v.seq === lastSeq)!.evidence.comparisons.find((x) => x.metric === p.metric && x.variant === p.variant)!
+  expect(p.runway_p).toBe(c.pValue)
+  expect(p.naive_p).toBeLessThanOrEqual(p.runway_p)
+}
+
+/** The planning notebook's baseline and sd against the per-unit values read here, and its plan against `runway plan` run here. */
+async function checkPlanning(p: Planning): Promise<void> {
+  expect(p, 'planning.ipynb printed no RESULT line').toBeTruthy()
+  const [[spec, control]] = (await chRows(`SELECT spec, variants[1].name FROM analytics.v1_experiments WHERE experiment_id = '${p.experiment}'`, viewer)) as [[string, string]]
+  const values = (await chRows(`SELECT value_sum / event_count FROM analytics.v1_unit_metrics WHERE experiment_id = '${p.experiment}' AND metric = '${p.metric}' AND variant = '${control}'`, viewer)).map((row) => Number(row[0]))
+  const mean = values.reduce((s, v) => s + v, 0) / values.length
+  const sd = Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (values.length - 1))
+  expect(p.control_units).toBe(values.length)
+  expect(Math.abs(p.baseline - mean) / mean).toBeLessThan(1e-9)
+  expect(Math.abs(p.sd - sd) / sd).toBeLessThan(1e-9)
+  const file = join(dir, 'plan-spec.json')
+  writeFileSync(file, spec)
+  const planned = await runCli(['plan', file, '--traffic', `${p.traffic_per_day}/day`, '--baseline', String(p.baseline), '--sd', String(p.sd), '--metric-type', 'mean', '--power', String(p.power), '--json'])
+  expect(planned.code, planned.stderr).toBe(0)
+  const rows = (JSON.parse(planned.stdout) as { rows: Array<{ method: string; nPerArm: number; days: number }> }).rows
+  expect(p.plan).toEqual(Object.fromEntries(rows.map((x) => [x.method, { nPerArm: x.nPerArm, days: x.days }])))
+  expect(p.plan.fixed!.nPerArm).toBe(Math.ceil(p.statsmodels_n_per_arm - 1e-9))
+}
