@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -20,6 +20,8 @@ let server: AnalystServer
 let viewer = ''
 
 interface Run { notebook: string; ok: boolean; cells: number; error: string | null; result: Record<string, unknown> | null }
+/** The clickhouse-connect 1.x / pandas 2 venv (scripts/setup-python.sh). */
+const pythonEnvCh1 = process.env.RUNWAY_PYENV_CH1 ?? resolve(ROOT, '.cache/pyenv-ch1')
 const CLI = `${process.execPath} ${resolve(ROOT, 'bin/runway.js')}`
 
 interface Peeking {
@@ -85,6 +87,32 @@ describe('notebooks against a seeded runway serve', () => {
     await checkPeeking(result('peeking.ipynb') as unknown as Peeking)
     await checkPlanning(result('planning.ipynb') as unknown as Planning)
   }, 600_000)
+
+  it('clickhouse-connect 1.x with pandas 2 reads the analyst views as 0.15 with pandas 1 does, on the ClickHouse port and under /clickhouse', () => {
+    const script = [
+      'import json, sys, importlib.metadata as m, clickhouse_connect, pandas',
+      'a = json.load(sys.stdin)',
+      'out = {"client": m.version("clickhouse-connect"), "pandas": pandas.__version__, "frames": []}',
+      "for host, port, path in [('127.0.0.1', a['chPort'], ''), ('127.0.0.1', a['port'], '/clickhouse')]:",
+      "    c = clickhouse_connect.get_client(host=host, port=port, username='analyst', password=a['token'], proxy_path=path)",
+      "    df = c.query_df('SELECT seq, metric, variant, method, effect, ci_low, ci_high, p_value, toInt64(control_units) AS cu FROM analytics.v1_results WHERE experiment_id = {e:String} ORDER BY seq, metric, variant', parameters={'e': a['experiment']})",
+      "    out['frames'].append(json.loads(df.to_json(orient='values', double_precision=15)))",
+      'print(json.dumps(out))',
+    ].join('\n')
+    const input = JSON.stringify({ chPort: server.chPort, port: Number(new URL(server.url).port), token: viewer, experiment: 'checkout-redesign' })
+    const run = (env: string) => {
+      const r = spawnSync(resolve(env, 'bin/python'), ['-c', script], { input, encoding: 'utf8', timeout: 120_000 })
+      expect(r.status, r.stderr).toBe(0)
+      return JSON.parse(r.stdout) as { client: string; pandas: string; frames: unknown[][][] }
+    }
+    const current = run(pythonEnvCh1)
+    const older = run(pythonEnv)
+    expect(current.client.startsWith('1.') && current.pandas.startsWith('2.'), JSON.stringify(current)).toBe(true)
+    expect(older.client.startsWith('0.') && older.pandas.startsWith('1.'), JSON.stringify(older)).toBe(true)
+    expect(current.frames[0]!.length).toBeGreaterThan(0)
+    expect(current.frames[0]).toEqual(current.frames[1])
+    expect(current.frames).toEqual(older.frames)
+  }, 300_000)
 
   it('a notebook fails the run when its numbers do not match (here: a token that reads no namespace of the experiment)', async () => {
     const outsider = await createToken(server, 'viewer', 'elsewhere')
