@@ -195,11 +195,13 @@ export function decide(input: EvaluationInput): DecisionOutcome {
   // 3. Telemetry freshness.
   const since = record.stepStartedAt ?? record.startedAt ?? now
   const staleAfter = spec.evaluation.staleAfter
+  // Staleness counts from the step's start when later: a resume (or ramp) gives telemetry staleAfter
+  // to arrive, since a paused experiment exposed no units and so sent none.
   if (lastEventMs === null) {
     if (now - since > staleAfter) {
       return out('pause', [{ code: 'NO_TELEMETRY', message: `no telemetry ${formatDuration(now - since)} after start (limit ${formatDuration(staleAfter)})`, numbers: { secondsSinceStart: (now - since) / 1000, staleAfterSeconds: staleAfter / 1000 } }])
     }
-  } else if (now - lastEventMs > staleAfter) {
+  } else if (now - Math.max(lastEventMs, record.stepStartedAt ?? lastEventMs) > staleAfter) {
     return out('pause', [{ code: 'TELEMETRY_STALE', message: `telemetry stale: last event ${formatDuration(now - lastEventMs)} ago (limit ${formatDuration(staleAfter)})`, numbers: { freshnessSeconds: (now - lastEventMs) / 1000, staleAfterSeconds: staleAfter / 1000 } }])
   }
 

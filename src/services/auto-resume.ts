@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import { autoResumeDecision } from '../decide/auto-resume.js'
+import { autoResumeDecision, type UpstreamTelemetry } from '../decide/auto-resume.js'
 import { type PolicyConfig, rulesFor } from '../domain/policy-config.js'
 import { toWarehouseTime } from '../domain/telemetry.js'
 import type { Clock } from '../ports/clock.js'
@@ -22,7 +22,9 @@ export interface AutoResumeDeps {
 /**
  * Resumes experiments paused for telemetry once it has been healthy for the namespace's hold
  * time (policy `autoResume`, default on, 15 minutes). The ledger entry names the policy as
- * actor, carries AUTO_RESUMED and says how long telemetry flowed. A person's pause, or a pause
+ * actor, carries AUTO_RESUMED and says how long telemetry flowed. A paused experiment exposes no
+ * units, so when its own telemetry cannot come back the services that sent it are read instead
+ * (upstream-telemetry.sql): silent at the pause and healthy again for the hold time. A person's pause, or a pause
  * for harm, SRM or an SLO, is never resumed here (decide/auto-resume.ts).
  */
 export class AutoResumeService {
@@ -52,7 +54,9 @@ export class AutoResumeService {
       const events = Number(row?.events ?? 0)
       const telemetry = { events, firstEventMs: events > 0 ? Number(row!.first_event_ms) : null, lastEventMs: events > 0 ? Number(row!.last_event_ms) : null }
       const now = this.d.clock.now()
-      const decision = autoResumeDecision({ record: r, pause, telemetry, now, rules })
+      // A paused experiment exposes no units: without its own telemetry, look at its services'.
+      const upstream = events === 0 ? await this.upstream(r.spec.id, pause!.at, r.spec.evaluation.staleAfter) : null
+      const decision = autoResumeDecision({ record: r, pause, telemetry, upstream, now, rules })
       if (!decision.resume) continue
       if (this.d.gatekeeper) {
         const policy = await this.d.gatekeeper.check(r.spec, 'start', r.step)
@@ -70,5 +74,19 @@ export class AutoResumeService {
       if (event) resumed.push(r.spec.id)
     }
     return resumed
+  }
+
+  /** The experiment's upstream (the services that sent its telemetry) around the pause. */
+  private async upstream(experiment: string, pausedAt: number, staleAfter: number): Promise<UpstreamTelemetry> {
+    type Row = { services: string[] | string; last_before_ms: number | string; events_before: number | string; first_event_ms: number | string; last_event_ms: number | string; events: number | string }
+    const [row] = await this.d.warehouse.select<Row>(sqlQuery('upstream-telemetry'), { experiment, since: toWarehouseTime(pausedAt), from: toWarehouseTime(pausedAt - staleAfter) })
+    const services = row ? (typeof row.services === 'string' ? (JSON.parse(row.services) as string[]) : row.services) : []
+    const before = Number(row?.events_before ?? 0)
+    const events = Number(row?.events ?? 0)
+    return {
+      services,
+      lastBeforePauseMs: before > 0 ? Number(row!.last_before_ms) : null,
+      since: { events, firstEventMs: events > 0 ? Number(row!.first_event_ms) : null, lastEventMs: events > 0 ? Number(row!.last_event_ms) : null },
+    }
   }
 }

@@ -103,10 +103,18 @@ describe('issue 14 scenarios through the real loop (accelerated time, three seed
     }
   }, 600_000)
 
-  // Known gap (issue 14, left open): a paused experiment exposes no units, so no tagged telemetry can
-  // arrive and auto-resume never sees it healthy. Skipped, not weakened, until recovery is judged another way.
-  it.skip('telemetry stops, then resumes: paused, then running again (policy autoResume)', async () => {
-    const s = scenario('acceptance/telemetry-gap')
+  // A paused experiment exposes no units, so its own telemetry cannot come back: auto-resume reads its
+  // upstream, the service that sent it (upstream-telemetry.sql). Here the service also runs a second
+  // experiment whose staleness limit (3h) rides out the 2h gap; the fault stops both, and the second's
+  // events show the service silent at the pause and back from 4h. Without it nothing would show recovery.
+  it('telemetry stops, then resumes: paused, then running again (policy autoResume)', async () => {
+    const base = scenario('acceptance/telemetry-gap')
+    const first = base.experiments[0]!
+    const sibling: ScenarioExperiment = {
+      ...first,
+      spec: { ...first.spec, id: 'search-ranking', layer: 'ranking', evaluation: { ...(first.spec.evaluation as object), staleAfter: '3h' } } as ScenarioExperiment['spec'],
+    }
+    const s: Scenario = { ...base, experiments: [first, sibling] }
     for (const { seed, e } of await eachSeed(s)) {
       const why = `seed ${seed}\n${timeline(s, e)}`
       const pause = e.transitions.findIndex((t) => t.to === 'paused')
@@ -119,6 +127,8 @@ describe('issue 14 scenarios through the real loop (accelerated time, three seed
       const resumed = e.transitions[pause + 1]
       expect(resumed, why).toMatchObject({ from: 'paused', to: 'running' })
       expect(resumed!.codes, why).toContain('AUTO_RESUMED')
+      // Resumed on the upstream's recovery, not on telemetry of its own (it had none while paused).
+      expect(resumed!.reason, why).toMatch(/upstream telemetry healthy again for .*service sim silent at the TELEMETRY_STALE pause/)
       expect(elapsed(s, resumed!), why).toBeGreaterThanOrEqual(4 * HOUR)
       // Running again, it is not paused for telemetry a second time.
       expect(e.transitions.slice(pause + 1).some((t) => t.to === 'paused'), why).toBe(false)
