@@ -11,17 +11,80 @@ import { sqlQuery } from '../sql-files.js'
 type Num = number | string
 const num = (x: Num | null | undefined) => Number(x ?? 0)
 
-interface StatsRow { variant: string; n: Num; sum: Num; sum_squares: Num }
-interface RatioRow extends StatsRow { denominator_sum: Num; denominator_sum_squares: Num; cross_sum: Num }
-interface CupedRow extends StatsRow { covariate_sum: Num; covariate_sum_squares: Num; covariate_cross_sum: Num; units_with_covariate: Num }
-interface QuantileRow {
+export interface StatsRow { variant: string; n: Num; sum: Num; sum_squares: Num }
+export interface RatioRow extends StatsRow { denominator_sum: Num; denominator_sum_squares: Num; cross_sum: Num }
+export interface CupedRow extends StatsRow { covariate_sum: Num; covariate_sum_squares: Num; covariate_cross_sum: Num; units_with_covariate: Num }
+export interface QuantileRow {
   variant: string; events: Num; units: Num; quantile: Num; lower: Num; upper: Num
   below_sum: Num; below_sum_squares: Num; events_sum: Num; events_sum_squares: Num; below_events_cross_sum: Num
 }
-type WindowRow = { variant: string } & Record<`total_${SloWindow}` | `bad_${SloWindow}`, Num>
+export type WindowRow = { variant: string } & Record<`total_${SloWindow}` | `bad_${SloWindow}`, Num>
+
+/** The rows one metric's evidence is built from, by query kind; a kind the metric does not need is absent. */
+export interface MetricRows {
+  stats?: StatsRow[]
+  ratio?: RatioRow[]
+  cuped?: CupedRow[]
+  quantile?: QuantileRow[]
+  windows?: WindowRow[]
+}
+export type MetricQueryKind = keyof MetricRows
 
 const moments = (r: StatsRow) => ({ n: num(r.n), sum: num(r.sum), sumSquares: num(r.sum_squares) })
 const byVariant = <R extends { variant: string }, T>(rows: R[], f: (r: R) => T): Record<string, T> => Object.fromEntries(rows.map((r) => [r.variant, f(r)]))
+
+/** Which queries a metric's evidence needs: one of ratio / cuped / stats, plus quantile and SLO windows by type. */
+export function metricQueryKinds(metric: MetricSpec): MetricQueryKind[] {
+  const type = typeOf(metric)
+  const kinds: MetricQueryKind[] = [type === 'ratio' ? 'ratio' : metric.covariate ? 'cuped' : 'stats']
+  if (type === 'quantile') kinds.push('quantile')
+  if (metric.slo && type !== 'ratio') kinds.push('windows')
+  return kinds
+}
+
+/**
+ * One metric's evidence from its rows (the pure half of readMetricEvidence): the per-experiment
+ * reader and the per-cycle batch reader (evaluate-batch.ts) both build it here, so they agree.
+ */
+export function metricEvidenceOf(metric: MetricSpec, { control, now }: { control: string; now: number }, rows: MetricRows): MetricMoments {
+  const type = typeOf(metric)
+  const out: MetricMoments = { metric: metric.name, type, byVariant: {} }
+  if (type === 'ratio') {
+    const rs = rows.ratio ?? []
+    out.byVariant = byVariant(rs, moments)
+    out.arms = byVariant(rs, (r): ArmStats => ({ ...moments(r), denominatorSum: num(r.denominator_sum), denominatorSumSquares: num(r.denominator_sum_squares), crossSum: num(r.cross_sum) }))
+  } else if (metric.covariate) {
+    const c = metric.covariate
+    const rs = rows.cuped ?? []
+    out.byVariant = byVariant(rs, moments)
+    const arms = byVariant(rs, (r): CupedArm => ({
+      ...moments(r), covariateSum: num(r.covariate_sum), covariateSumSquares: num(r.covariate_sum_squares),
+      covariateCrossSum: num(r.covariate_cross_sum), unitsWithCovariate: num(r.units_with_covariate),
+    }))
+    out.arms = Object.fromEntries(Object.entries(arms).map(([v, { unitsWithCovariate: _, ...a }]) => [v, a]))
+    out.cuped = cupedEvidence({ arms, type, control, covariate: c.metric ?? sourceOf(metric), exposure: c.exposure ?? null, prePeriodMs: c.prePeriod })
+  } else {
+    const rs = rows.stats ?? []
+    out.byVariant = byVariant(rs, moments)
+    out.arms = byVariant(rs, moments)
+  }
+  if (type === 'quantile') {
+    out.quantile = {
+      level: metric.quantile!,
+      byVariant: byVariant(rows.quantile ?? [], (r): QuantileArmStats => ({
+        events: num(r.events), units: num(r.units), quantile: num(r.quantile), lower: num(r.lower), upper: num(r.upper),
+        belowSum: num(r.below_sum), belowSumSquares: num(r.below_sum_squares), eventsSum: num(r.events_sum),
+        eventsSumSquares: num(r.events_sum_squares), belowEventsCrossSum: num(r.below_events_cross_sum),
+      })),
+    }
+  }
+  if (metric.slo && type !== 'ratio') {
+    const { max, min, objective } = metric.slo
+    const windows = (r: WindowRow) => Object.fromEntries((Object.keys(SLO_WINDOWS) as SloWindow[]).map((w): [SloWindow, WindowCounts] => [w, { bad: num(r[`bad_${w}`]), total: num(r[`total_${w}`]) }])) as Record<SloWindow, WindowCounts>
+    out.slo = { max: max ?? null, min: min ?? null, objective, asOf: now, byVariant: byVariant(rows.windows ?? [], windows) }
+  }
+  return out
+}
 
 /**
  * Reads one metric's evidence from the warehouse, by type: unit moments (all), ratio
@@ -36,48 +99,27 @@ export async function readMetricEvidence(warehouse: Warehouse, { experiment, met
   now: number
 }): Promise<MetricMoments> {
   const type = typeOf(metric)
-  const out: MetricMoments = { metric: metric.name, type, byVariant: {} }
-  if (type === 'ratio') {
-    const rows = await warehouse.select<RatioRow>(sqlQuery('ratio-stats'), { experiment, numerator: metric.numerator!, denominator: metric.denominator! })
-    out.byVariant = byVariant(rows, moments)
-    out.arms = byVariant(rows, (r): ArmStats => ({ ...moments(r), denominatorSum: num(r.denominator_sum), denominatorSumSquares: num(r.denominator_sum_squares), crossSum: num(r.cross_sum) }))
-  } else if (metric.covariate) {
-    const c = metric.covariate
-    const rows = await warehouse.select<CupedRow>(sqlQuery('cuped-stats'), {
-      experiment, metric: sourceOf(metric), type, aggregation: metric.aggregation,
-      covariate: c.metric ?? sourceOf(metric), exposure: c.exposure ?? '', pre_period_ms: c.prePeriod,
-    })
-    out.byVariant = byVariant(rows, moments)
-    const arms = byVariant(rows, (r): CupedArm => ({
-      ...moments(r), covariateSum: num(r.covariate_sum), covariateSumSquares: num(r.covariate_sum_squares),
-      covariateCrossSum: num(r.covariate_cross_sum), unitsWithCovariate: num(r.units_with_covariate),
-    }))
-    out.arms = Object.fromEntries(Object.entries(arms).map(([v, { unitsWithCovariate: _, ...a }]) => [v, a]))
-    out.cuped = cupedEvidence({ arms, type, control, covariate: c.metric ?? sourceOf(metric), exposure: c.exposure ?? null, prePeriodMs: c.prePeriod })
-  } else {
-    const rows = await warehouse.select<StatsRow>(sqlQuery('variant-stats'), { experiment, metric: sourceOf(metric), type, aggregation: metric.aggregation })
-    out.byVariant = byVariant(rows, moments)
-    out.arms = byVariant(rows, moments)
-  }
-  if (type === 'quantile') {
-    const rows = await warehouse.select<QuantileRow>(sqlQuery('quantile-stats'), { experiment, metric: sourceOf(metric), level: metric.quantile! })
-    out.quantile = {
-      level: metric.quantile!,
-      byVariant: byVariant(rows, (r): QuantileArmStats => ({
-        events: num(r.events), units: num(r.units), quantile: num(r.quantile), lower: num(r.lower), upper: num(r.upper),
-        belowSum: num(r.below_sum), belowSumSquares: num(r.below_sum_squares), eventsSum: num(r.events_sum),
-        eventsSumSquares: num(r.events_sum_squares), belowEventsCrossSum: num(r.below_events_cross_sum),
-      })),
+  const rows: MetricRows = {}
+  for (const kind of metricQueryKinds(metric)) {
+    if (kind === 'ratio') {
+      rows.ratio = await warehouse.select<RatioRow>(sqlQuery('ratio-stats'), { experiment, numerator: metric.numerator!, denominator: metric.denominator! })
+    } else if (kind === 'cuped') {
+      const c = metric.covariate!
+      rows.cuped = await warehouse.select<CupedRow>(sqlQuery('cuped-stats'), {
+        experiment, metric: sourceOf(metric), type, aggregation: metric.aggregation,
+        covariate: c.metric ?? sourceOf(metric), exposure: c.exposure ?? '', pre_period_ms: c.prePeriod,
+      })
+    } else if (kind === 'stats') {
+      rows.stats = await warehouse.select<StatsRow>(sqlQuery('variant-stats'), { experiment, metric: sourceOf(metric), type, aggregation: metric.aggregation })
+    } else if (kind === 'quantile') {
+      rows.quantile = await warehouse.select<QuantileRow>(sqlQuery('quantile-stats'), { experiment, metric: sourceOf(metric), level: metric.quantile! })
+    } else {
+      const { max, min } = metric.slo!
+      rows.windows = await warehouse.select<WindowRow>(sqlQuery('sli-windows'), {
+        experiment, metric: sourceOf(metric), now_ms: now,
+        has_max: max === undefined ? 0 : 1, max: max ?? 0, has_min: min === undefined ? 0 : 1, min: min ?? 0,
+      })
     }
   }
-  if (metric.slo && type !== 'ratio') {
-    const { max, min, objective } = metric.slo
-    const rows = await warehouse.select<WindowRow>(sqlQuery('sli-windows'), {
-      experiment, metric: sourceOf(metric), now_ms: now,
-      has_max: max === undefined ? 0 : 1, max: max ?? 0, has_min: min === undefined ? 0 : 1, min: min ?? 0,
-    })
-    const windows = (r: WindowRow) => Object.fromEntries((Object.keys(SLO_WINDOWS) as SloWindow[]).map((w): [SloWindow, WindowCounts] => [w, { bad: num(r[`bad_${w}`]), total: num(r[`total_${w}`]) }])) as Record<SloWindow, WindowCounts>
-    out.slo = { max: max ?? null, min: min ?? null, objective, asOf: now, byVariant: byVariant(rows, windows) }
-  }
-  return out
+  return metricEvidenceOf(metric, { control, now }, rows)
 }
