@@ -94,7 +94,7 @@ describe('Grafana provisioning (deploy/grafana)', () => {
     const grafana = compose.services.grafana!
     expect(grafana.environment!.GF_INSTALL_PLUGINS).toContain('grafana-clickhouse-datasource')
     const mounts = [...(grafana.volumes ?? []), ...(compose.services.prometheus!.volumes ?? [])].filter((v) => v.startsWith('./'))
-    expect(mounts.length).toBe(3)
+    expect(mounts.length).toBe(4) // prometheus.yml and the SLO rules (deploy/prometheus/rules.yml)
     for (const m of mounts) expect(existsSync(join(ROOT, m.split(':')[0]!)), m).toBe(true)
     const provider = parse(readFileSync(join(GRAFANA, 'provisioning/dashboards/runway.yaml'), 'utf8')) as { providers: Array<{ options: { path: string } }> }
     expect(grafana.volumes).toContain(`./deploy/grafana/dashboards:${provider.providers[0]!.options.path}:ro`)
