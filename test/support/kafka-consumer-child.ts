@@ -13,7 +13,7 @@
  *            deduplication-log write and its part commit leaves for the events insert of the
  *            chunk with that token: the token recorded, no rows. Prints {"planted", "probeStored"}
  *            (a retry under the token through the real ingest path, stored: must be 0).
- *   count:   CHILD_DATA_DIR, CHILD_EXPERIMENT → {"events", "distinct", "dead", "deadDistinct",
+ *   count:   CHILD_DATA_DIR, CHILD_EXPERIMENT → {"events", "distinct", "dead", "deadDistinct" (by partition and offset),
  *            "unitEvents", "unitTotal", "eventTotal"} (unit_metrics sums beside the same from events)
  */
 import { pino } from 'pino'
@@ -41,7 +41,9 @@ await migrate(warehouse)
 
 async function counts() {
   const [e] = await warehouse.select<{ n: string; d: string; t: number }>('SELECT count() AS n, uniqExact(event_id) AS d, sum(value) AS t FROM events WHERE experiment_id = {x:String}', { x: experiment })
-  const [dead] = await warehouse.select<{ n: string; d: string }>("SELECT count() AS n, uniqExact(position) AS d FROM dead_letters WHERE source = 'kafka'")
+  // A refused message is (partition, offset): offsets repeat across partitions, so the offset alone
+  // undercounts whenever two partitions' refusals share offsets (the batch id is '<topic>/<partition>/…').
+  const [dead] = await warehouse.select<{ n: string; d: string }>("SELECT count() AS n, uniqExact(splitByChar('/', batch_id)[2], position) AS d FROM dead_letters WHERE source = 'kafka'")
   const [u] = await warehouse.select<{ n: string; t: number }>('SELECT sum(events) AS n, sum(total) AS t FROM unit_metrics WHERE experiment_id = {x:String}', { x: experiment })
   return { events: Number(e!.n), distinct: Number(e!.d), eventTotal: Number(e!.t), dead: Number(dead!.n), deadDistinct: Number(dead!.d), unitEvents: Number(u!.n), unitTotal: Number(u!.t) }
 }
