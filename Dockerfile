@@ -8,6 +8,8 @@ COPY jobs ./jobs
 COPY scenarios ./scenarios
 COPY bin ./bin
 COPY ui ./ui
+# npm workspaces: the SDK package (packages/sdk) and the UI (ui) are built by `prepare` too.
+COPY packages ./packages
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 ENV RUNWAY_HOST=0.0.0.0 RUNWAY_PORT=8080 RUNWAY_DATA_DIR=/app/data
 EXPOSE 8080
