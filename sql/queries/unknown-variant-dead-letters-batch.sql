@@ -1,0 +1,10 @@
+-- unknown-variant-dead-letters.sql for many experiments in one pass (src/services/evaluate-batch.ts);
+-- an experiment without such dead letters has no row. Parameters: {experiments:Array(String)}.
+SELECT
+    experiment_id,
+    toUInt64(count())                                                         AS events,
+    toUInt64(uniqExact(JSONExtractString(raw, 'unitId')))                     AS units,
+    arraySlice(arraySort(groupUniqArray(JSONExtractString(raw, 'variant'))), 1, 10) AS variants
+FROM dead_letters
+WHERE experiment_id IN {experiments:Array(String)} AND position(reason, 'has no variant') > 0
+GROUP BY experiment_id

@@ -1,0 +1,34 @@
+-- variant-stats.sql for many (experiment, metric) specs in one pass (src/services/evaluate-batch.ts).
+-- Spec i is ({keys}[i], {experiments}[i], {metrics}[i], {types}[i], {aggregations}[i]); rows come back
+-- per key and variant. Two specs may read the same event metric with other types: the join fans out.
+-- Parameters: {keys:Array(UInt32)}, {experiments:Array(String)}, {metrics:Array(String)},
+-- {types:Array(String)}, {aggregations:Array(String)}.
+WITH specs AS
+(
+    SELECT s.1 AS key, s.2 AS experiment_id, s.3 AS metric, s.4 AS type, s.5 AS aggregation
+    FROM (SELECT arrayJoin(arrayZip({keys:Array(UInt32)}, {experiments:Array(String)}, {metrics:Array(String)}, {types:Array(String)}, {aggregations:Array(String)})) AS s)
+)
+SELECT
+    key,
+    variant,
+    toUInt64(count()) AS n,
+    sum(x)            AS sum,
+    sum(x * x)        AS sum_squares
+FROM
+(
+    SELECT
+        s.key AS key,
+        u.variant AS variant,
+        u.unit_id AS unit_id,
+        multiIf(
+            s.type = 'count', toFloat64(sum(u.events)),
+            s.type = 'proportion', toFloat64(sum(u.total) > 0),
+            s.type = 'mean' AND s.aggregation = 'sum', sum(u.total),
+            sum(u.total) / sum(u.events)) AS x
+    FROM unit_metrics AS u
+    INNER JOIN specs AS s ON u.experiment_id = s.experiment_id AND u.metric = s.metric
+    WHERE (u.experiment_id, u.metric) IN (SELECT experiment_id, metric FROM specs)
+    GROUP BY s.key, s.type, s.aggregation, u.variant, u.unit_id
+)
+GROUP BY key, variant
+ORDER BY key, variant
