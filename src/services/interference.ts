@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import { assessInterference, type InterferenceRow, type PairInput } from '../domain/interference-assess.js'
-import { candidatePairs, lowerPriority, sharedMetrics, type CandidatePair } from '../domain/interference.js'
+import { candidatePairs, lowerPriority, type CandidatePair } from '../domain/interference.js'
 import type { ExperimentRecord } from '../domain/experiment-record.js'
-import { controlOf } from '../domain/experiment.js'
 import { rulesFor, type PolicyConfig } from '../domain/policy-config.js'
-import { toWarehouseTime } from '../domain/telemetry.js'
 import type { Clock } from '../ports/clock.js'
 import type { StateStore } from '../ports/state-store.js'
 import type { Warehouse } from '../ports/warehouse.js'
 import { sqlQuery } from '../sql-files.js'
 import type { QueueService } from './queue.js'
+import { readPairs } from './interference-read.js'
 import { storedRow, type StoredInterferenceRow } from './interference-rows.js'
 
 export interface InterferenceDeps {
@@ -40,17 +39,10 @@ export interface InterferenceRun {
   paused: string[]
 }
 
-interface CellRow { variant_a: string; variant_b: string; n: number | string; sum: number; sum_squares: number }
-interface CountRow { variant_a: string; variant_b: string; units: number | string }
-interface SeriesRow { mean_a: number; mean_b: number }
-interface PreviousRow { metric: string; variant_a: string; variant_b: string; min_p: number }
-
-const ZERO = { n: 0, sum: 0, sumSquares: 0 }
-
 /**
  * The interference job (jobs/interference.yaml): for every pair of running experiments that
  * can share units, read the assignment cross-tab, the four cells of each shared metric and
- * the control series; assess them (domain/interference-assess.ts); store the rows in the
+ * the control series (three queries for all pairs together: services/interference-read.ts); assess them (domain/interference-assess.ts); store the rows in the
  * `interference` table; and act on flagged pairs per the namespaces' policy.
  */
 export class InterferenceService {
@@ -60,8 +52,8 @@ export class InterferenceService {
     const now = this.d.clock.now()
     const runId = randomUUID()
     const pairs = candidatePairs(await this.d.state.list())
-    const inputs: PairInput[] = []
-    for (const p of pairs) inputs.push(await this.read(p))
+    const read = await readPairs(this.d.warehouse, pairs, this.d.bucketSeconds ?? 3600)
+    const inputs: PairInput[] = read.map((r, i) => ({ ...r, fdr: this.policyOf(pairs[i]!).fdr }))
     const assessed = assessInterference({
       pairs: inputs,
       ...(this.d.alpha !== undefined ? { alpha: this.d.alpha } : {}),
@@ -91,42 +83,6 @@ export class InterferenceService {
     const rb = rulesFor(cfg, pair.b.spec.namespace).interference
     const rank = { flag: 0, 'pause-lower-priority': 1, 'block-start': 2 } as const
     return { fdr: Math.min(ra.fdr, rb.fdr), action: rank[ra.action] >= rank[rb.action] ? ra.action : rb.action }
-  }
-
-  private async read(p: CandidatePair): Promise<PairInput> {
-    const a = p.a.spec.id
-    const b = p.b.spec.id
-    const variantsA = p.a.spec.variants.map((v) => v.name)
-    const variantsB = p.b.spec.variants.map((v) => v.name)
-    const counts = await this.d.warehouse.select<CountRow>(sqlQuery('interference-assignment'), { a, b })
-    const table = variantsA.map((va) => variantsB.map((vb) => Number(counts.find((c) => c.variant_a === va && c.variant_b === vb)?.units ?? 0)))
-    const previous = await this.d.warehouse.select<PreviousRow>(sqlQuery('interference-previous'), { a, b })
-    const controlA = controlOf(p.a.spec)
-    const controlB = controlOf(p.b.spec)
-    const from = toWarehouseTime(Math.max(p.a.startedAt ?? 0, p.b.startedAt ?? 0))
-    const interactions: PairInput['interactions'] = []
-    const baseline: PairInput['baseline'] = []
-    for (const m of sharedMetrics(p.a.spec, p.b.spec)) {
-      const rows = await this.d.warehouse.select<CellRow>(sqlQuery('interference-cells'), { a, b, metric: m.name, aggregation: m.aggregation })
-      const cell = (va: string, vb: string) => {
-        const r = rows.find((x) => x.variant_a === va && x.variant_b === vb)
-        return r ? { n: Number(r.n), sum: Number(r.sum), sumSquares: Number(r.sum_squares) } : ZERO
-      }
-      for (const ta of variantsA.slice(1)) {
-        for (const tb of variantsB.slice(1)) {
-          const prev = previous.find((x) => x.metric === m.name && x.variant_a === ta && x.variant_b === tb)
-          interactions.push({
-            metric: m.name, variantA: ta, variantB: tb, previousP: prev ? Number(prev.min_p) : null,
-            cells: { tt: cell(ta, tb), tc: cell(ta, controlB), ct: cell(controlA, tb), cc: cell(controlA, controlB) },
-          })
-        }
-      }
-      const series = await this.d.warehouse.select<SeriesRow>(sqlQuery('interference-baseline'), {
-        a, b, controlA, controlB, metric: m.name, bucketSeconds: this.d.bucketSeconds ?? 3600, from,
-      })
-      baseline.push({ metric: m.name, x: series.map((s) => Number(s.mean_a)), y: series.map((s) => Number(s.mean_b)) })
-    }
-    return { a, b, fdr: this.policyOf(p).fdr, assignment: { variantsA, variantsB, table }, interactions, baseline }
   }
 
   /**
