@@ -1,0 +1,130 @@
+/**
+ * Benchmark (issue 16 item 3): one full evaluation cycle of every running experiment, today's
+ * path (EvaluateService.evaluate for each: five-plus queries per experiment, verdict insert
+ * included) against the per-cycle batch (readEvaluationBatch: at most nine queries, then decide()
+ * for each), on the embedded warehouse with events generated inside the engine
+ * (INSERT … SELECT FROM numbers() into `events`; its unit_agg / sli_minute projections are
+ * built by the insert as for ingested batches, and unit_metrics is the view over them).
+ *
+ *   npx tsx bench/eval-cycle.ts --events 1000000 --experiments 10,100,1000 --per-experiment-max 100
+ *
+ * Today's path is run on at most --per-experiment-max experiments of a size and scaled to the
+ * size linearly (its cost is per experiment), marked "extrapolated" in the output.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import pino from 'pino'
+import { MemoryBus } from '../src/adapters/bus/memory-bus.js'
+import { ManualClock } from '../src/adapters/clock/manual-clock.js'
+import { MemoryStateStore } from '../src/adapters/state/memory-state.js'
+import { embeddedWarehouse } from '../src/adapters/warehouse/clickhouse-warehouse.js'
+import { decide } from '../src/decide/decide.js'
+import { ExperimentSpecSchema, type ExperimentSpecInput } from '../src/domain/experiment.js'
+import { newRecord, type ExperimentRecord } from '../src/domain/experiment-record.js'
+import { parseWith } from '../src/domain/validation.js'
+import { EvaluateService } from '../src/services/evaluate.js'
+import { readEvaluationBatch } from '../src/services/evaluate-batch.js'
+import { migrate } from '../src/services/migrate.js'
+
+const { values: args } = parseArgs({ options: {
+  events: { type: 'string', default: '1000000' },
+  experiments: { type: 'string', default: '10,100,1000' },
+  'per-experiment-max': { type: 'string', default: '100' },
+} })
+const EVENTS = Number(args.events)
+const SIZES = args.experiments.split(',').map(Number)
+const PER_MAX = Number(args['per-experiment-max'])
+const UNITS = Math.max(1000, Math.floor(EVENTS / 10))
+const NOW = Date.UTC(2026, 2, 2, 12)
+const METRICS = ['revenue', 'sessions', 'error_rate', 'latency_ms']
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ')
+const rssMb = () => (process.resourceUsage().maxRSS / 1024).toFixed(0)
+
+/** Experiment i: 2–4 variants, 3–6 metrics (mean, proportion, quantile+SLO, ratio, count; CUPED on every 10th). */
+function spec(i: number, prefix: string): ExperimentSpecInput {
+  const nv = 2 + (i % 3)
+  const secondary: NonNullable<ExperimentSpecInput['metrics']['secondary']> = []
+  if (i % 4 >= 1) secondary.push({ name: 'rps', type: 'ratio', numerator: 'revenue', denominator: 'sessions', direction: 'increase' })
+  if (i % 4 >= 2) secondary.push({ name: 'sessions', type: 'count', direction: 'increase' })
+  if (i % 4 >= 3) secondary.push({ name: 'revenue_sum', source: 'revenue', aggregation: 'sum', direction: 'increase' })
+  return {
+    id: `${prefix}-${i}`, owner: 'bench', hypothesis: 'bench',
+    variants: ['control', 'v1', 'v2', 'v3'].slice(0, nv).map((name) => ({ name, weight: 100 / nv })),
+    rollout: { steps: [{ exposure: 100, minDuration: '1h' }] },
+    metrics: {
+      primary: { name: 'revenue', direction: 'increase', ...(i % 10 === 0 ? { covariate: { prePeriod: '3d' } } : {}) },
+      guardrails: [{ name: 'error_rate', type: 'proportion', direction: 'decrease' }, { name: 'p95', type: 'quantile', quantile: 0.95, source: 'latency_ms', direction: 'decrease', slo: { max: 400 } }],
+      secondary,
+    },
+  } as ExperimentSpecInput
+}
+
+function record(input: ExperimentSpecInput): ExperimentRecord {
+  const parsed = parseWith(ExperimentSpecSchema, input)
+  if (!parsed.ok) throw new Error(parsed.problems.map((p) => `${p.path}: ${p.message}`).join('; '))
+  return { ...newRecord(parsed.value, NOW - 6 * 3_600_000), state: 'running', startedAt: NOW - 6 * 3_600_000, stepStartedAt: NOW - 6 * 3_600_000, allocation: { start: 0, size: 10_000 } }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'runway-bench-eval-cycle-'))
+const warehouse = embeddedWarehouse(dir)
+try {
+  await migrate(warehouse)
+  console.log(`events ${EVENTS}, units ${UNITS}, sizes ${SIZES.join('/')}, load ${load()}`)
+  for (const E of SIZES) {
+    const prefix = `x${E}`
+    const records = Array.from({ length: E }, (_, i) => record(spec(i, prefix)))
+    // Each size gets its own EVENTS events over its own experiments: a cycle touches only its own.
+    // Variant: the experiment's hash of the unit over its variant count (2–4, as in spec()); ts within
+    // the last 6h (SLO windows) and, for 1 event in 20, days earlier in the pre-period (CUPED).
+    let t = performance.now()
+    const CHUNK = 2_000_000
+    for (let off = 0; off < EVENTS; off += CHUNK) {
+      const n = Math.min(CHUNK, EVENTS - off)
+      await warehouse.command(`INSERT INTO events SELECT
+        concat('${prefix}-', toString(number)) AS event_id,
+        fromUnixTimestamp64Milli(toInt64(${NOW} - if(number % 20 = 0, 86400000 + (number * 7919) % 172800000, (number * 104729) % 21600000))) AS ts,
+        concat('${prefix}-', toString(number % ${E})) AS experiment_id,
+        ['control', 'v1', 'v2', 'v3'][1 + murmurHash3_32(concat(experiment_id, ':', unit_id)) % (2 + (number % ${E}) % 3)] AS variant,
+        concat('u', toString(intDiv(number, ${E}) % ${Math.max(1, Math.floor(UNITS / 1))})) AS unit_id,
+        'svc' AS service,
+        ['${METRICS.join("','")}'][1 + intHash32(number) % 4] AS metric,
+        multiIf(metric = 'error_rate', toFloat64(intHash32(number + 1) % 100 < 3), metric = 'latency_ms', 50 + (intHash32(number + 2) % 600), metric = 'sessions', 1 + intHash32(number + 3) % 3, (intHash32(number + 4) % 10000) / 100) AS value,
+        map() AS attributes,
+        fromUnixTimestamp64Milli(toInt64(${NOW})) AS received_at
+        FROM numbers(${off}, ${n})`)
+    }
+    const insertS = (performance.now() - t) / 1000
+    const state = new MemoryStateStore()
+    for (const r of records) await state.put(r, null)
+    const clock = new ManualClock(NOW)
+    const evaluator = new EvaluateService({ warehouse, state, bus: new MemoryBus(), clock, log: pino({ level: 'silent' }), queue: { patch: async () => null as never } })
+
+    // Batched first (cold for this size's rows), then today's path.
+    t = performance.now()
+    const running = (await state.list()).filter((r) => r.state === 'running')
+    const reads = await readEvaluationBatch(warehouse, running, { now: NOW })
+    const readS = (performance.now() - t) / 1000
+    const decisions = new Map<string, number>()
+    for (const r of running) { const o = decide({ record: r, now: NOW, ...reads.get(r.spec.id)! }); decisions.set(o.decision, (decisions.get(o.decision) ?? 0) + 1) }
+    const batchS = (performance.now() - t) / 1000
+    const batchRss = rssMb()
+
+    const sample = records.slice(0, Math.min(E, PER_MAX))
+    t = performance.now()
+    for (const r of sample) await evaluator.evaluate(r.spec.id)
+    const perSampleS = (performance.now() - t) / 1000
+    const perS = perSampleS * (E / sample.length)
+    console.log(JSON.stringify({
+      experiments: E, events: EVENTS, units: UNITS, insertS: +insertS.toFixed(1),
+      batchedCycleS: +batchS.toFixed(2), batchedReadS: +readS.toFixed(2),
+      perExperimentCycleS: +perS.toFixed(2), perExperimentMeasuredOn: sample.length, extrapolated: sample.length < E,
+      perExperimentMsEach: +((perSampleS * 1000) / sample.length).toFixed(0),
+      speedup: +(perS / batchS).toFixed(1), decisions: Object.fromEntries(decisions), peakRssMb: Number(rssMb()), rssAfterBatchMb: Number(batchRss), load: load(),
+    }))
+  }
+} finally {
+  await warehouse.close()
+  rmSync(dir, { recursive: true, force: true })
+}
