@@ -71,7 +71,12 @@ export interface LinesResult {
   rejections: IngestRejection[]
   masked: number
   dropped: number
+  /** Good events skipped because `alreadyStored` said so (a recovered range). */
+  alreadyStored: number
 }
+
+/** Whether the event (experiment, event id) is stored already: a line that validates as it is not stored again. */
+export type StoredCheck = (experimentId: string, eventId: string) => boolean
 
 const MAX_REPORTED_ERRORS = 20
 /** Events further ahead of the clock than this are refused as clock errors. */
@@ -124,7 +129,7 @@ export class IngestService {
    * The same validation and storage for lines that arrive already split (a
    * Kafka batch: line = offset). A retry with the same `dedupToken` is stored once.
    */
-  async ingestLines(lines: ReadonlyArray<SourceLine>, options: { source: string; dedupToken: string; refuseNamespace?: NamespaceCheck }): Promise<LinesResult> {
+  async ingestLines(lines: ReadonlyArray<SourceLine>, options: { source: string; dedupToken: string; refuseNamespace?: NamespaceCheck; alreadyStored?: StoredCheck }): Promise<LinesResult> {
     const now = this.d.clock.now()
     const stored = await this.store(
       lines.map((l) => parseLine(l, this.lineLimits)),
@@ -133,7 +138,7 @@ export class IngestService {
     return { batchId: options.dedupToken, ...stored }
   }
 
-  private async store(lines: Line[], o: { source: string; dedupToken: string; batchId: string; now: number; refuseNamespace?: NamespaceCheck | undefined }) {
+  private async store(lines: Line[], o: { source: string; dedupToken: string; batchId: string; now: number; refuseNamespace?: NamespaceCheck | undefined; alreadyStored?: StoredCheck | undefined }) {
     const { now, batchId, dedupToken: token } = o
     const experiments = new Map((await this.d.state.list()).map((r) => [r.spec.id, r]))
     const refused = o.refuseNamespace ? memo(o.refuseNamespace) : null
@@ -141,12 +146,16 @@ export class IngestService {
     const scrubbed = new Map<string, { masked: number; dropped: number }>()
     const bad: Array<IngestRejection & { raw: string; experimentId: string }> = []
     const receivedAt = toWarehouseTime(now)
+    let skipped = 0
     for (const l of lines) {
       const verdict = this.check(l, experiments, now, refused)
       if (typeof verdict === 'string') {
         const experimentId = typeof (l.value as { experimentId?: unknown })?.experimentId === 'string' ? String((l.value as { experimentId: string }).experimentId) : ''
         // What the engine cannot store (a lone surrogate) becomes U+FFFD: the dead letter itself must not fail.
         bad.push({ line: l.line, reason: wellFormed(verdict), raw: wellFormed(l.raw), experimentId: wellFormed(experimentId) })
+      } else if (o.alreadyStored?.(verdict.experimentId, verdict.eventId)) {
+        // Checked after validation: a refused line that shares a stored event's id is still dead-lettered.
+        skipped++
       } else good.push(this.scrub(toEventRow(verdict, now, receivedAt), experiments.get(verdict.experimentId)!.spec.namespace, scrubbed))
     }
     // One insert: the events and their per-unit aggregates (a projection of the same part) commit together.
@@ -173,7 +182,7 @@ export class IngestService {
       masked += c.masked
       dropped += c.dropped
     }
-    return { accepted: good.length, rejections: bad.map(({ line, reason }) => ({ line, reason })), masked, dropped }
+    return { accepted: good.length, rejections: bad.map(({ line, reason }) => ({ line, reason })), masked, dropped, alreadyStored: skipped }
   }
 
   /** Applies the namespace's data rules to a row's attributes before it is stored, counting per experiment. */

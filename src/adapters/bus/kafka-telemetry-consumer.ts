@@ -2,7 +2,7 @@ import type { Admin, Consumer, EachBatchPayload, KafkaMessage, Producer } from '
 import type { Logger } from 'pino'
 import { TOPICS } from '../../ports/bus.js'
 import type { Warehouse } from '../../ports/warehouse.js'
-import type { IngestService } from '../../services/ingest.js'
+import type { IngestService, StoredCheck } from '../../services/ingest.js'
 import { TELEMETRY_DLQ, createKafka, createProducer, ensureTopics, type KafkaConnection } from './kafka-common.js'
 import { rangeOnRecord } from './telemetry-recovery.js'
 
@@ -165,33 +165,36 @@ export class KafkaTelemetryConsumer {
   private async storeMissing(partition: number, chunk: KafkaMessage[], r: { from: bigint; to: bigint; mayBeStored: bigint }): Promise<void> {
     const lines = chunk.map((m) => ({ line: Number(m.offset), raw: m.value?.toString('utf8') ?? '' }))
     const found = await rangeOnRecord(this.o.warehouse, { topic: this.topic, partition, from: r.from, to: r.to }, lines)
-    const missing = new Set(found.missing.map((l) => l.line))
     this.log.warn(
-      { topic: this.topic, partition, from: String(r.from), to: String(r.to), mayBeStored: String(r.mayBeStored), storedEvents: found.storedEvents, deadLettered: found.deadLettered.length, missing: missing.size },
+      { topic: this.topic, partition, from: String(r.from), to: String(r.to), mayBeStored: String(r.mayBeStored), storedEvents: found.storedEvents, deadLettered: found.deadLettered.length, missing: found.missing.length },
       'telemetry: range may be partly stored; writing what is missing by event id',
     )
     // A token of this attempt only: the range's own may be recorded without its rows.
     const token = `${this.topic}/${partition}/${r.from}-${r.to}/r${Date.now().toString(36)}`
-    await this.store(partition, chunk.filter((m) => missing.has(Number(m.offset))), token)
+    // Every line not dead-lettered yet is validated again: a good one whose id is stored is skipped,
+    // a refused one is dead-lettered even when it carries a stored event's id.
+    const todo = new Set(found.toIngest.map((l) => l.line))
+    const skipped = await this.store(partition, chunk.filter((m) => todo.has(Number(m.offset))), token, found.isStored)
     // Those refused before: the DLQ send comes after the inserts, so it may not have happened.
     await this.sendDeadLetters(partition, chunk, found.deadLettered)
     this.stats.recoveredRanges++
-    this.stats.alreadyStored += found.storedEvents + found.deadLettered.length
+    this.stats.alreadyStored += skipped + found.deadLettered.length
   }
 
   private async commit(partition: number, offset: bigint, metadata: string | null): Promise<void> {
     await this.consumer.commitOffsets([{ topic: this.topic, partition, offset: offset.toString(), metadata }])
   }
 
-  /** Validates and stores one chunk; refused messages go to dead_letters and to the DLQ topic. */
-  private async store(partition: number, chunk: KafkaMessage[], token: string): Promise<void> {
-    if (chunk.length === 0) return
+  /** Validates and stores one chunk (refused messages to dead_letters and the DLQ topic; good events `alreadyStored` knows are skipped); answers how many it skipped. */
+  private async store(partition: number, chunk: KafkaMessage[], token: string, alreadyStored?: StoredCheck): Promise<number> {
+    if (chunk.length === 0) return 0
     const lines = chunk.map((m) => ({ line: Number(m.offset), raw: m.value?.toString('utf8') ?? '' }))
-    const result = await this.o.ingest.ingestLines(lines, { source: 'kafka', dedupToken: token })
+    const result = await this.o.ingest.ingestLines(lines, { source: 'kafka', dedupToken: token, ...(alreadyStored ? { alreadyStored } : {}) })
     await this.sendDeadLetters(partition, chunk, result.rejections)
     this.stats.chunks++
     this.stats.accepted += result.accepted
     this.stats.deadLettered += result.rejections.length
+    return result.alreadyStored
   }
 
   /** Refusals onto the DLQ topic (at least once: a recovered range sends its refusals again), keyed and headed by where they came from. */

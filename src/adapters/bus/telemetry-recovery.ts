@@ -31,10 +31,18 @@ export interface StoredDeadLetter {
 }
 
 export interface RangeOnRecord {
-  /** The lines of the range not stored yet, in their order: these are ingested. */
+  /** The lines of the range neither dead-lettered nor carrying a stored event's id, in their order. */
   missing: SourceLine[]
-  /** Lines whose event (experiment, event id) is already in `events`. */
+  /** Lines not dead-lettered whose (experiment, event id) is already in `events`. */
   storedEvents: number
+  /**
+   * Every line not dead-lettered yet, in order: what is ingested, with `isStored` as the
+   * ingest's `alreadyStored`. The lines counted in `storedEvents` are among them because
+   * an id alone does not make a line good: a refused line may carry a stored event's id
+   * (a bad resend), and it must still be dead-lettered.
+   */
+  toIngest: SourceLine[]
+  isStored: (experimentId: string, eventId: string) => boolean
   /** Lines already in dead_letters (by offset), with the reason stored then. */
   deadLettered: StoredDeadLetter[]
 }
@@ -92,14 +100,20 @@ export async function rangeOnRecord(engine: Pick<Warehouse, 'select'>, range: Ka
   })
   const deadAt = new Map(dead.map((d) => [d.at, d]))
   const missing: SourceLine[] = []
+  const toIngest: SourceLine[] = []
   const deadLettered: StoredDeadLetter[] = []
   let storedEvents = 0
   lines.forEach((l, i) => {
     const id = ids[i]
+    // The offset first: it names this very message, where an event id may be shared by another one.
     const d = deadAt.get(String(l.line))
+    if (d) {
+      deadLettered.push({ line: l.line, reason: d.reason, raw: d.raw })
+      return
+    }
+    toIngest.push(l)
     if (id && present.has(id.key)) storedEvents++
-    else if (d) deadLettered.push({ line: l.line, reason: d.reason, raw: d.raw })
     else missing.push(l)
   })
-  return { missing, storedEvents, deadLettered }
+  return { missing, storedEvents, toIngest, isStored: (experimentId, eventId) => present.has(keyOf(experimentId, eventId)), deadLettered }
 }
