@@ -104,7 +104,8 @@ try {
     // Batched first (cold for this size's rows), then today's path.
     t = performance.now()
     const running = (await state.list()).filter((r) => r.state === 'running')
-    const reads = await readEvaluationBatch(warehouse, running, { now: NOW })
+    const queryMs: Record<string, number> = {}
+    const reads = await readEvaluationBatch(warehouse, running, { now: NOW, onQuery: (name, ms) => { queryMs[name.replace(/-batch$/, '')] = Math.round(ms) } })
     const readS = (performance.now() - t) / 1000
     const decisions = new Map<string, number>()
     for (const r of running) { const o = decide({ record: r, now: NOW, ...reads.get(r.spec.id)! }); decisions.set(o.decision, (decisions.get(o.decision) ?? 0) + 1) }
@@ -121,7 +122,7 @@ try {
       batchedCycleS: +batchS.toFixed(2), batchedReadS: +readS.toFixed(2),
       perExperimentCycleS: +perS.toFixed(2), perExperimentMeasuredOn: sample.length, extrapolated: sample.length < E,
       perExperimentMsEach: +((perSampleS * 1000) / sample.length).toFixed(0),
-      speedup: +(perS / batchS).toFixed(1), decisions: Object.fromEntries(decisions), peakRssMb: Number(rssMb()), rssAfterBatchMb: Number(batchRss), load: load(),
+      speedup: +(perS / batchS).toFixed(1), decisions: Object.fromEntries(decisions), queryMs, peakRssMb: Number(rssMb()), rssAfterBatchMb: Number(batchRss), load: load(),
     }))
   }
 } finally {

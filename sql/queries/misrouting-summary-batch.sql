@@ -10,7 +10,7 @@ specs AS
 ),
 logged AS
 (
-    SELECT DISTINCT experiment_id, unit_id, variant FROM unit_metrics WHERE experiment_id IN (SELECT experiment_id FROM specs)
+    SELECT DISTINCT experiment_id, unit_id, variant FROM unit_metrics WHERE experiment_id IN {experiments:Array(String)}
 ),
 expected AS
 (

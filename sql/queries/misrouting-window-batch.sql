@@ -10,7 +10,7 @@ specs AS
 ),
 logged AS
 (
-    SELECT experiment_id, unit_id, variant FROM unit_metrics WHERE experiment_id IN (SELECT experiment_id FROM specs) GROUP BY experiment_id, unit_id, variant HAVING max(last_ts) >= {since:DateTime64(3)}
+    SELECT experiment_id, unit_id, variant FROM unit_metrics WHERE experiment_id IN {experiments:Array(String)} GROUP BY experiment_id, unit_id, variant HAVING max(last_ts) >= {since:DateTime64(3)}
 ),
 expected AS
 (

@@ -71,11 +71,21 @@ const groupBy = <R, K>(rows: R[], key: (r: R) => K): Map<K, R[]> => {
 export async function readEvaluationBatch(
   warehouse: Warehouse,
   records: readonly ExperimentRecord[],
-  { now, misroutingWindowMs = DEFAULT_MISROUTING_WINDOW_MS }: { now: number; misroutingWindowMs?: number },
+  { now, misroutingWindowMs = DEFAULT_MISROUTING_WINDOW_MS, onQuery }: {
+    now: number
+    misroutingWindowMs?: number
+    /** Told each query's name and duration (bench/eval-cycle.ts shows where a cycle's time goes). */
+    onQuery?: (name: string, ms: number) => void
+  },
 ): Promise<Map<string, EvaluationReads>> {
   const out = new Map<string, EvaluationReads>()
   if (records.length === 0) return out
-  const select = <T>(name: string, params: Record<string, unknown>) => warehouse.select<T>(sqlQuery(name), params as QueryParams)
+  const select = async <T>(name: string, params: Record<string, unknown>) => {
+    const t = performance.now()
+    const rows = await warehouse.select<T>(sqlQuery(name), params as QueryParams)
+    onQuery?.(name, performance.now() - t)
+    return rows
+  }
   const experiments = records.map((r) => r.spec.id)
 
   const specs: Spec[] = []
