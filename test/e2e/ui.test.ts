@@ -111,6 +111,12 @@ describe('web UI', () => {
     expect(withGuardrail.length).toBeGreaterThan(5)
     const exposures = (await api('/v1/experiments/search-ranker-v2/exposures', tokens.admin)).body
     expect(exposures.series.length).toBeGreaterThan(5)
+    // The SLI panel asks for 5-minute buckets when the run spans a day or less (sliWindow in ui/src/views/experiment-slis.ts).
+    const { experiment } = (await api('/v1/experiments/search-ranker-v2', tokens.admin)).body
+    const window = Date.parse(experiment.endedAt) - Date.parse(experiment.startedAt) <= 86_400_000 ? '5m' : '1h'
+    const slis = (await api(`/v1/experiments/search-ranker-v2/slis?metric=error_rate&window=${window}`, tokens.admin)).body
+    const sliBuckets = new Set((slis.points as Array<{ bucketMs: number }>).map((p) => p.bucketMs)).size
+    expect(sliBuckets).toBeGreaterThan(5)
     for (const size of ['desktop', 'phone'] as const) {
       const page = await tab(tokens.viewer, size)
       await page.goto(`${url}/experiments/search-ranker-v2`)
@@ -124,8 +130,16 @@ describe('web UI', () => {
       expect(await page.getByTestId('timeline').innerText()).toContain('rollback: error_rate')
       expect(await page.getByTestId('verdicts').innerText()).toContain('GUARDRAIL_HARM')
       await expect.poll(() => page.getByTestId('audit-status').innerText()).toContain('chain intact')
-      // The server has the SLI route now: the panel reads it instead of saying it is missing.
+      // The server has the SLI route: the panel charts the demo's telemetry, one x per bucket the API returns.
       expect(await page.getByTestId('na-slis').count()).toBe(0)
+      const sli = page.getByTestId('chart-sli-error_rate')
+      await sli.locator('canvas').waitFor()
+      expect(Number(await sli.getAttribute('data-points'))).toBe(sliBuckets)
+      // error_rate is 0/1 per event: charted as a rate per variant, named in uPlot's legend.
+      expect(await sli.locator('.u-legend').innerText()).toContain('ranker-v2 rate')
+      // The demo runs no interference job: the panel says so instead of an empty table.
+      expect(await page.getByTestId('na-interference').count()).toBe(0)
+      await page.getByTestId('interference-none').waitFor()
       expect(await page.getByTestId('spec-yaml').innerText()).toContain('id: search-ranker-v2')
       expect(await page.getByTestId('result').innerText()).toContain('stopped')
       // A viewer sees no action buttons.

@@ -8,7 +8,7 @@ import { usePoll } from '../hooks.js'
 /** The subset of a metric definition (src/domain/metric.ts) the SLI panel reads. */
 export interface SliMetric { name: string; type?: string; source?: string; slo?: { max?: number; min?: number; objective?: number } }
 export interface SliPoint { variant: string; bucketMs: number; events: number; sum: number; sumSquares: number; mean: number | null; p50: number | null; p95: number | null; p99: number | null }
-export interface SliAnswer { metric: string; source: string; window: string; points: SliPoint[] }
+export interface SliAnswer { metric: string; source: string; window: string; fromMs?: number; toMs?: number; points: SliPoint[] }
 
 /** One chart per event metric (guardrails first), ratios left out: they have no event values (docs/slis.md). */
 export function sliMetrics(metrics: { primary: SliMetric; secondary?: SliMetric[]; guardrails?: SliMetric[] }): SliMetric[] {
@@ -54,6 +54,8 @@ export function sloRule(m: SliMetric, outcome: boolean): { label: string; value:
 function SliChart({ base, metric, window, variants }: { base: string; metric: SliMetric; window: string; variants: string[] }) {
   const r = usePoll(() => get<SliAnswer>(`${base}/slis?metric=${encodeURIComponent(metric.name)}&window=${window}`), 30_000, [base, metric.name, window])
   if (!r.data) return html`<div><${ErrorNote} error=${r.error} />${r.error ? null : html`<p class="muted">loading ${metric.name}…</p>`}</div>`
+  // Say what is missing rather than draw an empty frame: no event of this metric has reached sli_minute in the window.
+  if (r.data.points.length === 0) return html`<p class="muted" data-testid=${`sli-empty-${metric.name}`}>${metric.name}: no telemetry yet${r.data.fromMs ? ` since ${new Date(r.data.fromMs).toISOString().slice(0, 16).replace('T', ' ')} UTC` : ''} (no ${r.data.source} events in the per-minute SLI projection).</p>`
   const { x, lines, outcome } = sliLines(r.data, variants)
   const rule = sloRule(metric, outcome)
   const last = (v: string) => [...r.data!.points].reverse().find((p) => p.variant === v)
@@ -64,6 +66,7 @@ function SliChart({ base, metric, window, variants }: { base: string; metric: Sl
 
 export function SliCharts({ base, metrics, variants, spanMs }: { base: string; metrics: SliMetric[]; variants: string[]; spanMs: number }) {
   const window = sliWindow(spanMs)
+  if (metrics.length === 0) return html`<p class="muted" data-testid="sli-none">No event metric to chart: every metric of this spec is a ratio (docs/slis.md).</p>`
   return html`<div class="charts">${metrics.map((m) => html`<${SliChart} key=${m.name} base=${base} metric=${m} window=${window} variants=${variants} />`)}</div>`
 }
 
@@ -78,7 +81,7 @@ export function InterferenceTable({ base, id }: { base: string; id: string }) {
   return html`<div class="table-wrap"><table data-testid="interference">
     <caption class="muted small">Run ${r.data.runId} at ${r.data.evaluatedAt}</caption>
     <thead><tr><th scope="col">Other experiment</th><th scope="col">Metric</th><th scope="col">Δ</th><th scope="col">CI</th><th scope="col">Adjusted p</th><th scope="col">Status</th></tr></thead>
-    <tbody>${rows.map((x) => html`<tr><td>${x.a === id ? x.b : x.a}</td><td>${x.metric}${x.kind ? html` <span class="muted small">${x.kind}</span>` : null}</td><td>${num(x.delta)}</td>
+    <tbody>${rows.map((x) => html`<tr data-pair=${x.a === id ? x.b : x.a}><td>${x.a === id ? x.b : x.a}</td><td>${x.metric}${x.kind ? html` <span class="muted small">${x.kind}</span>` : null}</td><td>${num(x.delta)}</td>
       <td>${x.ci ? `[${num(x.ci[0])}, ${num(x.ci[1])}]` : 'n/a'}</td><td>${num(x.adjustedP)}</td><td><span class=${`badge i-${x.status}`}>${x.status}</span>${x.action && x.action !== 'none' ? html` <span class="small">${x.action}</span>` : null}</td></tr>`)}</tbody>
   </table></div>`
 }

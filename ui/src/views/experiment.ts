@@ -4,26 +4,21 @@ import { isEnded, num, numbers, time } from '../format.js'
 import { html } from '../html.js'
 import { usePoll } from '../hooks.js'
 import { ExposureCharts, MetricCharts } from './experiment-charts.js'
+import { InterferenceTable, SliCharts, sliMetrics } from './experiment-slis.js'
 
 interface Detail { experiment: Experiment; spec: Record<string, any>; ledger: LedgerEntry[] }
 interface Exposures { bucketMs: number | null; variants: string[]; series: Array<{ t: number; units: Record<string, number> }>; misrouting: { units: number; misrouted: number; share: number } | null; sql: ShownSql[] }
 interface Audit { ok: boolean; problems: Array<{ experimentId: string; seq: number; kind: string; message: string }>; heads: Array<{ experimentId: string; seq: number; hash: string }> }
 
-/** Renders whatever an optional route answers: rows of objects as a table, anything else as JSON. */
-function Generic({ data }: { data: unknown }) {
-  const rows = Array.isArray(data) ? data : data && typeof data === 'object' ? (Object.values(data).find(Array.isArray) as unknown[] | undefined) : undefined
-  if (rows && rows.length > 0 && typeof rows[0] === 'object') {
-    const cols = [...new Set(rows.flatMap((r) => Object.keys(r as object)))]
-    return html`<div class="table-wrap"><table><thead><tr>${cols.map((c) => html`<th scope="col">${c}</th>`)}</tr></thead>
-      <tbody>${rows.map((r) => html`<tr>${cols.map((c) => { const v = (r as Record<string, unknown>)[c]; return html`<td>${typeof v === 'number' ? num(v, 4) : typeof v === 'object' ? JSON.stringify(v) : String(v ?? '')}</td>` })}</tr>`)}</tbody></table></div>`
-  }
-  return html`<pre class="mono small">${JSON.stringify(data, null, 2)}</pre>`
-}
+/** What a panel says when the server has no such route (an older server, or the feature off). */
+const Missing = ({ path, what }: { path: string; what: string }) =>
+  html`<p class="muted" data-testid=${`na-${what}`}>Not available: this server has no <code>GET ${path}</code>.</p>`
 
-function Optional({ available, path, what }: { available: boolean; path: string; what: string }) {
-  const r = usePoll(() => (available ? get<unknown>(path) : Promise.resolve(null)), null, [available, path])
-  if (!available) return html`<p class="muted" data-testid=${`na-${what}`}>Not available: this server has no <code>GET ${path.replace(/\/v1\/experiments\/[^/]+/, '/v1/experiments/:id')}</code> yet.</p>`
-  return html`<div><${ErrorNote} error=${r.error} />${r.data ? html`<${Generic} data=${r.data} />` : html`<p class="muted">loading…</p>`}</div>`
+/** How long the SLI series runs (start to end, or to now): picks 5-minute or hourly buckets. */
+function spanOf(e: Experiment): number {
+  if (!e.startedAt) return 0
+  const end = e.endedAt ? Date.parse(e.endedAt) : Date.now()
+  return Math.max(0, end - Date.parse(e.startedAt))
 }
 
 /** `/experiments/:id`: everything about one experiment, for debugging it. */
@@ -69,8 +64,12 @@ export function ExperimentView({ id, session }: { id: string; session: Session }
       ${x.data && v.data ? html`<${ExposureCharts} exposures=${x.data} verdicts=${verdicts} srmAlpha=${spec.statistics?.srmAlpha ?? 0.001} />` : html`<p class="muted">loading…</p>`}
     <//>
     <div class="grid2">
-      <${Section} title="Windowed SLIs per variant" id="slis"><${Optional} available=${session.features.slis} path=${`${base}/slis`} what="slis" /><//>
-      <${Section} title="Interference" id="interference"><${Optional} available=${session.features.interference} path=${`${base}/interference`} what="interference" /><//>
+      <${Section} title="Windowed SLIs per variant" id="slis">${session.features.slis
+        ? html`<${SliCharts} base=${base} metrics=${sliMetrics(spec.metrics)} variants=${(spec.variants as Array<{ name: string }>).map((x) => x.name)} spanMs=${spanOf(e)} />`
+        : html`<${Missing} path="/v1/experiments/:id/slis" what="slis" />`}<//>
+      <${Section} title="Interference" id="interference">${session.features.interference
+        ? html`<${InterferenceTable} base=${base} id=${e.id} />`
+        : html`<${Missing} path="/v1/experiments/:id/interference" what="interference" />`}<//>
     </div>
     <${Section} title=${`Timeline (${ledger.length} transitions)`} id="timeline">
       <div class="table-wrap"><table data-testid="timeline">
