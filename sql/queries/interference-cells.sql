@@ -45,7 +45,13 @@ FROM
     GROUP BY experiment_id, metric, unit_id
     HAVING uniqExact(variant) = 1
 ) AS ua
-INNER JOIN unit_variant AS ub ON ua.unit_id = ub.unit_id
-WHERE (ua.experiment_id, ub.experiment_id, ua.metric) IN {cells:Array(Tuple(String,String,String))}
+-- Each of A's unit rows goes to the pairs that want it, then meets B's row of the same unit:
+-- the join makes exactly the rows the cells need (not every experiment of the unit).
+INNER JOIN
+(
+    SELECT c.1 AS a, c.2 AS b, c.3 AS m
+    FROM (SELECT arrayJoin({cells:Array(Tuple(String,String,String))}) AS c)
+) AS wanted ON ua.experiment_id = wanted.a AND ua.metric = wanted.m
+INNER JOIN unit_variant AS ub ON ub.experiment_id = wanted.b AND ub.unit_id = ua.unit_id
 GROUP BY experiment_a, experiment_b, metric, variant_a, variant_b
 ORDER BY experiment_a, experiment_b, metric, variant_a, variant_b
