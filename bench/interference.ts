@@ -8,8 +8,9 @@
  * metric; `units` (default 1,000,000) units each. The data is generated inside the engine
  * (INSERT INTO events … FROM numbers(units): one event per unit, read back through the
  * unit_metrics view; variant by murmurHash3_32 of the
- * experiment and unit), then one run of the job is timed: per pair the cross-tab, the four
- * cells and the control series (3 queries), the assessment and the insert of the rows.
+ * experiment and unit), then one run of the job is timed: three queries for all pairs together
+ * (cross-tabs and cells, control-arm bucket sums, previous p-values), the assessment and the
+ * insert of the rows.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
