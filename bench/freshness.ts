@@ -42,8 +42,8 @@ const q = (xs: number[], p: number) => (xs.length ? [...xs].sort((x, y) => x - y
 const r2 = (x: number) => Number(x.toFixed(2))
 
 const dataDir = mkdtempSync(join(tmpdir(), 'runway-bench-freshness-'))
-const config = loadConfig({}, { dataDir, logLevel: 'silent' })
-const log = pino({ level: 'silent' })
+const config = loadConfig({}, { dataDir, logLevel: (process.env.LOG ?? 'silent') as 'silent' })
+const log = pino({ level: process.env.LOG ?? 'silent' }, pino.destination(2))
 const rt = createRuntime(config, await embeddedPorts(config, log), log)
 await rt.start()
 console.error('started', new Date().toISOString())
