@@ -47,9 +47,14 @@ beforeAll(async () => {
   }
   throw new Error('runway serve did not become healthy in 10 s')
 })
-afterAll(() => {
-  server?.kill('SIGTERM')
-  rmSync(dir, { recursive: true, force: true })
+afterAll(async () => {
+  // The server's engine writes parts until it exits: remove its directory only after that.
+  if (server && server.exitCode === null) {
+    const exited = new Promise<void>((resolve) => server!.once('exit', () => resolve()))
+    server.kill('SIGTERM')
+    await exited
+  }
+  rmSync(dir, { recursive: true, force: true, maxRetries: 5 })
 })
 
 const as = (token: string) => ({ env: { RUNWAY_TOKEN: token } })

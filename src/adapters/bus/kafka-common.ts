@@ -58,9 +58,27 @@ export async function ensureTopics(admin: Admin, topics: string[], partitions: n
   try {
     await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions: partitions })), waitForLeaders: true })
   } catch (error) {
-    // Another process may have created them in between: that is success too.
+    // Another process may have created them in between: that is success too, once they have leaders.
     const now = new Set(await admin.listTopics())
     if (!missing.every((t) => now.has(t))) throw error
+  }
+  await waitForLeaders(admin, missing)
+}
+
+/**
+ * A topic another process has just created is listed before its partitions have leaders;
+ * subscribing then fails with "This server does not host this topic-partition". Bounded.
+ */
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const ready = await admin
+      .fetchTopicMetadata({ topics })
+      .then((m) => m.topics.length === topics.length && m.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)))
+      .catch(() => false)
+    if (ready) return
+    if (Date.now() >= deadline) throw new Error(`Kafka topics ${topics.join(', ')} have no partition leaders after ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 200))
   }
 }
 
