@@ -1,4 +1,4 @@
--- misrouting-summary.sql for many experiments in one pass (src/services/evaluate-batch.ts).
+-- misrouting-summary.sql for many experiments in one pass (src/services/evaluate-batch.ts), the recent counts since {since:DateTime64(3)}.
 -- Experiment i has the assignment parameters of expected-assignment.sql at index i of each array
 -- ({experiments}, {layer_salts}, {variant_salts}, {alloc_starts}, {alloc_sizes}, {exposures},
 -- {variants} and {thresholds}, these two arrays of arrays); an experiment without logged units has no row.
@@ -10,7 +10,7 @@ specs AS
 ),
 logged AS
 (
-    SELECT DISTINCT experiment_id, unit_id, variant FROM unit_metrics WHERE experiment_id IN {experiments:Array(String)}
+    SELECT experiment_id, unit_id, variant, max(last_ts) AS last_ts FROM unit_metrics WHERE experiment_id IN {experiments:Array(String)} GROUP BY experiment_id, unit_id, variant
 ),
 expected AS
 (
@@ -42,7 +42,9 @@ expected AS
 SELECT
     l.experiment_id AS experiment_id,
     toUInt64(uniqExact(l.unit_id)) AS units,
-    toUInt64(uniqExactIf(l.unit_id, l.variant != e.expected_variant)) AS misrouted
+    toUInt64(uniqExactIf(l.unit_id, l.variant != e.expected_variant)) AS misrouted,
+    toUInt64(uniqExactIf(l.unit_id, l.last_ts >= {since:DateTime64(3)})) AS recent_units,
+    toUInt64(uniqExactIf(l.unit_id, l.last_ts >= {since:DateTime64(3)} AND l.variant != e.expected_variant)) AS recent_misrouted
 FROM logged AS l
 INNER JOIN expected AS e ON e.experiment_id = l.experiment_id AND e.unit_id = l.unit_id
 GROUP BY l.experiment_id

@@ -1,11 +1,22 @@
 -- How many logged units of an experiment are misrouted (logged under a variant other
 -- than the one the gate's hash assigns, see expected-assignment.sql): the evaluation's
--- misrouting evidence. A unit logged under two variants counts once.
--- Parameters: {experiment:String} and those of expected-assignment.sql without {units}.
+-- misrouting evidence, since the start and over the recent window at once. A unit logged
+-- under two variants counts once. The recent counts take the units with an event at or
+-- after {since}: the cumulative share dilutes a fault that starts late in a long run, the
+-- window sees it at full strength.
+-- Parameters: {experiment:String}, {since:DateTime64(3)} and those of expected-assignment.sql without {units}.
 SELECT
     toUInt64(uniqExact(l.unit_id)) AS units,
-    toUInt64(uniqExactIf(l.unit_id, l.variant != e.expected_variant)) AS misrouted
-FROM (SELECT DISTINCT unit_id, variant FROM unit_metrics WHERE experiment_id = {experiment:String}) AS l
+    toUInt64(uniqExactIf(l.unit_id, l.variant != e.expected_variant)) AS misrouted,
+    toUInt64(uniqExactIf(l.unit_id, l.last_ts >= {since:DateTime64(3)})) AS recent_units,
+    toUInt64(uniqExactIf(l.unit_id, l.last_ts >= {since:DateTime64(3)} AND l.variant != e.expected_variant)) AS recent_misrouted
+FROM
+(
+    SELECT unit_id, variant, max(last_ts) AS last_ts
+    FROM unit_metrics
+    WHERE experiment_id = {experiment:String}
+    GROUP BY unit_id, variant
+) AS l
 INNER JOIN
 (
     SELECT

@@ -6,7 +6,7 @@ export interface MisroutingEvidence {
   misrouted: number
   /** Telemetry dead-lettered for naming a variant the experiment does not have (sql/queries/unknown-variant-dead-letters.sql). */
   unknownVariant?: { units: number; events: number; variants?: string[] }
-  /** The same count over units seen in the recent window only (sql/queries/misrouting-window.sql). */
+  /** The same count over units seen in the recent window only (the recent counts of sql/queries/misrouting-summary.sql). */
   recent?: { units: number; misrouted: number; windowMs: number } | null
 }
 

@@ -18,7 +18,7 @@ export interface EvaluationReads {
 
 type Num = number | string
 interface UnitsRow { experiment_id: string; variant: string; units: Num; events: Num; last_event_ms: Num | null }
-interface MisroutingRow { experiment_id: string; units: Num; misrouted: Num }
+interface MisroutingRow { experiment_id: string; units: Num; misrouted: Num; recent_units: Num; recent_misrouted: Num }
 interface UnknownRow { experiment_id: string; units: Num; events: Num; variants: string[] | string }
 
 /** One metric of one experiment, numbered: the key the batch queries group by. */
@@ -108,13 +108,11 @@ export async function readEvaluationBatch(
     const grouped = groupBy(rows, (r) => Number(r.key))
     for (const s of list) (metricRows.get(s.key)! as Record<MetricQueryKind, unknown[]>)[kind] = grouped.get(s.key) ?? []
   }
-  const summary = await select<MisroutingRow>('misrouting-summary-batch', misroutingParams)
-  const recent = await select<MisroutingRow>('misrouting-window-batch', { ...misroutingParams, since: toWarehouseTime(now - misroutingWindowMs) })
+  const summary = await select<MisroutingRow>('misrouting-summary-batch', { ...misroutingParams, since: toWarehouseTime(now - misroutingWindowMs) })
   const unknown = await select<UnknownRow>('unknown-variant-dead-letters-batch', { experiments })
 
   const unitsOf = groupBy(unitRows, (r) => r.experiment_id)
   const summaryOf = new Map(summary.map((r) => [r.experiment_id, r]))
-  const recentOf = new Map(recent.map((r) => [r.experiment_id, r]))
   const unknownOf = new Map(unknown.map((r) => [r.experiment_id, r]))
   const specsOf = groupBy(specs, (s) => s.experiment)
   for (const r of records) {
@@ -129,7 +127,7 @@ export async function readEvaluationBatch(
         units: Number(summaryOf.get(id)?.units ?? 0),
         misrouted: Number(summaryOf.get(id)?.misrouted ?? 0),
         unknownVariant: { units: Number(u?.units ?? 0), events: Number(u?.events ?? 0), variants: typeof variants === 'string' ? (JSON.parse(variants) as string[]) : variants },
-        recent: { units: Number(recentOf.get(id)?.units ?? 0), misrouted: Number(recentOf.get(id)?.misrouted ?? 0), windowMs: misroutingWindowMs },
+        recent: { units: Number(summaryOf.get(id)?.recent_units ?? 0), misrouted: Number(summaryOf.get(id)?.recent_misrouted ?? 0), windowMs: misroutingWindowMs },
       },
     })
   }

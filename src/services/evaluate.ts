@@ -116,18 +116,17 @@ export class EvaluateService {
    */
   private async misrouting(record: ExperimentRecord, now: number): Promise<MisroutingEvidence> {
     const params = assignmentSqlParams({ ...record.spec, allocation: record.allocation, exposure: record.spec.rollout.steps[record.step]?.exposure ?? 0 })
-    type Row = { units: number | string; misrouted: number | string }
-    const rows = await this.d.warehouse.select<Row>(sqlQuery('misrouting-summary'), { experiment: record.spec.id, ...params } as never)
+    type Row = { units: number | string; misrouted: number | string; recent_units: number | string; recent_misrouted: number | string }
     const windowMs = this.d.misroutingWindowMs ?? DEFAULT_MISROUTING_WINDOW_MS
-    const recent = await this.d.warehouse.select<Row>(sqlQuery('misrouting-window'), { experiment: record.spec.id, since: toWarehouseTime(now - windowMs), ...params } as never)
+    const [m] = await this.d.warehouse.select<Row>(sqlQuery('misrouting-summary'), { experiment: record.spec.id, since: toWarehouseTime(now - windowMs), ...params } as never)
     // Dead-lettered telemetry under a variant the experiment does not have counts as misrouted.
     const unknown = await this.d.warehouse.select<{ units: number | string; events: number | string; variants: string[] | string }>(sqlQuery('unknown-variant-dead-letters'), { experiment: record.spec.id })
     const variants = unknown[0]?.variants ?? []
     return {
-      units: Number(rows[0]?.units ?? 0),
-      misrouted: Number(rows[0]?.misrouted ?? 0),
+      units: Number(m?.units ?? 0),
+      misrouted: Number(m?.misrouted ?? 0),
       unknownVariant: { units: Number(unknown[0]?.units ?? 0), events: Number(unknown[0]?.events ?? 0), variants: typeof variants === 'string' ? (JSON.parse(variants) as string[]) : variants },
-      recent: { units: Number(recent[0]?.units ?? 0), misrouted: Number(recent[0]?.misrouted ?? 0), windowMs },
+      recent: { units: Number(m?.recent_units ?? 0), misrouted: Number(m?.recent_misrouted ?? 0), windowMs },
     }
   }
 }

@@ -136,7 +136,7 @@ describe('issue 14 scenarios through the real loop (accelerated time, three seed
     }
   }, 300_000)
 
-  // The recent-window check (misrouting-window.sql, last 1h, limit half the cumulative one) sees the late fault at full strength.
+  // The recent-window check (misrouting-summary.sql recent counts, last 1h, limit half the cumulative one) sees the late fault at full strength.
   it('a 1% misrouting that starts after 12 h is paused within 2 h', async () => {
     const s = scenario('acceptance/misroute-late')
     for (const { seed, e } of await eachSeed(s)) {

@@ -94,14 +94,13 @@ async function perExperiment(record: ExperimentRecord): Promise<EvaluationReads>
   const metrics: MetricMoments[] = []
   for (const { metric } of metricsOf(record.spec)) metrics.push(await readMetricEvidence(warehouse, { experiment, metric, control: controlOf(record.spec), now: NOW }))
   const params = assignmentSqlParams({ ...record.spec, allocation: record.allocation, exposure: record.spec.rollout.steps[record.step]?.exposure ?? 0 })
-  type Row = { units: number | string; misrouted: number | string }
-  const rows = await warehouse.select<Row>(sqlQuery('misrouting-summary'), { experiment, ...params } as never)
-  const recent = await warehouse.select<Row>(sqlQuery('misrouting-window'), { experiment, since: toWarehouseTime(NOW - DEFAULT_MISROUTING_WINDOW_MS), ...params } as never)
+  type Row = { units: number | string; misrouted: number | string; recent_units: number | string; recent_misrouted: number | string }
+  const rows = await warehouse.select<Row>(sqlQuery('misrouting-summary'), { experiment, since: toWarehouseTime(NOW - DEFAULT_MISROUTING_WINDOW_MS), ...params } as never)
   const unknown = await warehouse.select<{ units: number | string; events: number | string; variants: string[] }>(sqlQuery('unknown-variant-dead-letters'), { experiment })
   const misrouting: MisroutingEvidence = {
     units: Number(rows[0]?.units ?? 0), misrouted: Number(rows[0]?.misrouted ?? 0),
     unknownVariant: { units: Number(unknown[0]?.units ?? 0), events: Number(unknown[0]?.events ?? 0), variants: unknown[0]?.variants ?? [] },
-    recent: { units: Number(recent[0]?.units ?? 0), misrouted: Number(recent[0]?.misrouted ?? 0), windowMs: DEFAULT_MISROUTING_WINDOW_MS },
+    recent: { units: Number(rows[0]?.recent_units ?? 0), misrouted: Number(rows[0]?.recent_misrouted ?? 0), windowMs: DEFAULT_MISROUTING_WINDOW_MS },
   }
   return { units, metrics, misrouting }
 }

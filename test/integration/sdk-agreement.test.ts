@@ -3,6 +3,7 @@ import { assignmentSqlParams } from '../../src/domain/assignment-sql.js'
 import { RunwayClient } from '../../src/sdk/client.js'
 import { ExposureLogger } from '../../src/sdk/exposure-logger.js'
 import { httpSink } from '../../src/sdk/telemetry.js'
+import { toWarehouseTime } from '../../src/domain/telemetry.js'
 import { sqlQuery } from '../../src/sql-files.js'
 import { type Runway, runExperiment, startRunway } from '../support/gate.js'
 
@@ -86,7 +87,7 @@ describe('SDK, server and SQL agree', () => {
     const misrouted = await rw.runtime.warehouse.select<{ unit_id: string; logged_variant: string; expected_variant: string }>(sqlQuery('misrouted-units'), { experiment: ID, limit: 1_000, ...params } as never)
     expect(new Set(misrouted.map((r) => r.unit_id))).toEqual(wrong)
     expect(misrouted.every((r) => rotate[r.expected_variant] === r.logged_variant)).toBe(true)
-    const [summary] = await rw.runtime.warehouse.select<{ units: string; misrouted: string }>(sqlQuery('misrouting-summary'), { experiment: ID, ...params } as never)
+    const [summary] = await rw.runtime.warehouse.select<{ units: string; misrouted: string }>(sqlQuery('misrouting-summary'), { experiment: ID, since: toWarehouseTime(0), ...params } as never)
     expect([Number(summary!.units), Number(summary!.misrouted)]).toEqual([5_000, 100])
     const evaluation = await rw.runtime.evaluator.evaluate(ID)
     expect(evaluation!.verdict.decision).toBe('pause')

@@ -11,12 +11,10 @@ import pino from 'pino'
 import { loadConfig } from '../../src/config.js'
 import type { Warehouse } from '../../src/ports/warehouse.js'
 import { createRuntime, embeddedPorts } from '../../src/services/runtime.js'
+import { waitFor } from './wait.js'
 
 for (const k of ['KAFKA_BROKERS', 'REDIS_URL', 'CLICKHOUSE_URL', 'RUNWAY_ROLE']) delete process.env[k]
 const say = (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(line)}\n`)
-const until = async (f: () => boolean | Promise<boolean>) => {
-  while (!(await f())) await new Promise((r) => setTimeout(r, 25))
-}
 
 const mode = process.env.NOTIFY_CHILD_MODE
 const experiment = process.env.NOTIFY_EXPERIMENT ?? 'crash-exp'
@@ -48,12 +46,12 @@ if (mode === 'crash') {
     metrics: { primary: { name: 'conversion' }, guardrails: [{ name: 'error_rate', direction: 'decrease' }] },
   }
   await runtime.queue.enqueue(spec, { type: 'person', id: 'crash-test' })
-  await until(async () => (await runtime.state.get(experiment))?.state === 'running')
-  await until(() => dispatcher.idle && delivered() >= 3)
+  await waitFor(async () => (await runtime.state.get(experiment))?.state === 'running', { what: `${experiment} running`, timeoutMs: 60_000 })
+  await waitFor(() => dispatcher.idle && delivered() >= 3, { what: 'the first three events delivered', timeoutMs: 60_000 })
   say({ type: 'running', delivered: delivered() })
   await runtime.queue.apply(experiment, (r) => (r.state === 'running' ? { request: { to: 'paused', actor: { type: 'person', id: 'crash-test' }, reason: 'crash window test', at: Date.now() } } : null))
   say({ type: 'not-killed' })
 } else {
-  await until(() => dispatcher.idle)
+  await waitFor(() => dispatcher.idle, { what: 'nothing left to deliver', timeoutMs: 60_000 })
   say({ type: 'idle', delivered: delivered() })
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { stringify as toYaml } from 'yaml'
 import { z } from 'zod'
 import { assignmentSqlParams } from '../../domain/assignment-sql.js'
+import { toWarehouseTime } from '../../domain/telemetry.js'
 import { metricsOf } from '../../domain/experiment.js'
 import { parseWith } from '../../domain/validation.js'
 import { InputError } from '../../errors.js'
@@ -105,7 +106,7 @@ export function registerUiExperimentReads(app: FastifyInstance, rt: Runtime): vo
     }
     let misrouting: { units: number; misrouted: number; share: number } | null = null
     if (record.allocation) {
-      const mparams = { experiment: id, ...assignmentSqlParams({ ...record.spec, allocation: record.allocation, exposure: record.spec.rollout.steps[record.step]?.exposure ?? 0 }) }
+      const mparams = { experiment: id, since: toWarehouseTime(0), ...assignmentSqlParams({ ...record.spec, allocation: record.allocation, exposure: record.spec.rollout.steps[record.step]?.exposure ?? 0 }) }
       const [m] = await rt.warehouse.select<{ units: number | string; misrouted: number | string }>(sqlQuery('misrouting-summary'), mparams as never)
       const units = Number(m?.units ?? 0)
       const misrouted = Number(m?.misrouted ?? 0)
