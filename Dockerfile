@@ -8,7 +8,7 @@ COPY jobs ./jobs
 COPY scenarios ./scenarios
 COPY bin ./bin
 COPY ui ./ui
-# npm workspaces: the SDK package (packages/sdk) and the UI (ui) are built by `prepare` too.
+# npm workspaces: npm ci needs every workspace (packages/sdk, built when packed; ui, built by `prepare`).
 COPY packages ./packages
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 ENV RUNWAY_HOST=0.0.0.0 RUNWAY_PORT=8080 RUNWAY_DATA_DIR=/app/data

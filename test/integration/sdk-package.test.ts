@@ -8,7 +8,7 @@ import { ROOT } from '../support/cli.js'
 import { type Runway, runExperiment, startRunway } from '../support/gate.js'
 
 /**
- * The SDK as a service installs it: packages/sdk packed with `npm pack`, installed from
+ * The SDK as a service installs it: packages/sdk packed with `npm pack` (its prepack builds it), installed from
  * the tarball into an empty project (offline: the package has no runtime dependency),
  * then run there against a running Runway. Item 7 of the dashboards issue.
  */
@@ -29,7 +29,6 @@ function sizeOf(dir: string): number {
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'runway-sdk-pack-'))
-  execFileSync(process.execPath, [join(ROOT, 'packages/sdk/build.mjs')], { stdio: 'pipe' })
   const packed = JSON.parse(execFileSync(npm, ['pack', '--json', '--pack-destination', work], { cwd: join(ROOT, 'packages/sdk'), encoding: 'utf8' })) as Array<{ filename: string }>
   project = join(work, 'service')
   execFileSync('mkdir', ['-p', project])

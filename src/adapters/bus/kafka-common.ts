@@ -54,7 +54,8 @@ export function createProducer(kafka: Kafka): Producer {
 export async function ensureTopics(admin: Admin, topics: string[], partitions: number): Promise<void> {
   const existing = new Set(await admin.listTopics())
   const missing = topics.filter((t) => !existing.has(t))
-  if (missing.length === 0) return
+  // Listed is not ready: a topic another process has just created may have no leaders yet.
+  if (missing.length === 0) return waitForLeaders(admin, topics)
   try {
     await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions: partitions })), waitForLeaders: true })
   } catch (error) {
@@ -62,7 +63,7 @@ export async function ensureTopics(admin: Admin, topics: string[], partitions: n
     const now = new Set(await admin.listTopics())
     if (!missing.every((t) => now.has(t))) throw error
   }
-  await waitForLeaders(admin, missing)
+  await waitForLeaders(admin, topics)
 }
 
 /**
