@@ -26,7 +26,7 @@ export const RUNWAY_TABLES: Readonly<Record<string, 'namespace' | 'experiment_id
 /** The database Runway's tables live in. */
 export const RUNWAY_DATABASE = 'default'
 
-/** The analyst schema (migration 0020, docs/analytics.md): versioned read-only views over Runway's tables. */
+/** The analyst schema (migrations 0020, 0021; docs/analytics.md): versioned read-only views over Runway's tables. */
 export const ANALYTICS_DATABASE = 'analytics'
 
 /**
@@ -42,6 +42,10 @@ export const ANALYTICS_VIEWS: Readonly<Record<string, 'namespace' | 'experiment_
   v1_verdicts: 'experiment_id',
   v1_results: 'experiment_id',
   v1_ledger: 'experiment_id',
+  // 0021: one row per experiment of each pair, so the key is that experiment (the view itself
+  // keeps a pair only when both experiments are readable).
+  v1_interference: 'experiment_id',
+  v1_events: 'experiment_id',
 }
 
 /**

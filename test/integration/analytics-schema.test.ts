@@ -29,6 +29,13 @@ const evidence = (variant: string) =>
     srm: { pValue: 0.7, counts: [10, 11], test: 'chi2' },
   })
 
+const interferenceRow = {
+  experiment_a: 'exp-a', experiment_b: 'exp-b', namespace_a: 'alpha', namespace_b: 'beta', reason: 'layers', kind: 'interaction', metric: 'conversion',
+  variant_a: 'treatment', variant_b: 'treatment', window_from: T, units: 2, se: 0.05, ci_low: 0, ci_high: 0.4, relative: 1, relative_se: 0.5, z: 2,
+  p_value: 0.04, adjusted_p: 0.04, chi_square: null, df: null, correlation: null, correlation_low: null, correlation_high: null, correlation_n: 0, fdr: 0.05,
+  stats_status: 'ok', status: 'flagged', action: 'flagged',
+}
+
 beforeAll(async () => {
   warehouse = embeddedWarehouse(path)
   await migrate(warehouse)
@@ -41,6 +48,10 @@ beforeAll(async () => {
     ])
     await warehouse.insert('verdicts', [{ id: `${id}-v1`, experiment_id: id, seq: 1, decision: 'continue', step: 0, reasons: JSON.stringify([{ code: 'INCONCLUSIVE', message: 'not yet', numbers: {} }]), window_from: T, window_to: T, evaluated_at: T, engine_version: '1', needs_approval: false, evidence: evidence('treatment') }])
     await warehouse.insert('lifecycle', [{ experiment_id: id, seq: 1, at: T, from_state: 'queued', to_state: 'running', step: 0, exposure: 5, actor_type: 'engine', actor_id: 'e', reason: 'start', verdict_id: '', verdict_seq: 0, alloc_start: 0, alloc_size: 100, codes: [], result: '' }])
+  }
+  // Two runs of the interference job over the pair (a cross-namespace pair: alpha × beta).
+  for (const [run, at, delta] of [['run-1', T, 0.1], ['run-2', '2026-03-02 01:00:00.000', 0.2]] as const) {
+    await warehouse.insert('interference', [{ ...interferenceRow, run_id: run, evaluated_at: at, window_to: at, delta }])
   }
   const tokens = new TokenService({ warehouse, clock: new SystemClock(), cacheTtlMs: 1000 })
   token.all = (await tokens.create({ name: 'all', role: 'viewer', namespace: '*' }, 'test')).token
@@ -123,11 +134,23 @@ describe('analytics.v1_* views', () => {
     expect(JSON.parse(e.text)).toEqual(['beta', 'running', 'conversion', ['errors'], 0.05])
   })
 
+  it('v1_interference: each row once per experiment of its pair, the latest run marked', async () => {
+    const r = await sql('SELECT experiment_id, other_experiment_id, run_id, latest_run, delta, status FROM analytics.v1_interference ORDER BY experiment_id, run_id FORMAT JSONCompactEachRow', token.all)
+    expect(r.status, r.text).toBe(200)
+    expect(r.text.trim().split('\n').map((l) => JSON.parse(l))).toEqual([
+      ['exp-a', 'exp-b', 'run-1', false, 0.1, 'flagged'], ['exp-a', 'exp-b', 'run-2', true, 0.2, 'flagged'],
+      ['exp-b', 'exp-a', 'run-1', false, 0.1, 'flagged'], ['exp-b', 'exp-a', 'run-2', true, 0.2, 'flagged'],
+    ])
+    const pairs = await sql('SELECT count() FROM analytics.v1_interference WHERE experiment_id = experiment_a FORMAT TSV', token.all)
+    expect(pairs.text.trim()).toBe('2')
+  })
+
   it("a namespace-limited token reads only its namespaces' rows through every view", async () => {
     for (const view of Object.keys(ANALYTICS_VIEWS)) {
       const q = `SELECT DISTINCT experiment_id FROM analytics.${view} ORDER BY experiment_id FORMAT TSV`
       expect((await sql(q, token.all)).text.trim().split('\n'), view).toEqual(['exp-a', 'exp-b'])
-      expect((await sql(q, token.alpha)).text.trim(), view).toBe('exp-a')
+      // A pair (alpha × beta) needs read on both namespaces, as GET /v1/interference.
+      expect((await sql(q, token.alpha)).text.trim(), view).toBe(view === 'v1_interference' ? '' : 'exp-a')
       expect((await sql(q, token.none)).text.trim(), view).toBe('')
       // Joined with a base table, or in a subquery, the filters still hold.
       const joined = `SELECT count() FROM analytics.${view} AS v WHERE v.experiment_id IN (SELECT experiment_id FROM analytics.${view}) AND v.experiment_id = 'exp-b' FORMAT TSV`
