@@ -7,8 +7,8 @@
  * τ² = ρ²·N·V, so both share one implementation; one-sided sequences use the half-normal
  * mixture (Howard et al. 2021) with the same ρ.
  */
-import { mean, sampleVariance, validateMoments, type Moments } from './moments.js'
-import { mixtureResult, type MsprtResult } from './msprt.js'
+import { validateMoments, type Moments } from './moments.js'
+import { mixtureResult, welchDifference, type MsprtResult } from './msprt.js'
 import { validAlpha, type Sided } from './sided.js'
 import { worstStatus } from './status.js'
 import { DEFAULT_TUNING_N } from './msprt-tau.js'
@@ -37,13 +37,8 @@ export function confidenceSequence({ control, treatment, alpha, tuningN = DEFAUL
   const validParams = validAlpha(alpha) && Number.isFinite(tuningN) && tuningN > 0
   const status = validParams ? worstStatus(validateMoments(control), validateMoments(treatment)) : 'INVALID_INPUT'
   const empty: ConfseqResult = { status, effect: null, se: null, tau2: 0, logLikelihoodRatio: null, pValue: null, ci: null, significant: false }
-  if (status === 'INVALID_INPUT') return empty
-  const mc = mean(control)
-  const mt = mean(treatment)
-  const effect = mc !== null && mt !== null ? mt - mc : null
-  if (status !== 'ok' || effect === null) return { ...empty, effect }
-  const variance = (sampleVariance(control) ?? 0) / control.n + (sampleVariance(treatment) ?? 0) / treatment.n
-  if (!(variance > 0) || !Number.isFinite(variance)) return { ...empty, status: 'ZERO_VARIANCE', effect, se: variance === 0 ? 0 : null }
-  const tau2 = confseqTau2({ variance, nTotal: control.n + treatment.n, tuningN, alpha })
-  return { ...mixtureResult({ effect, variance, tau2, alpha, sided }), tau2 }
+  const d = welchDifference({ control, treatment, empty })
+  if ('status' in d) return d
+  const tau2 = confseqTau2({ variance: d.variance, nTotal: control.n + treatment.n, tuningN, alpha })
+  return { ...mixtureResult({ effect: d.effect, variance: d.variance, tau2, alpha, sided }), tau2 }
 }

@@ -39,16 +39,30 @@ export function msprt({ control, treatment, alpha, tau2, sided = 'two' }: {
   const empty: MsprtResult = {
     status, effect: null, se: null, tau2, logLikelihoodRatio: null, pValue: null, ci: null, significant: false,
   }
-  if (status === 'INVALID_INPUT') return empty
+  const d = welchDifference({ control, treatment, empty })
+  if ('status' in d) return d
+  return { ...mixtureResult({ effect: d.effect, variance: d.variance, tau2, alpha, sided }), tau2 }
+}
+
+/**
+ * The difference of means and its unpooled (Welch) plug-in variance V = s_T²/n_T + s_C²/n_C,
+ * or the result to return when there is none: `empty` (whose status is the moments' status)
+ * with the effect where it exists, ZERO_VARIANCE when V is 0 or not finite. Shared by the
+ * mSPRT and the confidence sequence, which differ only in how τ² is chosen.
+ */
+export function welchDifference({ control, treatment, empty }: {
+  control: Moments
+  treatment: Moments
+  empty: MsprtResult
+}): { effect: number; variance: number } | MsprtResult {
+  if (empty.status === 'INVALID_INPUT') return empty
   const mc = mean(control)
   const mt = mean(treatment)
   const effect = mc !== null && mt !== null ? mt - mc : null
-  if (status !== 'ok' || effect === null) return { ...empty, effect }
+  if (empty.status !== 'ok' || effect === null) return { ...empty, effect }
   const variance = (sampleVariance(control) ?? 0) / control.n + (sampleVariance(treatment) ?? 0) / treatment.n
-  if (!(variance > 0) || !Number.isFinite(variance)) {
-    return { ...empty, status: 'ZERO_VARIANCE', effect, se: variance === 0 ? 0 : null }
-  }
-  return { ...mixtureResult({ effect, variance, tau2, alpha, sided }), tau2 }
+  if (!(variance > 0) || !Number.isFinite(variance)) return { ...empty, status: 'ZERO_VARIANCE', effect, se: variance === 0 ? 0 : null }
+  return { effect, variance }
 }
 
 /**
