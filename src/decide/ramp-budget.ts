@@ -1,5 +1,5 @@
 import type { Reason } from '../domain/verdict.js'
-import { errorBudgetGate } from '../stats/slo.js'
+import { ERROR_BUDGET_ALPHA, errorBudgetGate } from '../stats/slo.js'
 import type { MetricMoments, SloWindow } from './evidence.js'
 
 /** Burn rate the upper bound must stay at or under for a ramp (the policy file's default errorBudget.threshold). */
@@ -15,9 +15,10 @@ const fmt = (x: number | null | undefined, digits = 3) => (x === null || x === u
  * `maxBurn` (stats/slo.ts errorBudgetGate). A point estimate lets a lucky window at low exposure
  * through while the true burn is above the threshold; the bound does not: few events give a wide
  * bound and hold the ramp until the step has seen enough. A window without events is no evidence
- * either way and is left to GUARDRAIL_NO_DATA and the staleness check. Pure.
+ * either way and is left to GUARDRAIL_NO_DATA and the staleness check. The policy's `error-budget`
+ * rule (domain/policy.ts) judges a service's burn at start and ramp with the same gate. Pure.
  */
-export function rampBudgetReasons({ metrics, treatments, maxBurn = DEFAULT_RAMP_MAX_BURN, window = RAMP_BUDGET_WINDOW, alpha = 0.05 }: {
+export function rampBudgetReasons({ metrics, treatments, maxBurn = DEFAULT_RAMP_MAX_BURN, window = RAMP_BUDGET_WINDOW, alpha = ERROR_BUDGET_ALPHA }: {
   metrics: MetricMoments[]
   treatments: string[]
   maxBurn?: number

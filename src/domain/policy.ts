@@ -1,5 +1,6 @@
 import { sharedServices } from './interference.js'
-import { burnRate, type WindowCounts } from '../stats/burn-rate.js'
+import type { WindowCounts } from '../stats/burn-rate.js'
+import { ERROR_BUDGET_ALPHA, errorBudgetGate } from '../stats/slo.js'
 import { formatDuration } from './duration.js'
 import { type ExperimentSpec, teamOf } from './experiment.js'
 import type { ExperimentRecord } from './experiment-record.js'
@@ -83,6 +84,8 @@ function required(field: RequirableField, rule: string, path: string, message: s
 /** Percent of the layer's traffic exposed: the reserved share times the step's exposure. */
 const layerExposure = (spec: ExperimentSpec, stepExposure: number) => (spec.trafficShare * stepExposure) / 100
 const round = (x: number) => Number(x.toFixed(4))
+/** "3× (upper bound 4.12×)": the point estimate people read, and the bound the gate judges. */
+const burnText = (g: { burnRate: number | null; upper: number | null }) => `${round(g.burnRate!)}× (upper bound ${Number(g.upper!.toPrecision(3))}×)`
 
 /** Every rule by name. Each is independent, so a refusal lists every failure at once. */
 export const POLICY_RULES: Record<string, Rule> = {
@@ -158,6 +161,8 @@ export const POLICY_RULES: Record<string, Rule> = {
         fail('freeze-window', 'freezes', `no ${ctx.phase === 'start' ? 'start' : 'ramp'} during freeze window ${describeFreeze(w)}`),
       ),
   },
+  // The same gate as a ramp's (decide/ramp-budget.ts): the burn's upper confidence bound, not the
+  // point estimate, so a lucky window of a few events cannot let a burning service through.
   'error-budget': {
     phases: ['start', 'ramp'],
     check: (spec, ctx) =>
@@ -166,16 +171,17 @@ export const POLICY_RULES: Record<string, Rule> = {
         const windows = ctx.serviceWindows[service]
         if (!slo || !windows) return []
         const { threshold, window, shortWindow } = ctx.rules.errorBudget
-        const long = burnRate({ window: windows.long, slo: slo.objective })
-        const short = burnRate({ window: windows.short, slo: slo.objective })
-        // No events is no evidence of burning: it does not block.
+        // No events is no evidence of burning: it does not block (a window with a few is judged by its bound).
+        if (windows.long.total === 0 || windows.short.total === 0) return []
+        const long = errorBudgetGate({ window: windows.long, slo: slo.objective, alpha: ERROR_BUDGET_ALPHA, maxBurn: threshold })
+        const short = errorBudgetGate({ window: windows.short, slo: slo.objective, alpha: ERROR_BUDGET_ALPHA, maxBurn: threshold })
         if (long.status !== 'ok' || short.status !== 'ok') return []
-        if (!(long.burnRate! > threshold && short.burnRate! > threshold)) return []
-        const also = shortWindow !== undefined ? ` and ${round(short.burnRate!)}× over ${formatDuration(shortWindow)}` : ''
+        if (long.pass || short.pass) return []
+        const also = shortWindow !== undefined ? ` and ${burnText(short)} over ${formatDuration(shortWindow)} (${windows.short.bad} of ${windows.short.total} bad)` : ''
         return fail(
           'error-budget',
           `services[${i}]`,
-          `service ${service} burns its error budget at ${round(long.burnRate!)}× over the last ${formatDuration(window)}${also} (threshold ${threshold}×; ${windows.long.bad} of ${windows.long.total} ${slo.metric} events bad, objective ${slo.objective * 100}%)`,
+          `service ${service} burns its error budget at ${burnText(long)} over the last ${formatDuration(window)}${also} (threshold ${threshold}× on the ${100 - ERROR_BUDGET_ALPHA * 100}% upper bound; ${windows.long.bad} of ${windows.long.total} ${slo.metric} events bad, objective ${round(slo.objective * 100)}%)`,
         )
       }),
   },

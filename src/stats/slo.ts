@@ -122,12 +122,15 @@ export function sloGuardrail({ windows, slo, rules = SLO_PAGE_RULES, alpha = 0.0
   return { rules: results, page, status }
 }
 
+/** One-sided level of the error-budget gate's bound, for starts and ramps alike (95% upper bound). */
+export const ERROR_BUDGET_ALPHA = 0.05
+
 /**
- * Error-budget gate (e.g. before a ramp): passes when the upper confidence bound of the burn
+ * Error-budget gate (before a start or a ramp): passes when the upper confidence bound of the burn
  * rate over the window is ≤ maxBurn (default 1×, the sustainable rate). Not enough events to
  * bound the burn below maxBurn simply does not pass; the reason is in `status` / `upper`.
  */
-export function errorBudgetGate({ window, slo, alpha = 0.05, maxBurn = 1 }: {
+export function errorBudgetGate({ window, slo, alpha = ERROR_BUDGET_ALPHA, maxBurn = 1 }: {
   window: WindowCounts | undefined
   slo: number
   alpha?: number

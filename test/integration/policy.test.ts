@@ -100,7 +100,7 @@ describe('policy on the embedded engine', () => {
     expect((await record('bystander')).state).toBe('running') // no SLO for search: not gated
     const held = await record('victim')
     expect(held.state).toBe('queued')
-    expect(held.blockedBy).toEqual([{ rule: 'error-budget', path: 'services[0]', message: expect.stringContaining('burns its error budget at 10× over the last 15m') }])
+    expect(held.blockedBy).toEqual([{ rule: 'error-budget', path: 'services[0]', message: expect.stringContaining('burns its error budget at 10× (upper bound 14.2×) over the last 15m') }])
     expect(held.blockedBy![0]!.message).toContain('20 of 200 error_rate events bad')
 
     // Fifteen minutes later the bad events are out of the window.

@@ -126,8 +126,8 @@ describe('start policy cache', () => {
 
   it('error budget: a changed threshold or SLO recomputes', () => {
     const slos = { checkout: { metric: 'checkout_error', objective: 0.99 } }
-    // 1.2% bad against a 1% budget: burn rate 1.2, under the default threshold 1.5.
-    const w: World = { ...base({ slos }), burn: { checkout: windows(12, 1000) } }
+    // 1.2% bad against a 1% budget: burn rate 1.2, 95% upper bound 1.395 (scipy), under the default threshold 1.5.
+    const w: World = { ...base({ slos }), burn: { checkout: windows(120, 10000) } }
     const r = w.records[0]!
     const stricter = change(w, { ...w, config: policyConfig({ slos, defaults: { errorBudget: { threshold: 1 } } }) }, r)
     expect(stricter.recomputed).toBe(true)
