@@ -44,6 +44,7 @@ const EnvSchema = z.object({
   RUNWAY_HTTP_KEEP_ALIVE_TIMEOUT: DurationMs.pipe(z.number().positive()).default(5_000),
   RUNWAY_SCHEDULE_INTERVAL: DurationMs.default(5_000),
   RUNWAY_INTERFERENCE_INTERVAL: DurationMs.pipe(z.number().positive()).default(300_000),
+  RUNWAY_EVALUATE_TICK: DurationMs.pipe(z.number().int().positive()).default(1_000),
   USER: z.string().default('cli'),
   RUNWAY_AGING_PER_HOUR: z.coerce.number().min(0).default(1),
   RUNWAY_ARCHIVE_AFTER: DurationMs.default(7 * 86_400_000),
@@ -111,6 +112,12 @@ export interface RunwayConfig {
   scheduleIntervalMs: number
   /** How often the interference job checks pairs of running experiments (docs/interference.md). */
   interferenceIntervalMs: number
+  /**
+   * RUNWAY_EVALUATE_TICK (default 1s): how often the evaluate-cycle job looks for running
+   * experiments whose spec.evaluation.interval has passed since their last evaluation and
+   * evaluates them together. An experiment is evaluated at most one tick after it is due.
+   */
+  evaluateTickMs: number
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   /** Who CLI actions are recorded as, unless --actor is given. */
   actor: string
@@ -204,6 +211,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     http: { requestTimeoutMs: e.RUNWAY_HTTP_REQUEST_TIMEOUT, headersTimeoutMs: e.RUNWAY_HTTP_HEADERS_TIMEOUT, keepAliveTimeoutMs: e.RUNWAY_HTTP_KEEP_ALIVE_TIMEOUT },
     scheduleIntervalMs: e.RUNWAY_SCHEDULE_INTERVAL,
     interferenceIntervalMs: e.RUNWAY_INTERFERENCE_INTERVAL,
+    evaluateTickMs: e.RUNWAY_EVALUATE_TICK,
     logLevel: e.RUNWAY_LOG_LEVEL,
     actor: e.USER,
     agingPerHour: e.RUNWAY_AGING_PER_HOUR,

@@ -1,10 +1,6 @@
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import { decide, type DecisionOutcome } from '../decide/decide.js'
-import type { MetricMoments, VariantUnits } from '../decide/evidence.js'
-import { DEFAULT_MISROUTING_WINDOW_MS, type MisroutingEvidence } from '../decide/misrouting.js'
-import { assignmentSqlParams } from '../domain/assignment-sql.js'
-import { controlOf, metricsOf } from '../domain/experiment.js'
 import { toWarehouseTime } from '../domain/telemetry.js'
 import { ENGINE_VERSION, type Verdict } from '../domain/verdict.js'
 import { verdictEvidence } from '../decide/verdict-evidence.js'
@@ -13,8 +9,7 @@ import type { ExperimentRecord } from '../domain/experiment-record.js'
 import type { Clock } from '../ports/clock.js'
 import type { StateStore } from '../ports/state-store.js'
 import type { Warehouse } from '../ports/warehouse.js'
-import { sqlQuery } from '../sql-files.js'
-import { readMetricEvidence } from './metric-evidence.js'
+import { readEvaluationBatch } from './evaluate-batch.js'
 import type { QueueService } from './queue.js'
 
 export interface EvaluateDeps {
@@ -31,21 +26,34 @@ export interface EvaluateDeps {
   misroutingWindowMs?: number
 }
 
-interface UnitsRow {
-  variant: string
-  units: number | string
-  events: number | string
-  last_event_ms: number | string | null
-}
-
 export interface Evaluation {
   verdict: Verdict
   outcome: DecisionOutcome
 }
 
+/** The verdicts table's row for one verdict. */
+function verdictRow(verdict: Verdict, outcome: DecisionOutcome): Record<string, unknown> {
+  return {
+    id: verdict.id,
+    experiment_id: verdict.experimentId,
+    seq: verdict.seq,
+    decision: verdict.decision,
+    step: verdict.step,
+    reasons: JSON.stringify(verdict.reasons),
+    window_from: toWarehouseTime(verdict.window.from),
+    window_to: toWarehouseTime(verdict.window.to),
+    evaluated_at: toWarehouseTime(verdict.evaluatedAt),
+    engine_version: verdict.engineVersion,
+    needs_approval: verdict.needsApproval,
+    gst_fraction: outcome.gstFraction,
+    evidence: verdictEvidence(outcome),
+  }
+}
+
 /**
- * One evaluation of a running experiment: read sufficient statistics from the
- * warehouse, let the pure decision engine decide, record and publish the verdict.
+ * Evaluations of running experiments: read sufficient statistics from the warehouse, let the
+ * pure decision engine decide, record and publish the verdicts. One SQL path serves one
+ * experiment (CLI, API, tests) and a whole cycle (evaluate-cycle.ts): readEvaluationBatch.
  */
 export class EvaluateService {
   constructor(private readonly d: EvaluateDeps) {}
@@ -53,80 +61,55 @@ export class EvaluateService {
   async evaluate(experimentId: string): Promise<Evaluation | null> {
     const record = await this.d.state.get(experimentId)
     if (!record || record.state !== 'running') return null
-    const now = this.d.clock.now()
-    const unitRows = await this.d.warehouse.select<UnitsRow>(sqlQuery('variant-units'), { experiment: experimentId })
-    const units: VariantUnits[] = unitRows.map((r) => ({
-      variant: r.variant,
-      units: Number(r.units),
-      events: Number(r.events),
-      lastEventMs: r.last_event_ms === null ? null : Number(r.last_event_ms),
-    }))
-    const metrics: MetricMoments[] = []
-    for (const { metric } of metricsOf(record.spec)) {
-      metrics.push(await readMetricEvidence(this.d.warehouse, { experiment: experimentId, metric, control: controlOf(record.spec), now }))
-    }
-    const misrouting = await this.misrouting(record, now)
-    const outcome = decide({ record, now, units, metrics, misrouting, ...(this.d.maxMisroutedShare !== undefined ? { maxMisroutedShare: this.d.maxMisroutedShare } : {}) })
-    const verdict: Verdict = {
-      id: randomUUID(),
-      experimentId,
-      seq: await this.d.state.nextVerdictSeq(experimentId),
-      decision: outcome.decision,
-      step: record.step,
-      reasons: outcome.reasons,
-      window: { from: record.startedAt ?? now, to: now },
-      evaluatedAt: now,
-      engineVersion: ENGINE_VERSION,
-      needsApproval: outcome.needsApproval,
-      result: outcome.result,
-    }
-    await this.d.warehouse.insert(
-      'verdicts',
-      [
-        {
-          id: verdict.id,
-          experiment_id: experimentId,
-          seq: verdict.seq,
-          decision: verdict.decision,
-          step: verdict.step,
-          reasons: JSON.stringify(verdict.reasons),
-          window_from: toWarehouseTime(verdict.window.from),
-          window_to: toWarehouseTime(verdict.window.to),
-          evaluated_at: toWarehouseTime(now),
-          engine_version: verdict.engineVersion,
-          needs_approval: verdict.needsApproval,
-          gst_fraction: outcome.gstFraction,
-          evidence: verdictEvidence(outcome),
-        },
-      ],
-      { dedupToken: `verdict/${experimentId}/${verdict.seq}` },
-    )
-    if (outcome.gstFraction !== null) {
-      const fraction = outcome.gstFraction
-      await this.d.queue.patch(experimentId, (r) => ({ gstFractions: [...r.gstFractions, fraction] }))
-    }
-    this.d.log.debug({ experiment: experimentId, seq: verdict.seq, decision: verdict.decision }, 'verdict')
-    await this.d.bus.publish(TOPICS.verdicts, experimentId, verdict)
-    return { verdict, outcome }
+    const [evaluation] = await this.evaluateMany([record])
+    return evaluation ?? null
   }
 
   /**
-   * Logged units against the gate's hash, at the highest exposure reached (ramps only add units):
-   * since the start and over the recent window, plus dead-lettered telemetry under unknown variants.
+   * Evaluates the given running experiments at one `now`: one batch read (at most nine queries
+   * whatever their number), decide() for each, one insert of all their verdicts, then each
+   * verdict's group-sequential look recorded and the verdict published, in the given order.
    */
-  private async misrouting(record: ExperimentRecord, now: number): Promise<MisroutingEvidence> {
-    const params = assignmentSqlParams({ ...record.spec, allocation: record.allocation, exposure: record.spec.rollout.steps[record.step]?.exposure ?? 0 })
-    type Row = { units: number | string; misrouted: number | string; recent_units: number | string; recent_misrouted: number | string }
-    const windowMs = this.d.misroutingWindowMs ?? DEFAULT_MISROUTING_WINDOW_MS
-    const [m] = await this.d.warehouse.select<Row>(sqlQuery('misrouting-summary'), { experiment: record.spec.id, since: toWarehouseTime(now - windowMs), ...params } as never)
-    // Dead-lettered telemetry under a variant the experiment does not have counts as misrouted.
-    const unknown = await this.d.warehouse.select<{ units: number | string; events: number | string; variants: string[] | string }>(sqlQuery('unknown-variant-dead-letters'), { experiment: record.spec.id })
-    const variants = unknown[0]?.variants ?? []
-    return {
-      units: Number(m?.units ?? 0),
-      misrouted: Number(m?.misrouted ?? 0),
-      unknownVariant: { units: Number(unknown[0]?.units ?? 0), events: Number(unknown[0]?.events ?? 0), variants: typeof variants === 'string' ? (JSON.parse(variants) as string[]) : variants },
-      recent: { units: Number(m?.recent_units ?? 0), misrouted: Number(m?.recent_misrouted ?? 0), windowMs },
+  async evaluateMany(records: readonly ExperimentRecord[], opts: { onQuery?: (name: string, ms: number) => void } = {}): Promise<Evaluation[]> {
+    if (records.length === 0) return []
+    const now = this.d.clock.now()
+    const reads = await readEvaluationBatch(this.d.warehouse, records, {
+      now,
+      ...(this.d.misroutingWindowMs !== undefined ? { misroutingWindowMs: this.d.misroutingWindowMs } : {}),
+      ...(opts.onQuery ? { onQuery: opts.onQuery } : {}),
+    })
+    const evaluations: Evaluation[] = []
+    for (const record of records) {
+      const experimentId = record.spec.id
+      const read = reads.get(experimentId)!
+      const outcome = decide({ record, now, ...read, ...(this.d.maxMisroutedShare !== undefined ? { maxMisroutedShare: this.d.maxMisroutedShare } : {}) })
+      const verdict: Verdict = {
+        id: randomUUID(),
+        experimentId,
+        seq: await this.d.state.nextVerdictSeq(experimentId),
+        decision: outcome.decision,
+        step: record.step,
+        reasons: outcome.reasons,
+        window: { from: record.startedAt ?? now, to: now },
+        evaluatedAt: now,
+        engineVersion: ENGINE_VERSION,
+        needsApproval: outcome.needsApproval,
+        result: outcome.result,
+      }
+      evaluations.push({ verdict, outcome })
     }
+    // One block for the cycle; a retried insert of the same verdicts is stored once.
+    const keys = evaluations.map((e) => `${e.verdict.experimentId}/${e.verdict.seq}`)
+    const dedupToken = keys.length === 1 ? `verdict/${keys[0]}` : `verdicts/${createHash('sha256').update(keys.join('\n')).digest('hex').slice(0, 32)}`
+    await this.d.warehouse.insert('verdicts', evaluations.map((e) => verdictRow(e.verdict, e.outcome)), { dedupToken })
+    for (const { verdict, outcome } of evaluations) {
+      if (outcome.gstFraction !== null) {
+        const fraction = outcome.gstFraction
+        await this.d.queue.patch(verdict.experimentId, (r) => ({ gstFractions: [...r.gstFractions, fraction] }))
+      }
+      this.d.log.debug({ experiment: verdict.experimentId, seq: verdict.seq, decision: verdict.decision }, 'verdict')
+      await this.d.bus.publish(TOPICS.verdicts, verdict.experimentId, verdict)
+    }
+    return evaluations
   }
 }

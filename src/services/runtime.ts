@@ -2,12 +2,12 @@ import { AutoResumeService } from './auto-resume.js'
 import pino, { type Logger } from 'pino'
 import { KafkaTelemetryConsumer } from '../adapters/bus/kafka-telemetry-consumer.js'
 import type { RunwayConfig } from '../config.js'
-import type { LifecycleEvent } from '../domain/lifecycle.js'
 import { DEFAULT_HOUSEKEEPING, type HousekeepingPlan, planHousekeeping } from '../domain/housekeeping.js'
 import { TOPICS } from '../ports/bus.js'
 import type { Clock } from '../ports/clock.js'
 import { Controller } from './controller.js'
 import { EvaluateService } from './evaluate.js'
+import { EVALUATE_CYCLE_SCHEDULE, EvaluateCycle, isLegacyEvaluationSchedule } from './evaluate-cycle.js'
 import { InterferenceService } from './interference.js'
 import { GateService } from './gate.js'
 import { GateConfigService } from './gate-config.js'
@@ -38,6 +38,8 @@ export interface Runtime extends Ports {
   /** Gate configs for SDKs (GET /v1/gate/config, /v1/gate/stream). */
   gateConfig: GateConfigService
   evaluator: EvaluateService
+  /** The evaluate-cycle job's service: every due running experiment per tick, in one batch. */
+  evaluateCycle: EvaluateCycle
   /** Interference between running experiments that share units (jobs/interference.yaml). */
   interference: InterferenceService
   controller: Controller
@@ -59,8 +61,6 @@ export interface Runtime extends Ports {
   stop(): Promise<void>
 }
 
-export const evaluationScheduleId = (experimentId: string) => `evaluate-${experimentId}`
-
 export function createLogger(config: RunwayConfig): Logger {
   return pino({ level: config.logLevel, base: { role: config.role } }, pino.destination(2))
 }
@@ -75,7 +75,7 @@ export async function embeddedPorts(config: RunwayConfig, log: Logger, clock?: C
  * process's role runs:
  *   api        — HTTP API (served by the caller), queue commands, ingest, gate;
  *   worker     — evaluation and scheduling jobs, and the Kafka telemetry consumer;
- *   controller — applies verdicts and keeps one evaluation schedule per running experiment;
+ *   controller — applies verdicts and keeps the job schedules (one evaluation cycle for all experiments);
  *   all        — everything in one process (the embedded default).
  */
 export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): Runtime {
@@ -105,6 +105,7 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
   const gate = new GateService(ports.gateState)
   const gateConfig = new GateConfigService({ state, clock, log: log.child({ component: 'gate-config' }) })
   const evaluator = new EvaluateService({ warehouse, state, bus, clock, log, queue })
+  const cycle = new EvaluateCycle({ evaluator, state, warehouse, clock, log: log.child({ component: 'evaluate-cycle' }), onEvaluated: (id, at) => metrics.evaluated(id, at) })
   const controller = new Controller(queue, clock, log, gatekeeper)
   const autoResume = new AutoResumeService({ queue, warehouse, clock, log: log.child({ component: 'auto-resume' }), policy: () => policy.config, gatekeeper })
   const interference = new InterferenceService({ warehouse, state, clock, log: log.child({ component: 'interference' }), policy: () => policy.config, queue, onRun: (run) => {
@@ -115,16 +116,6 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
   let telemetry: KafkaTelemetryConsumer | null = null
   const runs = (role: RunwayConfig['role']) => config.role === 'all' || config.role === role
 
-  /** Evaluation runs while an experiment is running, and stops when it leaves. */
-  async function syncSchedule(experimentId: string): Promise<void> {
-    const r = await state.get(experimentId)
-    if (r && r.state === 'running') {
-      await jobs.upsertSchedule(evaluationScheduleId(experimentId), 'evaluate-experiment', r.spec.evaluation.interval, { experimentId })
-    } else {
-      await jobs.removeSchedule(evaluationScheduleId(experimentId))
-    }
-  }
-
   const runtime: Runtime = {
     ...ports,
     config,
@@ -134,6 +125,7 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
     gate,
     gateConfig,
     evaluator,
+    evaluateCycle: cycle,
     interference,
     controller,
     policy,
@@ -163,11 +155,14 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
         await gateConfig.start(ports.onStateChange ? {} : { bus })
       }
       if (runs('worker')) {
+        // Every due running experiment in one batch per tick (src/services/evaluate-cycle.ts).
+        jobs.register('evaluate-cycle', async () => {
+          const result = await cycle.run()
+          if (result) metrics.evaluationSeconds.observe(result.ms / 1000)
+        })
+        // A run left in BullMQ by the per-experiment schedules of an older version: the cycle covers it.
         jobs.register('evaluate-experiment', async (data) => {
-          const done = metrics.evaluationSeconds.startTimer()
-          const result = await evaluator.evaluate(String(data.experimentId))
-          done()
-          if (result) metrics.evaluated(result.verdict.experimentId, result.verdict.evaluatedAt)
+          log.debug({ experiment: data.experimentId }, 'evaluate-experiment: legacy job ignored (evaluate-cycle evaluates every running experiment)')
         })
         jobs.register('schedule-queue', async () => {
           // Experiments that started or were resumed by a person while an incident is open pause again.
@@ -208,17 +203,14 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
             }
           }),
         )
-        subscriptions.push(
-          await bus.subscribe(TOPICS.lifecycle, 'evaluation-scheduler', async (msg) => {
-            const event = msg.value as LifecycleEvent
-            if (event.from !== event.to) await syncSchedule(event.experimentId)
-          }),
-        )
-        for (const r of await state.list()) await syncSchedule(r.spec.id)
+        // Per-experiment schedules of an older version would evaluate a second time beside the cycle.
+        for (const id of await jobs.listSchedules()) if (isLegacyEvaluationSchedule(id)) await jobs.removeSchedule(id)
         await notify.start()
         await jobs.upsertSchedule('schedule-queue', 'schedule-queue', config.scheduleIntervalMs, {})
         await jobs.upsertSchedule('housekeeping', 'housekeeping', config.housekeeping.intervalMs, {})
         await jobs.upsertSchedule('interference', 'interference', config.interferenceIntervalMs, {})
+        // Last, so that at a shared instant the queue and interference jobs run before evaluation, as before.
+        await jobs.upsertSchedule(EVALUATE_CYCLE_SCHEDULE, 'evaluate-cycle', config.evaluateTickMs, {})
       }
     },
     async stop() {
