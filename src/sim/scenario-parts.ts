@@ -62,11 +62,47 @@ export const Fault = z
      * refuses those events as an unknown variant).
      */
     z.strictObject({ type: z.literal('misroute'), from: BoundedDuration, until: BoundedDuration.optional(), fraction: z.number().gt(0).max(1), to: Slug }),
+    /**
+     * A salting fault: from `from` (default the start, until `until`), the experiment's services
+     * pick a unit's variant by hashing with experiment `with`'s variant salt instead of their
+     * own (the gate still decides who is exposed). With equal weights the two experiments then
+     * put every shared unit in the same arm: their assignments are dependent. The unit is
+     * served and logged under that variant (interactions see it too); Runway's misrouting check
+     * also sees the difference from the gate once the experiment has `minUnits`.
+     */
+    z.strictObject({ type: z.literal('shared_salt'), with: Slug, from: BoundedDuration.default(0), until: BoundedDuration.optional() }),
   ])
   .superRefine((f, ctx) => {
     const from = f.type === 'telemetry_stop' ? f.at : f.from
     if (!windowOrdered(from, f.until)) ctx.addIssue({ code: 'custom', path: ['until'], message: `must be after ${f.type === 'telemetry_stop' ? 'at' : 'from'}` })
   })
+
+/**
+ * Who the units are. `per-experiment` (default): every experiment gets its own new units each
+ * tick, so no two experiments share one. `shared`: every experiment draws its arrivals from one
+ * population of `size` units (distinct within a tick), so experiments in different layers of
+ * one namespace see the same users (src/sim/population.ts).
+ */
+/** A shared population is materialised id by id per tick; beyond this a scenario is a typo. */
+const MAX_POPULATION = 10_000_000
+
+export const Units = z.discriminatedUnion('population', [
+  z.strictObject({ population: z.literal('per-experiment') }),
+  z.strictObject({ population: z.literal('shared'), size: z.number().int().positive().max(MAX_POPULATION) }),
+])
+
+/**
+ * A true interaction between two experiments: units served `variants[0]` in `experiments[0]`
+ * and `variants[1]` in `experiments[1]` get `effect` added to `metric` (a shift of the mean; of
+ * the probability for a bernoulli metric), in the telemetry of both experiments. Only units
+ * both experiments expose can have it: use a shared population.
+ */
+export const Interaction = z.strictObject({
+  experiments: z.tuple([Slug, Slug]),
+  variants: z.tuple([Slug, Slug]),
+  metric: MetricName,
+  effect: z.number().min(-1e9).max(1e9),
+})
 
 export const ACTIONS = ['approve', 'resume', 'pause', 'rollback', 'cancel'] as const
 
@@ -87,3 +123,5 @@ export type Effect = z.infer<typeof Effect>
 export type EffectObject = z.infer<typeof EffectObject>
 export type Fault = z.infer<typeof Fault>
 export type ScriptedAction = z.infer<typeof ScriptedAction>
+export type Units = z.infer<typeof Units>
+export type Interaction = z.infer<typeof Interaction>

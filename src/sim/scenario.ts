@@ -2,11 +2,11 @@ import { z } from 'zod'
 import { ExperimentSpecSchema, MetricName, Slug } from '../domain/experiment.js'
 import { BoundedDuration, LIMITS, refineControlCharacters } from '../domain/input-limits.js'
 import { rawProblemsOf } from '../domain/validation.js'
-import { Effect, Fault, MetricModel, ScriptedAction } from './scenario-parts.js'
+import { Effect, Fault, Interaction, MetricModel, ScriptedAction, Units } from './scenario-parts.js'
 
 // Strict objects throughout: a mistyped key (`unitsPerHuor`) is refused with the nearest
 // known key instead of silently taking a default. The parts are in scenario-parts.ts.
-export { Effect, Fault, MetricModel, ScriptedAction }
+export { Effect, Fault, Interaction, MetricModel, ScriptedAction, Units }
 
 /** The embedded spec is sent as written, but checked here first so a typo is named before a run starts. */
 const EmbeddedSpec = z.record(z.string(), z.unknown()).superRefine((spec, ctx) => {
@@ -76,6 +76,10 @@ export const ScenarioSchema = z
     experiments: z.array(ScenarioExperiment).min(1),
     /** What people do during the run (approve, resume, pause, rollback, cancel), in time order. */
     actions: z.array(ScriptedAction).default([]),
+    /** Where the units come from: each experiment's own (default) or one shared population. */
+    units: Units.default({ population: 'per-experiment' }),
+    /** True interactions between pairs of experiments (scenario-parts.ts Interaction). */
+    interactions: z.array(Interaction).default([]),
   })
   .superRefine((s, ctx) => {
     const ticks = Math.ceil(s.duration / s.tick)
@@ -88,8 +92,35 @@ export const ScenarioSchema = z
       if (!ids.includes(a.experiment)) ctx.addIssue({ code: 'custom', path: ['actions', i, 'experiment'], message: `no experiment "${a.experiment}" in this scenario (has ${ids.join(', ')})` })
       if (a.at >= s.duration) ctx.addIssue({ code: 'custom', path: ['actions', i, 'at'], message: 'must be before the scenario ends (duration)' })
     })
+    refineInteractions(s, ids, ctx)
+    s.experiments.forEach((x, i) => x.faults.forEach((f, j) => {
+      if (f.type !== 'shared_salt') return
+      const at = ['experiments', i, 'faults', j, 'with']
+      if (!ids.includes(f.with)) ctx.addIssue({ code: 'custom', path: at, message: `no experiment "${f.with}" in this scenario (has ${ids.join(', ')})` })
+      else if (f.with === ids[i]) ctx.addIssue({ code: 'custom', path: at, message: 'must name another experiment (its own salt is no fault)' })
+    }))
     refineControlCharacters({ name: s.name, start: s.start }, ctx)
   })
+
+/** Each interaction names two of the scenario's experiments, a variant of each, and a metric both model. */
+function refineInteractions(s: { experiments: Array<{ spec: Record<string, unknown>; metrics: Record<string, unknown> }>; interactions: Interaction[] }, ids: string[], ctx: z.RefinementCtx) {
+  s.interactions.forEach((x, i) => {
+    if (x.experiments[0] === x.experiments[1]) ctx.addIssue({ code: 'custom', path: ['interactions', i, 'experiments', 1], message: 'must be another experiment than experiments[0]' })
+    x.experiments.forEach((id, k) => {
+      const at = ids.indexOf(id)
+      if (at < 0) {
+        ctx.addIssue({ code: 'custom', path: ['interactions', i, 'experiments', k], message: `no experiment "${id}" in this scenario (has ${ids.join(', ')})` })
+        return
+      }
+      const exp = s.experiments[at]!
+      const spec = ExperimentSpecSchema.safeParse(exp.spec)
+      const variants = spec.success ? spec.data.variants.map((v) => v.name) : []
+      if (spec.success && !variants.includes(x.variants[k]!)) ctx.addIssue({ code: 'custom', path: ['interactions', i, 'variants', k], message: `experiment "${id}" has no variant "${x.variants[k]}" (has ${variants.join(', ')})` })
+      const modelled = Object.keys(exp.metrics)
+      if (!modelled.includes(x.metric)) ctx.addIssue({ code: 'custom', path: ['interactions', i, 'metric'], message: `experiment "${id}" has no model for metric "${x.metric}" (has ${modelled.join(', ') || 'none'})` })
+    })
+  })
+}
 
 export type Scenario = z.infer<typeof ScenarioSchema>
 export type ScenarioExperiment = z.infer<typeof ScenarioExperiment>

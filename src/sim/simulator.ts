@@ -1,10 +1,11 @@
 import { formatDuration } from '../domain/duration.js'
 import { isTerminal, type LifecycleState } from '../domain/lifecycle.js'
 import { faultsChangeAfter, misrouteAt, misrouteProbability } from './faults.js'
-import { perExperimentPopulation } from './population.js'
+import { interactionShifts, servedVariant, sharedSaltAt } from './interactions.js'
+import { populationOf } from './population.js'
 import { poisson, rng } from './random.js'
 import type { Scenario, ScriptedAction } from './scenario.js'
-import { type ExperimentState, type LedgerEntry, type SimulationTarget, enqueue, experimentStates, ledgerOf } from './target.js'
+import { type ExperimentState, type InterferenceEntry, type LedgerEntry, type SimulationTarget, enqueue, experimentStates, interferenceOf, ledgerOf } from './target.js'
 import { type SyntheticEvent, unitEvents } from './traffic.js'
 
 export interface TimelineEntry {
@@ -36,13 +37,15 @@ export interface SimulationSummary {
     unitsExposed: number
     eventsSent: number
     /** What the scenario's faults did: events not sent (stopped, dropped) and units logged under another variant. */
-    faults: { stoppedEvents: number; droppedEvents: number; misroutedUnits: number }
+    faults: { stoppedEvents: number; droppedEvents: number; misroutedUnits: number; saltedUnits: number }
     /** The ledger's moves; `step` is the rollout step (1-based) after the move. */
     transitions: Array<{ at: string; from: string | null; to: string; step: number; reason: string; codes: string[] }>
   }>
   /** The scripted actions, each as the API answered it. */
   actions: Array<{ at: string; experiment: string; action: string; ok: boolean; message?: string }>
   ingest: { accepted: number; rejected: number; batches: number }
+  /** The interference job's latest run as the API gives it (GET /v1/interference), one entry per row. */
+  interference: InterferenceEntry[]
 }
 
 export interface SimulationOptions {
@@ -86,11 +89,11 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationSumma
   const start = opts.start ?? Date.parse(scenario.start)
   const end = start + scenario.duration
   const random = rng(scenario.seed)
-  const population = perExperimentPopulation(scenario.seed)
+  const population = populationOf(scenario.units, scenario.seed, random)
   const ids = scenario.experiments.map((x) => String(x.spec.id))
   const variants = scenario.experiments.map((x) => x.spec.variants as Array<{ name: string; weight: number }>)
   const enqueued = new Set<number>()
-  const counters = new Map(ids.map((id) => [id, { units: 0, sent: 0, stoppedEvents: 0, droppedEvents: 0, misroutedUnits: 0 }]))
+  const counters = new Map(ids.map((id) => [id, { units: 0, sent: 0, stoppedEvents: 0, droppedEvents: 0, misroutedUnits: 0, saltedUnits: 0 }]))
   const ingest = { accepted: 0, rejected: 0, batches: 0 }
   const ticks = Math.ceil(scenario.duration / scenario.tick)
   const seen = new Map<string, number>(ids.map((id) => [id, 0]))
@@ -118,6 +121,13 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationSumma
       actions.push({ at: new Date(start + a.at).toISOString(), experiment: a.experiment, action: a.action, ok: res.ok, ...(res.ok ? {} : { message: res.message }) })
     }
   }
+  /** What experiment `other` serves these units now (null: not exposed, or not enqueued yet): interactions need it. */
+  const servedBy = async (other: string, units: string[], elapsed: number): Promise<Array<string | null>> => {
+    const j = ids.indexOf(other)
+    if (units.length === 0 || !enqueued.has(j)) return units.map(() => null)
+    const salt = sharedSaltAt(scenario.experiments[j]!.faults, elapsed)
+    return (await target.assign(other, units)).map((g, u) => (g.exposed && g.variant ? servedVariant(salt, g.variant, units[u]!, variants[j]!) : null))
+  }
   for (let k = 0, t = start; t < end; k++, t += scenario.tick) {
     for (const [i, exp] of scenario.experiments.entries()) {
       if (enqueued.has(i) || exp.enqueueAt > t - start) continue
@@ -135,13 +145,21 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationSumma
       const gates = await target.assign(id, unitIds)
       const c = counters.get(id)!
       const misroute = misrouteAt(exp.faults, t - start)
+      const salt = sharedSaltAt(exp.faults, t - start)
       const step = steps.get(id) ?? 0
+      const served = gates.map((g, u) => (g.exposed && g.variant ? servedVariant(salt, g.variant, unitIds[u]!, variants[i]!) : null))
+      const shifts = await interactionShifts({ interactions: scenario.interactions, id, unitIds, served, partner: (other, units) => servedBy(other, units, t - start) })
       gates.forEach((gate, u) => {
-        if (!gate.exposed || !gate.variant) return
+        const variant = served[u]
+        if (!variant) return
         c.units++
-        const logged = misroute && random() < misrouteProbability(misroute, gate.variant, variants[i]!) ? misroute.to : gate.variant
-        if (logged !== gate.variant) c.misroutedUnits++
-        const tally = unitEvents({ exp, experimentId: id, trueVariant: gate.variant, loggedVariant: logged, unitId: unitIds[u]!, from: t, span: scenario.tick, scenarioStart: start, step, random, out: events })
+        if (variant !== gate.variant) c.saltedUnits++
+        const logged = misroute && random() < misrouteProbability(misroute, variant, variants[i]!) ? misroute.to : variant
+        if (logged !== variant) c.misroutedUnits++
+        const tally = unitEvents({
+          exp, experimentId: id, trueVariant: variant, loggedVariant: logged, unitId: unitIds[u]!, from: t, span: scenario.tick, scenarioStart: start, step, random, out: events,
+          eventPrefix: population.eventPrefix(id, k, unitIds[u]!), ...(shifts[u] ? { interaction: shifts[u] } : {}),
+        })
         c.sent += tally.sent
         c.stoppedEvents += tally.stopped
         c.droppedEvents += tally.dropped
@@ -186,9 +204,9 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationSumma
       exposure: s?.exposure ?? 0,
       unitsExposed: c.units,
       eventsSent: c.sent,
-      faults: { stoppedEvents: c.stoppedEvents, droppedEvents: c.droppedEvents, misroutedUnits: c.misroutedUnits },
+      faults: { stoppedEvents: c.stoppedEvents, droppedEvents: c.droppedEvents, misroutedUnits: c.misroutedUnits, saltedUnits: c.saltedUnits },
       transitions: ledger.map((e) => ({ at: new Date(e.at).toISOString(), from: e.from, to: e.to, step: e.step + 1, reason: e.reason, codes: e.codes ?? [] })),
     })
   }
-  return { scenario: scenario.name, seed: scenario.seed, ingest, experiments, actions }
+  return { scenario: scenario.name, seed: scenario.seed, ingest, experiments, actions, interference: await interferenceOf(target) }
 }

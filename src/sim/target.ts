@@ -122,6 +122,54 @@ export async function ledgerOf(t: Endpoint, id: string): Promise<LedgerEntry[]> 
   return (await call(t, `/v1/experiments/${encodeURIComponent(id)}`)).ledger as LedgerEntry[]
 }
 
+/** One row of the interference job's latest run, as `simulate --json` reports it (docs/interference.md). */
+export interface InterferenceEntry {
+  experiments: [string, string]
+  /** assignment (the χ² of independence; metric null) or interaction (one metric, one treatment × treatment). */
+  kind: string
+  metric: string | null
+  variants: [string, string] | null
+  units: number
+  delta: number | null
+  ci: [number, number] | null
+  pValue: number | null
+  adjustedP: number | null
+  chiSquare: number | null
+  status: string
+  flagged: boolean
+  /** What policy did about it: flagged, paused, or '' (not flagged). */
+  action: string
+}
+
+interface ApiRow { a: string; b: string; kind: string; metric: string; variantA: string; variantB: string; units: number; delta: number | null; ci: [number, number] | null; pValue: number | null; adjustedP: number | null; chiSquare: number | null; status: string; action: string }
+
+/** The latest interference run's rows ([] from a server without the interference API). */
+export async function interferenceOf(t: Endpoint): Promise<InterferenceEntry[]> {
+  let body: Record<string, unknown>
+  try {
+    body = await call(t, '/v1/interference')
+  } catch (error) {
+    if (error instanceof CallError && error.status === 404) return []
+    throw error
+  }
+  const pairs = (body.pairs ?? []) as Array<{ rows: ApiRow[] }>
+  return pairs.flatMap((p) => p.rows.map((r) => ({
+    experiments: [r.a, r.b] as [string, string],
+    kind: r.kind,
+    metric: r.kind === 'assignment' ? null : r.metric,
+    variants: r.kind === 'assignment' ? null : [r.variantA, r.variantB] as [string, string],
+    units: r.units,
+    delta: r.delta,
+    ci: r.ci,
+    pValue: r.pValue,
+    adjustedP: r.adjustedP,
+    chiSquare: r.chiSquare,
+    status: r.status,
+    flagged: r.status === 'flagged',
+    action: r.action,
+  })))
+}
+
 /** Sends the simulation's telemetry to Kafka instead of the HTTP ingest API. */
 export function withTelemetrySender(
   target: SimulationTarget,

@@ -53,6 +53,10 @@ export function unitEvents(input: {
   step: number
   random: () => number
   out: SyntheticEvent[]
+  /** Event ids are `${eventPrefix}-${i}` (default the unit id: unique when units are per experiment). */
+  eventPrefix?: string
+  /** Shift per metric from the scenario's interactions this unit is in (added to its effect). */
+  interaction?: Readonly<Record<string, number>>
 }): UnitTally {
   const { exp, random, out } = input
   const effects = exp.effects[input.trueVariant] ?? {}
@@ -62,12 +66,14 @@ export function unitEvents(input: {
   for (const [metric, model] of Object.entries(exp.metrics)) {
     const effect = effects[metric]
     const timed = isTimed(effect)
-    const fixed = timed ? null : activeEffect(effect, { elapsed: 0, step: 0 })
+    const extra = input.interaction?.[metric] ?? 0
+    const withExtra = (e: ActiveEffect): ActiveEffect => (extra === 0 ? e : { ...e, shift: e.shift + extra })
+    const fixed = timed ? null : withExtra(activeEffect(effect, { elapsed: 0, step: 0 }))
     for (let k = 0; k < exp.traffic.eventsPerUnit; k++) {
       const ts = Math.floor(input.from + random() * input.span)
       const elapsed = ts - input.scenarioStart
-      const drawn = draw(model, fixed ?? activeEffect(effect, { elapsed, step: input.step }), random)
-      const eventId = `${input.unitId}-${i++}`
+      const drawn = draw(model, fixed ?? withExtra(activeEffect(effect, { elapsed, step: input.step })), random)
+      const eventId = `${input.eventPrefix ?? input.unitId}-${i++}`
       if (faults.length > 0) {
         if (telemetryStopped(faults, elapsed)) {
           tally.stopped++
