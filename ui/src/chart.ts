@@ -25,6 +25,10 @@ export interface ChartProps {
 /** A time-series chart (uPlot) with an optional band and reference lines; resizes with its container. */
 export function Chart(p: ChartProps) {
   const el = useRef<HTMLDivElement>(null)
+  // The views build new arrays on every render (each poll of any panel re-renders the view):
+  // rebuild the plot only when what it draws changed, not every 10 s, which also kept a
+  // person's zoom for no more than one poll.
+  const drawn = JSON.stringify([p.x, p.lines, p.band, p.rules, p.height])
   useEffect(() => {
     const root = el.current
     if (!root || p.x.length === 0) return
@@ -67,7 +71,7 @@ export function Chart(p: ChartProps) {
       ro.disconnect()
       plot.destroy()
     }
-  }, [p.x, p.lines, p.band, p.rules])
+  }, [drawn])
   return html`<figure class="chart" data-testid=${p.testId} data-points=${p.x.length}>
     <figcaption>${p.title}</figcaption>
     ${p.x.length === 0 ? html`<p class="muted">no data yet</p>` : html`<div ref=${el} role="img" aria-label=${`${p.title}: ${p.summary}`}></div>`}

@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify'
 import { stringify as toYaml } from 'yaml'
 import { z } from 'zod'
 import { assignmentSqlParams } from '../../domain/assignment-sql.js'
-import { toWarehouseTime } from '../../domain/telemetry.js'
 import { metricsOf } from '../../domain/experiment.js'
 import { parseWith } from '../../domain/validation.js'
 import { InputError } from '../../errors.js'
@@ -106,12 +105,13 @@ export function registerUiExperimentReads(app: FastifyInstance, rt: Runtime): vo
     }
     let misrouting: { units: number; misrouted: number; share: number } | null = null
     if (record.allocation) {
-      const mparams = { experiment: id, since: toWarehouseTime(0), ...assignmentSqlParams({ ...record.spec, allocation: record.allocation, exposure: record.spec.rollout.steps[record.step]?.exposure ?? 0 }) }
-      const [m] = await rt.warehouse.select<{ units: number | string; misrouted: number | string }>(sqlQuery('misrouting-summary'), mparams as never)
+      // ui-misrouting.sql: misrouting-summary.sql's cumulative numbers in one pass (the recent window is the evaluation's concern).
+      const mparams = { experiment: id, ...assignmentSqlParams({ ...record.spec, allocation: record.allocation, exposure: record.spec.rollout.steps[record.step]?.exposure ?? 0 }) }
+      const [m] = await rt.warehouse.select<{ units: number | string; misrouted: number | string }>(sqlQuery('ui-misrouting'), mparams as never)
       const units = Number(m?.units ?? 0)
       const misrouted = Number(m?.misrouted ?? 0)
       misrouting = { units, misrouted, share: units > 0 ? misrouted / units : 0 }
-      sql.push(shownSql('misrouting-summary', mparams))
+      sql.push(shownSql('ui-misrouting', mparams))
     }
     return {
       experimentId: id,
