@@ -9,7 +9,7 @@ import type { QueryParams, Warehouse } from '../ports/warehouse.js'
 import { sqlQuery } from '../sql-files.js'
 import { metricEvidenceOf, metricQueryKinds, type MetricQueryKind, type MetricRows } from './metric-evidence.js'
 
-/** What EvaluateService.evaluate reads for one experiment before it calls decide(). */
+/** What one experiment's evaluation reads before it calls decide(). */
 export interface EvaluationReads {
   units: VariantUnits[]
   metrics: MetricMoments[]
@@ -54,6 +54,36 @@ function kindParams(kind: MetricQueryKind, specs: Spec[], now: number): Record<s
   }
 }
 
+/** Runs each metric kind's batch query once for all the specs that need it; rows by spec key. */
+async function readMetricRows(select: <T>(name: string, params: Record<string, unknown>) => Promise<T[]>, specs: Spec[], now: number): Promise<Map<number, MetricRows>> {
+  const byKind = new Map<MetricQueryKind, Spec[]>()
+  for (const s of specs) for (const kind of metricQueryKinds(s.metric)) byKind.set(kind, [...(byKind.get(kind) ?? []), s])
+  const metricRows = new Map<number, MetricRows>(specs.map((s) => [s.key, {}]))
+  for (const [kind, list] of byKind) {
+    const rows = await select<{ key: Num; variant: string }>(QUERY[kind], kindParams(kind, list, now))
+    const grouped = groupBy(rows, (r) => Number(r.key))
+    for (const s of list) (metricRows.get(s.key)! as Record<MetricQueryKind, unknown[]>)[kind] = grouped.get(s.key) ?? []
+  }
+  return metricRows
+}
+
+const plainSelect = (warehouse: Warehouse) => <T>(name: string, params: Record<string, unknown>) => warehouse.select<T>(sqlQuery(name), params as QueryParams)
+
+/**
+ * One metric's evidence, by type: unit moments (all), ratio cross-products, CUPED covariate
+ * sums with θ and variance reduction, quantile arm stats, SLO window counts ending at `now`,
+ * read with the same batch queries as a cycle (one spec) and built by metricEvidenceOf.
+ */
+export async function readMetricEvidence(warehouse: Warehouse, { experiment, metric, control, now }: {
+  experiment: string
+  metric: MetricSpec
+  control: string
+  now: number
+}): Promise<MetricMoments> {
+  const rows = await readMetricRows(plainSelect(warehouse), [{ key: 0, experiment, metric }], now)
+  return metricEvidenceOf(metric, { control, now }, rows.get(0)!)
+}
+
 const groupBy = <R, K>(rows: R[], key: (r: R) => K): Map<K, R[]> => {
   const out = new Map<K, R[]>()
   for (const r of rows) { const k = key(r); const list = out.get(k); if (list) list.push(r); else out.set(k, [r]) }
@@ -63,10 +93,11 @@ const groupBy = <R, K>(rows: R[], key: (r: R) => K): Map<K, R[]> => {
 /**
  * Reads the evidence of every given running experiment in a fixed number of queries per cycle
  * (at most nine: units, five metric kinds, two misrouting counts, unknown-variant dead letters),
- * whatever the number of experiments or metrics, and returns per experiment exactly what
- * EvaluateService.evaluate reads with five-plus queries each. The per-cycle cost is then the
- * data scanned, not experiments × queries (issue 16 item 3). Rows become evidence through
- * metric-evidence.ts's metricEvidenceOf, the same function the per-experiment reader uses.
+ * whatever the number of experiments or metrics: what decide() needs for each. It is the only
+ * SQL path of evaluation: the evaluate-cycle job calls it once per cycle and
+ * EvaluateService.evaluate(id) with one record. The per-cycle cost is then the data scanned,
+ * not experiments × queries (issue 16 item 3). Rows become evidence through metric-evidence.ts's
+ * metricEvidenceOf.
  */
 export async function readEvaluationBatch(
   warehouse: Warehouse,
@@ -90,8 +121,6 @@ export async function readEvaluationBatch(
 
   const specs: Spec[] = []
   for (const r of records) for (const { metric } of metricsOf(r.spec)) specs.push({ key: specs.length, experiment: r.spec.id, metric })
-  const byKind = new Map<MetricQueryKind, Spec[]>()
-  for (const s of specs) for (const kind of metricQueryKinds(s.metric)) byKind.set(kind, [...(byKind.get(kind) ?? []), s])
 
   const assignment = records.map((r) => assignmentSqlParams({ ...r.spec, allocation: r.allocation, exposure: r.spec.rollout.steps[r.step]?.exposure ?? 0 }))
   const misroutingParams = {
@@ -102,12 +131,7 @@ export async function readEvaluationBatch(
   }
   // One after another, as the per-experiment path does: the embedded engine serves one query at a time.
   const unitRows = await select<UnitsRow>('variant-units-batch', { experiments })
-  const metricRows = new Map<number, MetricRows>(specs.map((s) => [s.key, {}]))
-  for (const [kind, list] of byKind) {
-    const rows = await select<{ key: Num; variant: string }>(QUERY[kind], kindParams(kind, list, now))
-    const grouped = groupBy(rows, (r) => Number(r.key))
-    for (const s of list) (metricRows.get(s.key)! as Record<MetricQueryKind, unknown[]>)[kind] = grouped.get(s.key) ?? []
-  }
+  const metricRows = await readMetricRows(select, specs, now)
   const summary = await select<MisroutingRow>('misrouting-summary-batch', { ...misroutingParams, since: toWarehouseTime(now - misroutingWindowMs) })
   const unknown = await select<UnknownRow>('unknown-variant-dead-letters-batch', { experiments })
 

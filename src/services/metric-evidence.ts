@@ -5,8 +5,6 @@ import { sourceOf, typeOf, type MetricSpec } from '../domain/metric.js'
 import type { ArmStats } from '../stats/arm-estimate.js'
 import type { QuantileArmStats } from '../stats/quantile.js'
 import type { WindowCounts } from '../stats/burn-rate.js'
-import type { Warehouse } from '../ports/warehouse.js'
-import { sqlQuery } from '../sql-files.js'
 
 type Num = number | string
 const num = (x: Num | null | undefined) => Number(x ?? 0)
@@ -87,39 +85,7 @@ export function metricEvidenceOf(metric: MetricSpec, { control, now }: { control
 }
 
 /**
- * Reads one metric's evidence from the warehouse, by type: unit moments (all), ratio
- * cross-products, CUPED covariate sums with θ and variance reduction, quantile arm stats,
- * SLO window counts ending at `now`. Every number is a sum over rows SQL aggregated;
- * test/integration/slis-stats.test.ts checks them against the raw events.
+ * One metric's evidence read from the warehouse (test/integration/slis-stats.test.ts checks it
+ * against the raw events): the evaluation's batched SQL with a single spec, so there is one SQL path.
  */
-export async function readMetricEvidence(warehouse: Warehouse, { experiment, metric, control, now }: {
-  experiment: string
-  metric: MetricSpec
-  control: string
-  now: number
-}): Promise<MetricMoments> {
-  const type = typeOf(metric)
-  const rows: MetricRows = {}
-  for (const kind of metricQueryKinds(metric)) {
-    if (kind === 'ratio') {
-      rows.ratio = await warehouse.select<RatioRow>(sqlQuery('ratio-stats'), { experiment, numerator: metric.numerator!, denominator: metric.denominator! })
-    } else if (kind === 'cuped') {
-      const c = metric.covariate!
-      rows.cuped = await warehouse.select<CupedRow>(sqlQuery('cuped-stats'), {
-        experiment, metric: sourceOf(metric), type, aggregation: metric.aggregation,
-        covariate: c.metric ?? sourceOf(metric), exposure: c.exposure ?? '', pre_period_ms: c.prePeriod,
-      })
-    } else if (kind === 'stats') {
-      rows.stats = await warehouse.select<StatsRow>(sqlQuery('variant-stats'), { experiment, metric: sourceOf(metric), type, aggregation: metric.aggregation })
-    } else if (kind === 'quantile') {
-      rows.quantile = await warehouse.select<QuantileRow>(sqlQuery('quantile-stats'), { experiment, metric: sourceOf(metric), level: metric.quantile! })
-    } else {
-      const { max, min } = metric.slo!
-      rows.windows = await warehouse.select<WindowRow>(sqlQuery('sli-windows'), {
-        experiment, metric: sourceOf(metric), now_ms: now,
-        has_max: max === undefined ? 0 : 1, max: max ?? 0, has_min: min === undefined ? 0 : 1, min: min ?? 0,
-      })
-    }
-  }
-  return metricEvidenceOf(metric, { control, now }, rows)
-}
+export { readMetricEvidence } from './evaluate-batch.js'

@@ -18,9 +18,12 @@ import { sqlQuery } from '../../src/sql-files.js'
 import { HOUR, T0, runningRecord, specFixture } from '../support/fixtures.js'
 
 /**
- * The per-cycle batch reader against the per-experiment reads EvaluateService.evaluate makes
- * today (variant-units.sql, readMetricEvidence per metric, the three misrouting queries), on
- * experiments of different shapes in one warehouse: the inputs must be equal, and so must decide().
+ * The per-cycle batch reader for all experiments against reads of one experiment at a time
+ * (variant-units.sql and misrouting-summary.sql, which the UI still shows; readMetricEvidence per
+ * metric, which runs the batch queries with a single spec; the dead letters with the experiment
+ * alone), on experiments of different shapes in one warehouse: the inputs must be equal, and so
+ * must decide(). The metric queries are checked against raw events in slis-stats.test.ts, the
+ * unknown-variant counts against the inserted dead letters below.
  */
 const dir = mkdtempSync(join(tmpdir(), 'runway-evaluate-batch-'))
 const warehouse = embeddedWarehouse(dir)
@@ -84,7 +87,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-/** The reads EvaluateService.evaluate makes for one experiment, query by query (src/services/evaluate.ts). */
+/** One experiment's reads, query by query, with no other experiment in any query. */
 async function perExperiment(record: ExperimentRecord): Promise<EvaluationReads> {
   const experiment = record.spec.id
   type UnitsRow = { variant: string; units: number | string; events: number | string; last_event_ms: number | string | null }
@@ -96,7 +99,7 @@ async function perExperiment(record: ExperimentRecord): Promise<EvaluationReads>
   const params = assignmentSqlParams({ ...record.spec, allocation: record.allocation, exposure: record.spec.rollout.steps[record.step]?.exposure ?? 0 })
   type Row = { units: number | string; misrouted: number | string; recent_units: number | string; recent_misrouted: number | string }
   const rows = await warehouse.select<Row>(sqlQuery('misrouting-summary'), { experiment, since: toWarehouseTime(NOW - DEFAULT_MISROUTING_WINDOW_MS), ...params } as never)
-  const unknown = await warehouse.select<{ units: number | string; events: number | string; variants: string[] }>(sqlQuery('unknown-variant-dead-letters'), { experiment })
+  const unknown = await warehouse.select<{ units: number | string; events: number | string; variants: string[] }>(sqlQuery('unknown-variant-dead-letters-batch'), { experiments: [experiment] } as never)
   const misrouting: MisroutingEvidence = {
     units: Number(rows[0]?.units ?? 0), misrouted: Number(rows[0]?.misrouted ?? 0),
     unknownVariant: { units: Number(unknown[0]?.units ?? 0), events: Number(unknown[0]?.events ?? 0), variants: unknown[0]?.variants ?? [] },
