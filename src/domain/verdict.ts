@@ -37,6 +37,8 @@ export const ReasonCode = z.enum([
   'AUTO_RESUMED',
   /** Interference with another running experiment (interference job). */
   'INTERFERENCE',
+  /** A verdict's note of a pair flagged by the latest interference run; informs, decides nothing. */
+  'INTERFERENCE_FLAGGED',
   /** A ramp held: the upper confidence bound of a treatment's SLO burn rate is above the gate's threshold. */
   'ERROR_BUDGET_GATE',
 ])

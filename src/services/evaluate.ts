@@ -10,6 +10,7 @@ import type { Clock } from '../ports/clock.js'
 import type { StateStore } from '../ports/state-store.js'
 import type { Warehouse } from '../ports/warehouse.js'
 import { readEvaluationBatch } from './evaluate-batch.js'
+import { readInterferenceFlags } from './interference-flags.js'
 import type { QueueService } from './queue.js'
 
 export interface EvaluateDeps {
@@ -67,7 +68,8 @@ export class EvaluateService {
 
   /**
    * Evaluates the given running experiments at one `now`: one batch read (at most nine queries
-   * whatever their number), decide() for each, one insert of all their verdicts, then each
+   * whatever their number) and one read of the latest interference run's flagged pairs (an
+   * INTERFERENCE_FLAGGED reason each), decide() for each, one insert of all their verdicts, then each
    * verdict's group-sequential look recorded and the verdict published, in the given order.
    */
   async evaluateMany(records: readonly ExperimentRecord[], opts: { onQuery?: (name: string, ms: number) => void } = {}): Promise<Evaluation[]> {
@@ -78,11 +80,14 @@ export class EvaluateService {
       ...(this.d.misroutingWindowMs !== undefined ? { misroutingWindowMs: this.d.misroutingWindowMs } : {}),
       ...(opts.onQuery ? { onQuery: opts.onQuery } : {}),
     })
+    const flags = await readInterferenceFlags(this.d.warehouse, records.map((r) => r.spec.id))
     const evaluations: Evaluation[] = []
     for (const record of records) {
       const experimentId = record.spec.id
       const read = reads.get(experimentId)!
       const outcome = decide({ record, now, ...read, ...(this.d.maxMisroutedShare !== undefined ? { maxMisroutedShare: this.d.maxMisroutedShare } : {}) })
+      // After the decision's own reasons: a flagged pair is noted, the decision stays the engine's.
+      outcome.reasons.push(...(flags.get(experimentId) ?? []))
       const verdict: Verdict = {
         id: randomUUID(),
         experimentId,
