@@ -1,6 +1,7 @@
 -- variant-stats.sql for many (experiment, metric) specs in one pass (src/services/evaluate-batch.ts).
 -- Spec i is ({keys}[i], {experiments}[i], {metrics}[i], {types}[i], {aggregations}[i]); rows come back
 -- per key and variant. Two specs may read the same event metric with other types: the join fans out.
+-- sum_cubes (Σx³) gives the skewness that gates a guardrail's look (src/stats/min-sample.ts).
 -- Parameters: {keys:Array(UInt32)}, {experiments:Array(String)}, {metrics:Array(String)},
 -- {types:Array(String)}, {aggregations:Array(String)}.
 WITH specs AS
@@ -13,7 +14,8 @@ SELECT
     variant,
     toUInt64(count()) AS n,
     sum(x)            AS sum,
-    sum(x * x)        AS sum_squares
+    sum(x * x)        AS sum_squares,
+    sum(x * x * x)    AS sum_cubes
 FROM
 (
     SELECT

@@ -65,8 +65,13 @@ export function guardrailTau2For(plan: TestPlan, g: GuardrailSpec, control: Mome
 /** 0/1 unit values (a proportion): declared, or recognisable from Σx = Σx² in both arms. */
 const isProportion = (m: MetricSpec, c: Moments, t: Moments) => typeOf(m) === 'proportion' || (typeOf(m) === 'mean' && c.sum === c.sumSquares && t.sum === t.sumSquares && c.n > 0 && t.n > 0)
 
-/** Skewness-gated look (stats/min-sample.ts, Kohavi et al. 2014): only when the evidence carries Σx³. */
-function lookGate(control: Moments, treatment: Moments): { ready: boolean; minUnits: number | null } {
+/**
+ * Skewness-gated look (stats/min-sample.ts, Kohavi et al. 2014): only when the evidence carries Σx³,
+ * and not for 0/1 values: a proportion is tested on its counts (Newcombe interval, pooled test),
+ * and a rare event's Bernoulli skewness (≈10 at 1%) would hold its look for ~35,000 units per arm.
+ */
+function lookGate(metric: MetricSpec, control: Moments, treatment: Moments): { ready: boolean; minUnits: number | null } {
+  if (isProportion(metric, control, treatment)) return { ready: true, minUnits: null }
   const c = control as Moments & { sumCubes?: number }
   const t = treatment as Moments & { sumCubes?: number }
   if (typeof c.sumCubes !== 'number' || typeof t.sumCubes !== 'number') return { ready: true, minUnits: null }
@@ -99,7 +104,7 @@ export function compare(input: CompareInput): Comparison {
   if (input.role === 'guardrail') {
     const g = input.metric as GuardrailSpec
     const method = plan.method === 'confseq' ? 'confseq' : 'msprt'
-    const gate = lookGate(control, treatment)
+    const gate = lookGate(g, control, treatment)
     if (!gate.ready) return { ...base, method, status: 'LOOK_SAMPLE_PENDING', effect: null, relativeEffect: null, sequentialP: null, ci: null, significant: false, harmful: false, minLookUnits: gate.minUnits }
     const gTau = guardrailTau2For(plan, g, control, treatment, alpha)
     const bad = g.direction === 'decrease' ? 'increase' : 'decrease'

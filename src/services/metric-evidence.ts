@@ -10,6 +10,8 @@ type Num = number | string
 const num = (x: Num | null | undefined) => Number(x ?? 0)
 
 export interface StatsRow { variant: string; n: Num; sum: Num; sum_squares: Num }
+/** variant-stats-batch.sql's rows also carry Σx³ (the skewness gate of a guardrail's look). */
+export interface PlainStatsRow extends StatsRow { sum_cubes?: Num }
 export interface RatioRow extends StatsRow { denominator_sum: Num; denominator_sum_squares: Num; cross_sum: Num }
 export interface CupedRow extends StatsRow { covariate_sum: Num; covariate_sum_squares: Num; covariate_cross_sum: Num; units_with_covariate: Num }
 export interface QuantileRow {
@@ -20,7 +22,7 @@ export type WindowRow = { variant: string } & Record<`total_${SloWindow}` | `bad
 
 /** The rows one metric's evidence is built from, by query kind; a kind the metric does not need is absent. */
 export interface MetricRows {
-  stats?: StatsRow[]
+  stats?: PlainStatsRow[]
   ratio?: RatioRow[]
   cuped?: CupedRow[]
   quantile?: QuantileRow[]
@@ -63,8 +65,10 @@ export function metricEvidenceOf(metric: MetricSpec, { control, now }: { control
     out.cuped = cupedEvidence({ arms, type, control, covariate: c.metric ?? sourceOf(metric), exposure: c.exposure ?? null, prePeriodMs: c.prePeriod })
   } else {
     const rs = rows.stats ?? []
-    out.byVariant = byVariant(rs, moments)
-    out.arms = byVariant(rs, moments)
+    // With Σx³ compare.ts gates a guardrail's look on the minimum sample for the measured skewness.
+    const withCubes = (r: PlainStatsRow) => (r.sum_cubes === undefined ? moments(r) : { ...moments(r), sumCubes: num(r.sum_cubes) })
+    out.byVariant = byVariant(rs, withCubes)
+    out.arms = byVariant(rs, withCubes)
   }
   if (type === 'quantile') {
     out.quantile = {
