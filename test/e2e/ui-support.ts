@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type BrowserContext, chromium, type Page } from 'playwright-core'
+import { createRng } from '../../src/stats/random.js'
 import { ROOT, embeddedEnv } from '../support/cli.js'
 
 /** Debian's chromium (scripts/setup-browser.sh installs it); nothing downloads a browser. */
@@ -32,6 +33,17 @@ export function collectErrors(page: Page, into: string[]): void {
 export function artifactPath(name: string): string {
   mkdirSync(ARTIFACTS, { recursive: true })
   return join(ARTIFACTS, name)
+}
+
+/**
+ * With UPDATE_SCREENSHOTS=1, copies an artifact into docs/ (the README's picture of the
+ * experiment view is one): screenshots always go to test-artifacts/ui, the committed copy
+ * changes only on request, so an ordinary test run leaves the work tree clean.
+ */
+export function publishScreenshot(artifact: string, docsName: string): boolean {
+  if (process.env.UPDATE_SCREENSHOTS !== '1') return false
+  copyFileSync(artifactPath(artifact), join(ROOT, 'docs', docsName))
+  return true
 }
 
 export function freePort(): Promise<number> {
@@ -67,4 +79,46 @@ export async function until<T>(what: string, fn: () => Promise<T | null | undefi
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 100))
   }
+}
+
+export type Api = (path: string, token: string, init?: RequestInit) => Promise<{ status: number; body: any }>
+
+/**
+ * Two running experiments in different layers of one namespace that see the same units,
+ * through the API: each unit is logged under the variant the gate gives it in each (so no
+ * misrouting pause), and its error rate is 0.10, or 0.25 when it is in the same arm of both
+ * (treatment·treatment or control·control). The interaction Δ is +0.3 while neither
+ * experiment's own effect moves (both marginals cancel), so the evaluation keeps them
+ * running and the interference job flags the pair.
+ */
+export async function seedOverlap(api: Api, token: string, ids: readonly [string, string], spec: (id: string, layer: string) => Record<string, unknown>, units = 2000): Promise<void> {
+  for (const [i, id] of ids.entries()) {
+    const r = await api('/v1/experiments', token, { method: 'POST', body: JSON.stringify(spec(id, `ix-${i}`)) })
+    if (r.status !== 201) throw new Error(`enqueue ${id}: ${r.status} ${JSON.stringify(r.body)}`)
+  }
+  for (const id of ids) await until(`${id} running`, async () => (await api(`/v1/experiments/${id}`, token)).body.experiment?.state === 'running')
+  const unitIds = Array.from({ length: units }, (_, u) => `shared-${u}`)
+  const arms: Array<Map<string, string>> = []
+  for (const id of ids) {
+    const r = await api('/v1/assign', token, { method: 'POST', body: JSON.stringify({ experimentId: id, units: unitIds }) })
+    if (r.status !== 200) throw new Error(`assign ${id}: ${r.status} ${JSON.stringify(r.body)}`)
+    arms.push(new Map((r.body.assignments as Array<{ unitId: string; variant: string | null }>).map((a) => [a.unitId, a.variant ?? ''])))
+  }
+  const random = createRng({ seed: 12 })
+  const t0 = Date.now()
+  const lines: string[] = []
+  for (const [u, unit] of unitIds.entries()) {
+    const [a, b] = [arms[0]!.get(unit)!, arms[1]!.get(unit)!]
+    if (!a || !b) throw new Error(`${unit} is not exposed in both experiments`)
+    const error = random.uniform() < 0.1 + (a === b ? 0.15 : 0)
+    const conversion = random.uniform() < 0.3
+    for (const [k, id] of ids.entries()) {
+      const variant = k === 0 ? a : b
+      const ts = t0 + (u % 600) * 100
+      lines.push(JSON.stringify({ eventId: `${id}-${unit}-e`, ts, experimentId: id, variant, unitId: unit, metric: 'error_rate', outcome: error }))
+      lines.push(JSON.stringify({ eventId: `${id}-${unit}-c`, ts, experimentId: id, variant, unitId: unit, metric: 'conversion', outcome: conversion }))
+    }
+  }
+  const r = await api('/v1/events', token, { method: 'POST', body: lines.join('\n'), headers: { 'content-type': 'application/x-ndjson' } })
+  if (r.status !== 200 || r.body.rejected !== 0) throw new Error(`events: ${r.status} ${JSON.stringify(r.body)}`)
 }

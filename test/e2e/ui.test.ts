@@ -6,13 +6,16 @@ import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../support/cli.js'
 import { specBody } from '../support/embedded.js'
-import { artifactPath, collectErrors, launchChromium, startServe, until, VIEWPORTS } from './ui-support.js'
+import { artifactPath, collectErrors, launchChromium, publishScreenshot, seedOverlap, startServe, until, VIEWPORTS } from './ui-support.js'
 
 /**
  * The web UI in headless Chromium against `runway serve` (built CLI, RUNWAY_AUTH=required)
- * on the warehouse of the demo scenario (simulated through the real loop), plus two
- * experiments enqueued through the API: one running, one waiting in its layer.
+ * on the warehouse of the demo scenario (simulated through the real loop), plus
+ * experiments enqueued through the API: one running, one waiting in its layer, and two
+ * running in other layers of the namespace over shared units, for the interference job
+ * (every 2 s here) to pair.
  */
+const OVERLAP = ['ui-overlap-a', 'ui-overlap-b'] as const
 const dir = mkdtempSync(join(tmpdir(), 'runway-ui-'))
 const dataDir = join(dir, 'data')
 let server: ChildProcess | undefined
@@ -43,7 +46,7 @@ beforeAll(async () => {
   expect(created.code, created.stderr).toBe(0)
   tokens.admin = created.stdout.trim()
   // The demo ran in January 2026 on a simulated clock: keep housekeeping from archiving it on the wall clock.
-  ;({ url, proc: server } = await startServe(dataDir, { RUNWAY_AUTH: 'required', RUNWAY_ARCHIVE_AFTER: '3650d', RUNWAY_HOUSEKEEPING_INTERVAL: '1d', RUNWAY_SCHEDULE_INTERVAL: '200ms' }))
+  ;({ url, proc: server } = await startServe(dataDir, { RUNWAY_AUTH: 'required', RUNWAY_ARCHIVE_AFTER: '3650d', RUNWAY_HOUSEKEEPING_INTERVAL: '1d', RUNWAY_SCHEDULE_INTERVAL: '200ms', RUNWAY_INTERFERENCE_INTERVAL: '2s' }))
   for (const [name, role] of [['operator', 'experimenter'], ['viewer', 'viewer']] as const) {
     const r = await api('/v1/tokens', tokens.admin, { method: 'POST', body: JSON.stringify({ name, role, namespace: '*' }) })
     expect(r.status, JSON.stringify(r.body)).toBe(201)
@@ -54,6 +57,7 @@ beforeAll(async () => {
     expect(r.status, JSON.stringify(r.body)).toBe(201)
   }
   await until('ui-live running', async () => (await api('/v1/experiments/ui-live', tokens.admin)).body.experiment?.state === 'running')
+  await seedOverlap(api, tokens.admin, OVERLAP, (id, layer) => specBody({ id, layer, trafficShare: 100, rollout: { steps: [{ exposure: 100, minDuration: '1h' }] } }))
   ;({ browser, close: closeBrowser } = await launchChromium())
 }, 240_000)
 
@@ -67,7 +71,7 @@ describe('web UI', () => {
   it('asks for a token, then shows the on-call view with every experiment that is not archived', async () => {
     const { body } = await api('/v1/experiments', tokens.admin)
     const ids = (body.experiments as Array<{ id: string; state: string }>).filter((e) => e.state !== 'archived').map((e) => e.id).sort()
-    expect(ids).toEqual(['checkout-redesign', 'recs-carousel', 'search-ranker-v2', 'ui-live', 'ui-waiting'])
+    expect(ids).toEqual(['checkout-redesign', 'recs-carousel', 'search-ranker-v2', 'ui-live', ...OVERLAP, 'ui-waiting'].sort())
     for (const size of ['desktop', 'phone'] as const) {
       const page = await tab(null, size)
       await page.goto(`${url}/`)
@@ -145,8 +149,35 @@ describe('web UI', () => {
       // A viewer sees no action buttons.
       expect(await page.locator('[data-action]').count()).toBe(0)
       await page.screenshot({ path: artifactPath(`experiment-${size}.png`), fullPage: true })
+      // The README's picture (docs/ui-experiment.png), refreshed with UPDATE_SCREENSHOTS=1.
+      if (size === 'desktop') publishScreenshot('experiment-desktop.png', 'ui-experiment.png')
       await page.close()
     }
+  })
+
+  it('the experiment view lists the interference job’s rows for its pairs, as the API gives them', async () => {
+    type Row = { a: string; b: string; kind: string; metric: string; units: number; status: string }
+    // The job runs every 2 s: wait for a run over the pair after its events were stored.
+    const answer = await until('an interference run over the seeded pair', async () => {
+      const { body } = await api(`/v1/experiments/${OVERLAP[0]}/interference`, tokens.admin)
+      const pair = (body.pairs as Array<{ a: string; b: string; rows: Row[] }>).find((p) => [p.a, p.b].includes(OVERLAP[1]))
+      return pair?.rows.some((r) => r.kind === 'interaction' && r.metric === 'error_rate' && r.units === 2000) ? body : null
+    }, 60_000)
+    const rows = (answer.pairs as Array<{ rows: Row[] }>).flatMap((p) => p.rows)
+    const errorRow = rows.find((r) => r.kind === 'interaction' && r.metric === 'error_rate' && [r.a, r.b].includes(OVERLAP[1]))!
+    expect(errorRow.status).toBe('flagged')
+    const page = await tab(tokens.viewer, 'desktop')
+    await page.goto(`${url}/experiments/${OVERLAP[0]}`)
+    const table = page.getByTestId('interference')
+    await table.locator('tbody tr').nth(rows.length - 1).waitFor()
+    const shown = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => ({ other: tr.getAttribute('data-pair'), kind: tr.getAttribute('data-kind'), metric: tr.getAttribute('data-metric'), cells: [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '') })))
+    expect(shown.map((r) => [r.other, r.kind, r.metric])).toEqual(rows.map((r) => [r.a === OVERLAP[0] ? r.b : r.a, r.kind, r.metric]))
+    // Units and status as the API gives them (the job's numbers on the same data do not change between runs).
+    expect(shown.map((r) => [r.cells[2]!.replace(/,/g, ''), r.cells[6]!.split(' ')[0]])).toEqual(rows.map((r) => [String(r.units), r.status]))
+    const flagged = shown.find((r) => r.other === OVERLAP[1] && r.kind === 'interaction' && r.metric === 'error_rate')!
+    expect(flagged.cells[6]).toContain('flagged')
+    await page.screenshot({ path: artifactPath('experiment-interference-desktop.png'), fullPage: true })
+    await page.close()
   })
 
   it('a pause with a reason from the UI reaches the ledger under the signed-in person', async () => {

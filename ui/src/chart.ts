@@ -58,7 +58,8 @@ export function Chart(p: ChartProps) {
         series,
         bands,
         axes: [{ stroke: '#333', grid: { stroke: '#e3e3e3' } }, { stroke: '#333', grid: { stroke: '#e3e3e3' }, size: 60 }],
-        scales: { x: { time: true } },
+        // One bucket alone (a run minutes old) would make uPlot span years around it: show ±5 minutes instead.
+        scales: { x: { time: true, range: (_u, min, max) => (min === max ? [min - 300, max + 300] : [min, max]) } },
         legend: { live: true },
         cursor: { drag: { x: true, y: false } },
       },

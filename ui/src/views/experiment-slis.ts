@@ -1,7 +1,7 @@
 import { get } from '../api.js'
 import { Chart, PALETTE } from '../chart.js'
 import { ErrorNote } from '../components.js'
-import { num, pct } from '../format.js'
+import { int, num, pct } from '../format.js'
 import { html } from '../html.js'
 import { usePoll } from '../hooks.js'
 
@@ -70,7 +70,7 @@ export function SliCharts({ base, metrics, variants, spanMs }: { base: string; m
   return html`<div class="charts">${metrics.map((m) => html`<${SliChart} key=${m.name} base=${base} metric=${m} window=${window} variants=${variants} />`)}</div>`
 }
 
-interface InterferenceRow { a: string; b: string; metric: string; kind: string; delta: number | null; ci: [number, number] | null; adjustedP: number | null; status: string; action: string }
+interface InterferenceRow { a: string; b: string; metric: string; kind: string; units: number; delta: number | null; ci: [number, number] | null; adjustedP: number | null; status: string; action: string }
 interface InterferenceAnswer { runId: string | null; evaluatedAt: string | null; pairs: Array<{ a: string; b: string; status: string; rows: InterferenceRow[] }> }
 
 export function InterferenceTable({ base, id }: { base: string; id: string }) {
@@ -80,8 +80,8 @@ export function InterferenceTable({ base, id }: { base: string; id: string }) {
   if (rows.length === 0) return html`<p class="muted" data-testid="interference-none">No interference run has covered this experiment yet (docs/interference.md).</p>`
   return html`<div class="table-wrap"><table data-testid="interference">
     <caption class="muted small">Run ${r.data.runId} at ${r.data.evaluatedAt}</caption>
-    <thead><tr><th scope="col">Other experiment</th><th scope="col">Metric</th><th scope="col">Δ</th><th scope="col">CI</th><th scope="col">Adjusted p</th><th scope="col">Status</th></tr></thead>
-    <tbody>${rows.map((x) => html`<tr data-pair=${x.a === id ? x.b : x.a}><td>${x.a === id ? x.b : x.a}</td><td>${x.metric}${x.kind ? html` <span class="muted small">${x.kind}</span>` : null}</td><td>${num(x.delta)}</td>
-      <td>${x.ci ? `[${num(x.ci[0])}, ${num(x.ci[1])}]` : 'n/a'}</td><td>${num(x.adjustedP)}</td><td><span class=${`badge i-${x.status}`}>${x.status}</span>${x.action && x.action !== 'none' ? html` <span class="small">${x.action}</span>` : null}</td></tr>`)}</tbody>
+    <thead><tr><th scope="col">Other experiment</th><th scope="col">Metric</th><th scope="col">Units</th><th scope="col">Δ</th><th scope="col">CI</th><th scope="col">Adjusted p</th><th scope="col">Status</th></tr></thead>
+    <tbody>${rows.map((x) => html`<tr data-pair=${x.a === id ? x.b : x.a} data-kind=${x.kind} data-metric=${x.metric}><td>${x.a === id ? x.b : x.a}</td><td>${x.metric}${x.kind ? html` <span class="muted small">${x.kind}</span>` : null}</td><td>${int(x.units)}</td><td>${num(x.delta)}</td>
+      <td>${x.ci ? `[${num(x.ci[0])}, ${num(x.ci[1])}]` : 'n/a'}</td><td>${num(x.adjustedP)}</td><td><span class=${`badge i-${x.status}`}>${x.status}</span>${x.action && x.action !== 'none' && x.action !== x.status ? html` <span class="small">${x.action}</span>` : null}</td></tr>`)}</tbody>
   </table></div>`
 }
