@@ -1,15 +1,17 @@
 /**
- * Benchmark (issue 16 item 3): one full evaluation cycle of every running experiment, today's
- * path (EvaluateService.evaluate for each: five-plus queries per experiment, verdict insert
- * included) against the per-cycle batch (readEvaluationBatch: at most nine queries, then decide()
- * for each), on the embedded warehouse with events generated inside the engine
+ * Benchmark (issue 16 item 3): one full evaluation cycle of every running experiment as the
+ * evaluate-cycle job runs it (EvaluateService.evaluateMany: readEvaluationBatch — at most nine
+ * queries — plus the interference-flags query, decide() for each, one verdict insert, publish),
+ * against one experiment at a time (EvaluateService.evaluate(id): the same SQL with one record,
+ * what a CLI/API caller gets), on the embedded warehouse with events generated inside the engine
  * (INSERT … SELECT FROM numbers() into `events`; its unit_agg / sli_minute projections are
  * built by the insert as for ingested batches, and unit_metrics is the view over them).
  *
  *   npx tsx bench/eval-cycle.ts --events 1000000 --experiments 10,100,1000 --per-experiment-max 100
  *
- * Today's path is run on at most --per-experiment-max experiments of a size and scaled to the
- * size linearly (its cost is per experiment), marked "extrapolated" in the output.
+ * One-at-a-time is run on at most --per-experiment-max experiments of a size and scaled to the
+ * size linearly (its cost is per experiment), marked "extrapolated" in the output. The insert
+ * time of each size is printed on its own line before the cycle runs.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
@@ -20,12 +22,10 @@ import { MemoryBus } from '../src/adapters/bus/memory-bus.js'
 import { ManualClock } from '../src/adapters/clock/manual-clock.js'
 import { MemoryStateStore } from '../src/adapters/state/memory-state.js'
 import { embeddedWarehouse } from '../src/adapters/warehouse/clickhouse-warehouse.js'
-import { decide } from '../src/decide/decide.js'
 import { ExperimentSpecSchema, type ExperimentSpecInput } from '../src/domain/experiment.js'
 import { newRecord, type ExperimentRecord } from '../src/domain/experiment-record.js'
 import { parseWith } from '../src/domain/validation.js'
 import { EvaluateService } from '../src/services/evaluate.js'
-import { readEvaluationBatch } from '../src/services/evaluate-batch.js'
 import { migrate } from '../src/services/migrate.js'
 
 const { values: args } = parseArgs({ options: {
@@ -96,20 +96,21 @@ try {
         FROM numbers(${off}, ${n})`)
     }
     const insertS = (performance.now() - t) / 1000
+    console.log(JSON.stringify({ experiments: E, events: EVENTS, insertS: +insertS.toFixed(1), eventsPerS: Math.round(EVENTS / insertS), load: load() }))
     const state = new MemoryStateStore()
     for (const r of records) await state.put(r, null)
     const clock = new ManualClock(NOW)
     const evaluator = new EvaluateService({ warehouse, state, bus: new MemoryBus(), clock, log: pino({ level: 'silent' }), queue: { patch: async () => null as never } })
 
-    // Batched first (cold for this size's rows), then today's path.
+    // The cycle first (cold for this size's rows), then one at a time.
     t = performance.now()
     const running = (await state.list()).filter((r) => r.state === 'running')
     const queryMs: Record<string, number> = {}
-    const reads = await readEvaluationBatch(warehouse, running, { now: NOW, onQuery: (name, ms) => { queryMs[name.replace(/-batch$/, '')] = Math.round(ms) } })
-    const readS = (performance.now() - t) / 1000
-    const decisions = new Map<string, number>()
-    for (const r of running) { const o = decide({ record: r, now: NOW, ...reads.get(r.spec.id)! }); decisions.set(o.decision, (decisions.get(o.decision) ?? 0) + 1) }
+    const evaluations = await evaluator.evaluateMany(running, { onQuery: (name, ms) => { queryMs[name.replace(/-batch$/, '')] = Math.round(ms) } })
     const batchS = (performance.now() - t) / 1000
+    const readS = Object.values(queryMs).reduce((a, b) => a + b, 0) / 1000
+    const decisions = new Map<string, number>()
+    for (const e of evaluations) decisions.set(e.verdict.decision, (decisions.get(e.verdict.decision) ?? 0) + 1)
     const batchRss = rssMb()
 
     const sample = records.slice(0, Math.min(E, PER_MAX))
@@ -119,9 +120,9 @@ try {
     const perS = perSampleS * (E / sample.length)
     console.log(JSON.stringify({
       experiments: E, events: EVENTS, units: UNITS, insertS: +insertS.toFixed(1),
-      batchedCycleS: +batchS.toFixed(2), batchedReadS: +readS.toFixed(2),
-      perExperimentCycleS: +perS.toFixed(2), perExperimentMeasuredOn: sample.length, extrapolated: sample.length < E,
-      perExperimentMsEach: +((perSampleS * 1000) / sample.length).toFixed(0),
+      cycleS: +batchS.toFixed(2), cycleBatchReadS: +readS.toFixed(2),
+      oneAtATimeS: +perS.toFixed(2), oneAtATimeMeasuredOn: sample.length, extrapolated: sample.length < E,
+      oneAtATimeMsEach: +((perSampleS * 1000) / sample.length).toFixed(0),
       speedup: +(perS / batchS).toFixed(1), decisions: Object.fromEntries(decisions), queryMs, peakRssMb: Number(rssMb()), rssAfterBatchMb: Number(batchRss), load: load(),
     }))
   }
