@@ -1,7 +1,8 @@
 -- variant-stats.sql for many (experiment, metric) specs in one pass (src/services/evaluate-batch.ts).
 -- Spec i is ({keys}[i], {experiments}[i], {metrics}[i], {types}[i], {aggregations}[i]); rows come back
 -- per key and variant. Two specs may read the same event metric with other types: the join fans out.
--- sum_cubes (Σx³) gives the skewness that gates a guardrail's look (src/stats/min-sample.ts).
+-- sum_cubes (Σx³) gives the skewness that gates a guardrail's look (src/stats/min-sample.ts);
+-- in_unit_interval says every unit value lies in [0, 1] (a rate: no gate, see metric-evidence.ts).
 -- Parameters: {keys:Array(UInt32)}, {experiments:Array(String)}, {metrics:Array(String)},
 -- {types:Array(String)}, {aggregations:Array(String)}.
 WITH specs AS
@@ -15,7 +16,8 @@ SELECT
     toUInt64(count()) AS n,
     sum(x)            AS sum,
     sum(x * x)        AS sum_squares,
-    sum(x * x * x)    AS sum_cubes
+    sum(x * x * x)    AS sum_cubes,
+    toUInt8(min(x) >= 0 AND max(x) <= 1) AS in_unit_interval
 FROM
 (
     SELECT

@@ -10,8 +10,8 @@ type Num = number | string
 const num = (x: Num | null | undefined) => Number(x ?? 0)
 
 export interface StatsRow { variant: string; n: Num; sum: Num; sum_squares: Num }
-/** variant-stats-batch.sql's rows also carry Σx³ (the skewness gate of a guardrail's look). */
-export interface PlainStatsRow extends StatsRow { sum_cubes?: Num }
+/** variant-stats-batch.sql's rows also carry Σx³ (the skewness gate of a guardrail's look) and whether every unit value is in [0, 1]. */
+export interface PlainStatsRow extends StatsRow { sum_cubes?: Num; in_unit_interval?: Num }
 export interface RatioRow extends StatsRow { denominator_sum: Num; denominator_sum_squares: Num; cross_sum: Num }
 export interface CupedRow extends StatsRow { covariate_sum: Num; covariate_sum_squares: Num; covariate_cross_sum: Num; units_with_covariate: Num }
 export interface QuantileRow {
@@ -65,8 +65,11 @@ export function metricEvidenceOf(metric: MetricSpec, { control, now }: { control
     out.cuped = cupedEvidence({ arms, type, control, covariate: c.metric ?? sourceOf(metric), exposure: c.exposure ?? null, prePeriodMs: c.prePeriod })
   } else {
     const rs = rows.stats ?? []
-    // With Σx³ compare.ts gates a guardrail's look on the minimum sample for the measured skewness.
-    const withCubes = (r: PlainStatsRow) => (r.sum_cubes === undefined ? moments(r) : { ...moments(r), sumCubes: num(r.sum_cubes) })
+    // With Σx³ compare.ts gates a guardrail's look on the minimum sample for the measured skewness
+    // (heavy tails: revenue, latency). Not for rates (every unit value in [0, 1], e.g. a unit's error
+    // rate): their skewness is rarity, which minUnits and the proportion tests already handle, and
+    // 355·s² at a 1% rate would hold a guardrail for ~15,000 units per arm.
+    const withCubes = (r: PlainStatsRow) => (r.sum_cubes === undefined || num(r.in_unit_interval) === 1 ? moments(r) : { ...moments(r), sumCubes: num(r.sum_cubes) })
     out.byVariant = byVariant(rs, withCubes)
     out.arms = byVariant(rs, withCubes)
   }
