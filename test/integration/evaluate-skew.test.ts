@@ -16,7 +16,7 @@ import { HOUR, T0, runningRecord, specFixture } from '../support/fixtures.js'
  * The skewness gate is live: variant-stats-batch.sql returns Σx³ of the unit values (checked
  * against the values computed here), the evidence carries it, and decide() holds a strongly
  * skewed guardrail's look (LOOK_SAMPLE_PENDING, reported as GUARDRAIL_NO_DATA) while a 0/1
- * guardrail at the same sample is tested.
+ * guardrail and a rate guardrail (unit means in [0, 1]) at the same sample are tested.
  */
 const dir = mkdtempSync(join(tmpdir(), 'runway-evaluate-skew-'))
 const warehouse = embeddedWarehouse(dir)
@@ -24,7 +24,7 @@ const NOW = T0 + 2 * HOUR
 const record = runningRecord(specFixture({
   id: 'skew', variants: [{ name: 'control', weight: 50 }, { name: 'treatment', weight: 50 }],
   rollout: { steps: [{ exposure: 50, minDuration: '1h' }, { exposure: 100, minDuration: '1h' }] },
-  metrics: { primary: { name: 'conversion', type: 'proportion', direction: 'increase' }, guardrails: [{ name: 'latency_ms', direction: 'decrease' }, { name: 'error_rate', direction: 'decrease' }] },
+  metrics: { primary: { name: 'conversion', type: 'proportion', direction: 'increase' }, guardrails: [{ name: 'latency_ms', direction: 'decrease' }, { name: 'error_rate', direction: 'decrease' }, { name: 'fail_rate', direction: 'decrease' }] },
 }))
 /** Per variant: unit → its latency value (one event per unit, so the unit's mean is the value). */
 const latency = new Map<string, number[]>()
@@ -44,6 +44,8 @@ beforeAll(async () => {
     events.push({ ...base, event_id: `l${u}`, metric: 'latency_ms', value: x })
     events.push({ ...base, event_id: `e${u}`, metric: 'error_rate', value: rng.uniform() < 0.05 ? 1 : 0 })
     events.push({ ...base, event_id: `c${u}`, metric: 'conversion', value: rng.uniform() < 0.2 ? 1 : 0 })
+    // A rate: two 0/1 events per unit at 2%, so unit means 0, ½ or 1 (skewed, but in [0, 1]).
+    for (const k of [0, 1]) events.push({ ...base, event_id: `f${u}-${k}`, metric: 'fail_rate', value: rng.uniform() < 0.02 ? 1 : 0 })
   }
   await warehouse.insert('events', events)
 })
@@ -75,9 +77,14 @@ describe('skewness gate fed by Σx³ from SQL', () => {
     const byMetric = (name: string) => outcome.comparisons.find((c) => c.metric === name)!
     expect(byMetric('latency_ms')).toMatchObject({ status: 'LOOK_SAMPLE_PENDING', minLookUnits: need })
     expect(byMetric('error_rate').status).not.toBe('LOOK_SAMPLE_PENDING')
+    expect(byMetric('fail_rate').status).not.toBe('LOOK_SAMPLE_PENDING')
+    const rate = reads.metrics.find((x) => x.metric === 'fail_rate')!
+    expect(Object.values(rate.byVariant).some((v) => v.sum !== v.sumSquares)).toBe(true)
+    expect(Object.values(rate.byVariant).every((v) => !('sumCubes' in v))).toBe(true)
     const noData = outcome.reasons.find((r) => r.code === 'GUARDRAIL_NO_DATA')
     expect(noData?.message, JSON.stringify(outcome.reasons)).toContain(`latency_ms/treatment`)
     expect(noData?.message).toContain(`skewness needs ${need} per arm`)
+    expect(noData?.message).not.toContain('fail_rate')
     expect(outcome.decision).not.toBe('ramp')
   })
 })
