@@ -122,3 +122,48 @@ export async function seedOverlap(api: Api, token: string, ids: readonly [string
   const r = await api('/v1/events', token, { method: 'POST', body: lines.join('\n'), headers: { 'content-type': 'application/x-ndjson' } })
   if (r.status !== 200 || r.body.rejected !== 0) throw new Error(`events: ${r.status} ${JSON.stringify(r.body)}`)
 }
+
+/**
+ * What a page does wrong for accessibility, checked in the page (WCAG 2.1 AA, formulas written
+ * here, not taken from the UI): text contrast of every visible text against the first opaque
+ * background behind it (4.5:1, 3:1 for large text; disabled controls exempt), a name for every
+ * control and link, a label for every chart image, header cells in every table, one h1.
+ */
+export function accessibilityProblems(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const problems: string[] = []
+    // The SQL blocks are closed <details>: open them so their text and buttons are audited too.
+    for (const d of document.querySelectorAll('details')) d.open = true
+    const shown = (el: Element) => el.checkVisibility({ visibilityProperty: true })
+    const rgba = (c: string) => { const m = c.match(/rgba?\(([^)]+)\)/); if (!m) return null; const [r, g, b, a = 1] = m[1]!.split(/[ ,/]+/).filter(Boolean).map(Number); return { r: r!, g: g!, b: b!, a } }
+    const lum = ({ r, g, b }: { r: number; g: number; b: number }) => { const f = (v: number) => { const s = v / 255; return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4 }; return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b) }
+    const background = (el: Element | null): { r: number; g: number; b: number } => {
+      for (let e = el; e; e = e.parentElement) { const c = rgba(getComputedStyle(e).backgroundColor); if (c && c.a >= 0.99) return c }
+      return { r: 255, g: 255, b: 255 }
+    }
+    const describe = (el: Element) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className && typeof el.className === 'string' ? `.${el.className.split(' ')[0]}` : ''} "${(el.textContent ?? '').trim().slice(0, 40)}"`
+    for (const el of document.querySelectorAll('body *')) {
+      const own = [...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && (n.textContent ?? '').trim() !== '')
+      if (!own || !shown(el)) continue
+      const style = getComputedStyle(el)
+      if (el.closest('[disabled], .skip, noscript')) continue
+      const fg = rgba(style.color)
+      if (!fg) continue
+      const bg = background(el)
+      // A translucent text colour is blended over its background first.
+      const blended = { r: fg.r * fg.a + bg.r * (1 - fg.a), g: fg.g * fg.a + bg.g * (1 - fg.a), b: fg.b * fg.a + bg.b * (1 - fg.a) }
+      const [hi, lo] = [lum(blended), lum(bg)].sort((x, y) => y - x) as [number, number]
+      const ratio = (hi + 0.05) / (lo + 0.05)
+      const size = parseFloat(style.fontSize)
+      const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700)
+      if (ratio < (large ? 3 : 4.5)) problems.push(`contrast ${ratio.toFixed(2)}:1 ${describe(el)}`)
+    }
+    const named = (el: Element) => Boolean(el.getAttribute('aria-label')?.trim() || (el.getAttribute('aria-labelledby') && document.getElementById(el.getAttribute('aria-labelledby')!)) || (el as HTMLElement).innerText?.trim() || el.getAttribute('title')
+      || (el.id && document.querySelector(`label[for="${CSS.escape(el.id)}"]`)) || el.closest('label'))
+    for (const el of document.querySelectorAll('button, a[href], input:not([type=hidden]), textarea, select, summary')) if (shown(el) && !named(el)) problems.push(`no accessible name: ${describe(el)}`)
+    for (const el of document.querySelectorAll('[role=img]')) if (!el.getAttribute('aria-label')?.trim()) problems.push(`image without a label: ${describe(el)}`)
+    for (const t of document.querySelectorAll('table')) if (!t.querySelector('th')) problems.push(`table without header cells: ${describe(t)}`)
+    if (document.querySelectorAll('h1').length !== 1) problems.push(`${document.querySelectorAll('h1').length} h1 headings`)
+    return problems
+  })
+}

@@ -6,7 +6,7 @@ import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../support/cli.js'
 import { specBody } from '../support/embedded.js'
-import { artifactPath, collectErrors, launchChromium, publishScreenshot, seedOverlap, startServe, until, VIEWPORTS } from './ui-support.js'
+import { accessibilityProblems, artifactPath, collectErrors, launchChromium, publishScreenshot, seedOverlap, startServe, until, VIEWPORTS } from './ui-support.js'
 
 /**
  * The web UI in headless Chromium against `runway serve` (built CLI, RUNWAY_AUTH=required)
@@ -212,6 +212,27 @@ describe('web UI', () => {
     const refused = await api('/v1/experiments/ui-live/resume', tokens.viewer, { method: 'POST', body: JSON.stringify({ reason: 'viewer tries' }) })
     expect(refused.status).toBe(403)
     expect((await api('/v1/experiments/ui-live', tokens.admin)).body.experiment.state).toBe('paused')
+  })
+
+  it('each view at both sizes: the skip link is the first Tab stop and leads to the content; contrast, names and labels hold', async () => {
+    const views = [['/', 'view-oncall'], ['/exec', 'view-exec'], [`/experiments/search-ranker-v2`, 'view-experiment'], [`/experiments/${OVERLAP[0]}`, 'view-experiment']] as const
+    for (const size of ['desktop', 'phone'] as const) {
+      for (const [path, view] of views) {
+        const page = await tab(tokens.operator, size)
+        await page.goto(`${url}${path}`)
+        await page.getByTestId(view).waitFor()
+        // Wait for the panels to load, so the audit sees their content and not "loading…".
+        await expect.poll(() => page.locator('text=loading…').count(), { timeout: 20_000 }).toBe(0)
+        await page.keyboard.press('Tab')
+        expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content')
+        await page.keyboard.press('Enter')
+        await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('main')
+        expect(await accessibilityProblems(page), `${path} at ${size}`).toEqual([])
+        // The layout reflows: nothing wider than the viewport but the tables' own scrolling wrappers.
+        expect(await page.evaluate(() => document.documentElement.scrollWidth), `${path} at ${size}`).toBeLessThanOrEqual(VIEWPORTS[size].width)
+        await page.close()
+      }
+    }
   })
 
   it('logged no console error in any page', () => {
