@@ -6,6 +6,7 @@ import type { Actor, LifecycleEvent } from '../domain/lifecycle.js'
 import { type PolicyContext, type PolicyFailure, checkEnqueuePolicy } from '../domain/policy.js'
 import type { ScheduleDecision } from '../domain/schedule.js'
 import { planTickSteps } from '../domain/schedule-tick.js'
+import { type Refusal, refusalChanged, refusalEntry, startRefusal } from '../domain/refusal.js'
 import { parseWith } from '../domain/validation.js'
 import { ConflictError, InputError, NotFoundError } from '../errors.js'
 import { type Bus, TOPICS } from '../ports/bus.js'
@@ -97,7 +98,8 @@ export class QueueService {
       if (!planned) return null
       const result = transition(record, planned.request, this.d.ledgerKey ?? undefined)
       if (!result.ok) throw new ConflictError(result.message, result.code)
-      const next = { ...result.record, ...planned.patch }
+      // A move ends whatever refusal held the experiment where it was: one after it is a first refusal again.
+      const next = { ...result.record, blockedBy: null, ...planned.patch }
       if (await this.commit(record, next, result.event, false)) return result.event
     }
     throw new ConflictError(`experiment ${id} kept changing; gave up after ${MAX_CAS_ATTEMPTS} attempts`, 'CAS_EXHAUSTED')
@@ -111,6 +113,31 @@ export class QueueService {
       if (!change) return
       const put = await this.d.state.put({ ...record, ...change, version: record.version + 1 }, record.version)
       if (put.ok) return
+    }
+    throw new ConflictError(`experiment ${id} kept changing; gave up after ${MAX_CAS_ATTEMPTS} attempts`, 'CAS_EXHAUSTED')
+  }
+
+  /**
+   * Records a refused start or a held ramp: always in `blockedBy`, and on the ledger when the
+   * refusal is new against `previous` (default: the stored blockedBy) — the first refusal, or
+   * other codes (domain/refusal.ts). The entry keeps state and step (from === to): it is no
+   * transition, so it is neither published on the lifecycle topic nor notified. Returns the
+   * entry, or null when none was written. CAS-retried like `apply`.
+   */
+  async recordRefusal(id: string, plan: (r: ExperimentRecord) => { refusal: Refusal; previous?: PolicyFailure[] | null } | null): Promise<LifecycleEvent | null> {
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const record = await this.get(id)
+      const planned = plan(record)
+      if (!planned) return null
+      const { failures } = planned.refusal
+      if (!refusalChanged(planned.previous !== undefined ? planned.previous : record.blockedBy, failures)) {
+        if (JSON.stringify(record.blockedBy) === JSON.stringify(failures)) return null
+        const put = await this.d.state.put({ ...record, blockedBy: failures, version: record.version + 1 }, record.version)
+        if (put.ok) return null
+        continue
+      }
+      const { record: next, event } = refusalEntry(record, planned.refusal, this.d.clock.now(), this.d.ledgerKey ?? undefined)
+      if (await this.commit(record, next, event, false, undefined, false)) return event
     }
     throw new ConflictError(`experiment ${id} kept changing; gave up after ${MAX_CAS_ATTEMPTS} attempts`, 'CAS_EXHAUSTED')
   }
@@ -129,7 +156,8 @@ export class QueueService {
    * Starts what fits: queued → scheduled (bucket range reserved) → running.
    * Experiments the policy refuses to start stay queued, hold no place in the plan,
    * and carry the refusal in `blockedBy` (written only on change, so a long freeze
-   * does not rewrite every record each tick). The work runs in slices that give the
+   * does not rewrite every record each tick); a new refusal (first, or other rules)
+   * is also a ledger entry (recordRefusal), once. The work runs in slices that give the
    * event loop a turn (schedule-slices.ts), so a long queue never stalls the API.
    */
   async scheduleTick(): Promise<LifecycleEvent[]> {
@@ -139,8 +167,13 @@ export class QueueService {
     const plan = await slicer.run(planTickSteps(records, this.scheduleOptions(), policy))
     for (const { experimentId, blockedBy } of plan.blockedBy) {
       await slicer.pause()
-      await this.patch(experimentId, (cur) => (cur.state === 'queued' ? { blockedBy } : null))
-      if (blockedBy) this.d.log.info({ experiment: experimentId, rules: blockedBy.map((f) => f.rule) }, 'policy holds the start')
+      if (!blockedBy) {
+        await this.patch(experimentId, (cur) => (cur.state === 'queued' ? { blockedBy } : null))
+        continue
+      }
+      // A new refusal (first, or other rules) goes on the ledger; a changed message only on the record.
+      const entry = await this.recordRefusal(experimentId, (cur) => (cur.state === 'queued' ? { refusal: startRefusal(blockedBy) } : null))
+      if (entry) this.d.log.info({ experiment: experimentId, rules: blockedBy.map((f) => f.rule) }, 'policy holds the start')
     }
     const actor: Actor = { type: 'system', id: 'scheduler' }
     const start = async (s: ScheduleDecision): Promise<LifecycleEvent[]> => {
@@ -177,6 +210,8 @@ export class QueueService {
     event: LifecycleEvent,
     throwOnConflict = true,
     enqueued?: { spec: ExperimentSpec; revision: number },
+    /** false for a refusal entry: not a transition, so not published nor counted. */
+    announce = true,
   ): Promise<boolean> {
     const put = await this.d.state.put(next, previous ? previous.version : null)
     if (!put.ok) {
@@ -190,10 +225,11 @@ export class QueueService {
         ? await this.d.state.put({ ...previous, version: next.version + 1 }, next.version)
         : await this.d.state.remove(next.spec.id, next.version)
       this.d.log.error({ err: error, experiment: next.spec.id, undone: undo.ok }, 'ledger write failed; transition not applied')
-      this.d.onTransition?.(event, false)
+      if (announce) this.d.onTransition?.(event, false)
       throw error
     }
-    this.d.log.info({ experiment: event.experimentId, from: event.from, to: event.to, step: event.step, actor: event.actor, reason: event.reason }, 'transition')
+    this.d.log.info({ experiment: event.experimentId, from: event.from, to: event.to, step: event.step, actor: event.actor, reason: event.reason }, announce ? 'transition' : 'refusal recorded')
+    if (!announce) return true
     this.d.onTransition?.(event, true)
     await this.d.bus.publish(TOPICS.lifecycle, event.experimentId, event)
     return true

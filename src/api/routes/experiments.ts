@@ -5,6 +5,7 @@ import { actorOf, experimentNamespace, guard, param, readableNamespaces, specNam
 import { parseSpecText } from '../spec-body.js'
 import { resolveCatalogMetrics } from '../../domain/metric-catalog.js'
 import { experimentView } from '../views.js'
+import { registerTimelineRoute } from './timeline.js'
 
 export function registerExperimentRoutes(app: FastifyInstance, rt: Runtime): void {
   app.post('/v1/experiments', guard('experiments:write', specNamespace), async (request, reply) => {
@@ -27,4 +28,6 @@ export function registerExperimentRoutes(app: FastifyInstance, rt: Runtime): voi
     const record = await rt.queue.get(request.params.id)
     return { experiment: experimentView(record), spec: record.spec, ledger: await readLedger(rt.warehouse, record.spec.id) }
   })
+
+  registerTimelineRoute(app, rt)
 }
