@@ -165,15 +165,17 @@ export class QueueService {
     const records = await this.snapshot()
     const policy = this.d.gatekeeper ? await this.d.gatekeeper.startCheck(records) : null
     const plan = await slicer.run(planTickSteps(records, this.scheduleOptions(), policy))
-    for (const { experimentId, blockedBy } of plan.blockedBy) {
-      await slicer.pause()
-      if (!blockedBy) {
-        await this.patch(experimentId, (cur) => (cur.state === 'queued' ? { blockedBy } : null))
-        continue
-      }
-      // A new refusal (first, or other rules) goes on the ledger; a changed message only on the record.
+    // A new refusal (first, or other rules) goes on the ledger, a changed message only on the
+    // record; side by side, like the starts below, so a first tick over a long frozen queue
+    // shares its ledger appends' group commits.
+    const record = async ({ experimentId, blockedBy }: (typeof plan.blockedBy)[number]): Promise<void> => {
+      if (!blockedBy) return this.patch(experimentId, (cur) => (cur.state === 'queued' ? { blockedBy } : null))
       const entry = await this.recordRefusal(experimentId, (cur) => (cur.state === 'queued' ? { refusal: startRefusal(blockedBy) } : null))
       if (entry) this.d.log.info({ experiment: experimentId, rules: blockedBy.map((f) => f.rule) }, 'policy holds the start')
+    }
+    for (let i = 0; i < plan.blockedBy.length; i += PARALLEL_STARTS) {
+      await slicer.pause()
+      await Promise.all(plan.blockedBy.slice(i, i + PARALLEL_STARTS).map(record))
     }
     const actor: Actor = { type: 'system', id: 'scheduler' }
     const start = async (s: ScheduleDecision): Promise<LifecycleEvent[]> => {
