@@ -68,8 +68,8 @@ afterAll(async () => {
 describe('the experiment view’s exposure queries answer as the queries they replace', () => {
   it('the event span', async () => {
     for (const experiment of ['exp-a', 'exp-b', 'missing']) {
-      const now = await warehouse.select(sqlQuery('ui-event-span'), { experiment })
-      const old = await warehouse.select(OLD_SPAN, { experiment })
+      const now = await warehouse.select<Record<string, unknown>>(sqlQuery('ui-event-span'), { experiment })
+      const old = await warehouse.select<Record<string, unknown>>(OLD_SPAN, { experiment })
       expect(now.map((r) => Object.values(r).map(Number))).toEqual(old.map((r) => Object.values(r).map(Number)))
     }
     const [a] = await warehouse.select<{ first_ms: string }>(sqlQuery('ui-event-span'), { experiment: 'exp-a' })
