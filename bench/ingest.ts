@@ -1,12 +1,12 @@
 /**
  * Benchmark (issue 16 item 1): ingest against the engine's own insert, in ONE process and ONE
- * run, alternating rounds so machine load hits every path alike:
+ * run, the paths taking turns chunk by chunk so machine load hits every path alike:
  *   engine   — `INSERT INTO events FORMAT JSONEachRow` with the rows as text (no client, no validation)
  *   text     — the adapter's insertText of that text (chDB's native raw insert)
  *   client   — Warehouse.insert of the same rows (the adapter ingest uses)
  *   lines    — IngestService.ingestLines (the Kafka path: parse, validate, mask, insert, dead letters)
  *   http     — IngestService.ingest of an NDJSON body (the HTTP path without the socket)
- * Ratios are each path's rate over the engine's rate in the same rounds.
+ * Ratios are each path's rate over the engine's rate in the same rounds (median of the rounds).
  *   npx tsx bench/ingest.ts [--events 100000] [--chunk 5000] [--rounds 3]
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -51,10 +51,9 @@ const events = (experimentId: string): TelemetryEvent[] =>
   }))
 const count = async (x: string) => Number((await warehouse.select<{ n: string }>('SELECT count() AS n FROM events WHERE experiment_id = {x:String}', { x }))[0]!.n)
 
-async function run(p: Path, r: number): Promise<number> {
-  const id = ids(p, r)
-  const evs = events(id)
-  // Inputs are prepared outside the clock: each path is timed from what it receives.
+/** Each path's chunks for round r, prepared outside the clock: each path is timed from what it receives. */
+function prepare(p: Path, r: number): unknown[] {
+  const evs = events(ids(p, r))
   const now = Date.now()
   const chunks: unknown[] = []
   for (let i = 0; i < N; i += CHUNK) {
@@ -64,32 +63,49 @@ async function run(p: Path, r: number): Promise<number> {
     else if (p === 'lines') chunks.push(part.map((e, k) => ({ line: i + k, raw: JSON.stringify(e) })))
     else chunks.push(part.map((e) => JSON.stringify(e)).join('\n'))
   }
-  const t = performance.now()
-  let k = 0
-  for (const c of chunks) {
-    const token = `bench-${id}-${k++}`
-    if (p === 'engine') await warehouse.command(`INSERT INTO events SETTINGS insert_deduplication_token='${token}' FORMAT JSONEachRow\n${c as string}`)
-    else if (p === 'text') await warehouse.insertText('events', c as string, { dedupToken: token })
-    else if (p === 'client') await warehouse.insert('events', c as Record<string, unknown>[], { dedupToken: token })
-    else if (p === 'lines') await ingest.ingestLines(c as Array<{ line: number; raw: string }>, { source: 'bench', dedupToken: token })
-    else await ingest.ingest({ body: c as string, format: 'ndjson', source: 'bench', idempotencyKey: token })
-  }
-  const ms = performance.now() - t
-  const stored = await count(id)
-  if (stored !== N) throw new Error(`${p} stored ${stored} of ${N}`)
-  return (N / ms) * 1000
+  return chunks
 }
 
-for (const p of paths) await run(p, -1) // warm-up: engine start, JIT
+async function send(p: Path, id: string, c: unknown, k: number): Promise<void> {
+  const token = `bench-${id}-${k}`
+  if (p === 'engine') await warehouse.command(`INSERT INTO events SETTINGS insert_deduplication_token='${token}' FORMAT JSONEachRow\n${c as string}`)
+  else if (p === 'text') await warehouse.insertText('events', c as string, { dedupToken: token })
+  else if (p === 'client') await warehouse.insert('events', c as Record<string, unknown>[], { dedupToken: token })
+  else if (p === 'lines') await ingest.ingestLines(c as Array<{ line: number; raw: string }>, { source: 'bench', dedupToken: token })
+  else await ingest.ingest({ body: c as string, format: 'ndjson', source: 'bench', idempotencyKey: token })
+}
+
+/**
+ * One round: chunk by chunk, every path sends its next chunk in turn (order rotated per chunk),
+ * so a burst of load from the other tenants of the machine falls on every path alike.
+ * Returns each path's rate over its own summed time.
+ */
+async function round(r: number): Promise<Record<Path, number>> {
+  const inputs = Object.fromEntries(paths.map((p) => [p, prepare(p, r)])) as Record<Path, unknown[]>
+  const ms = Object.fromEntries(paths.map((p) => [p, 0])) as Record<Path, number>
+  const chunks = inputs.engine.length
+  for (let k = 0; k < chunks; k++) {
+    for (let j = 0; j < paths.length; j++) {
+      const p = paths[(j + k + r + paths.length) % paths.length]!
+      const t = performance.now()
+      await send(p, ids(p, r), inputs[p][k], k)
+      ms[p] += performance.now() - t
+    }
+  }
+  for (const p of paths) {
+    const stored = await count(ids(p, r))
+    if (stored !== N) throw new Error(`${p} stored ${stored} of ${N}`)
+  }
+  return Object.fromEntries(paths.map((p) => [p, (N / ms[p]) * 1000])) as Record<Path, number>
+}
+
+await round(-1) // warm-up: engine start, JIT
 const rates = Object.fromEntries(paths.map((p) => [p, [] as number[]])) as Record<Path, number[]>
 const load: number[] = []
 for (let r = 0; r < ROUNDS; r++) {
   load.push(loadavg()[0]!)
-  // Rotated start so no path always runs first in a round.
-  for (let j = 0; j < paths.length; j++) {
-    const p = paths[(j + r) % paths.length]!
-    rates[p].push(await run(p, r))
-  }
+  const got = await round(r)
+  for (const p of paths) rates[p].push(got[p])
 }
 await warehouse.close()
 rmSync(dir, { recursive: true, force: true })

@@ -9,9 +9,9 @@ import type { TelemetryEvent } from './telemetry.js'
  * goes to the schema, so reasons stay zod's. test/unit/domain/telemetry-fast.test.ts
  * checks both claims against the schema on generated inputs.
  */
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/
-const SLUG = /^[a-z0-9][a-z0-9_-]{0,62}$/
-const METRIC = /^[a-z][a-z0-9_.]{0,62}$/
+export const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/
+export const SLUG = /^[a-z0-9][a-z0-9_-]{0,62}$/
+export const METRIC = /^[a-z][a-z0-9_.]{0,62}$/
 /** What json-limits' textProblem refuses: control characters and lone surrogates. */
 const NOT_STORABLE = /[\u0000-\u001f\u007f-\u009f]|\p{Cs}/u
 const KEYS = new Set(['eventId', 'ts', 'experimentId', 'variant', 'unitId', 'service', 'metric', 'value', 'outcome', 'attributes'])

@@ -1,4 +1,5 @@
 import { jsonDeeperThan } from '../domain/json-limits.js'
+import { type ScannedLine, scanLine } from '../domain/telemetry-scan.js'
 import { InputError } from '../errors.js'
 
 /** Per-line bounds (RUNWAY_INGEST_MAX_DEPTH, RUNWAY_INGEST_MAX_LINE_BYTES). */
@@ -19,6 +20,8 @@ export interface SourceLine {
 
 export interface Line extends SourceLine {
   value?: unknown
+  /** The line read by scanLine (no JSON.parse): its event valid as TelemetryEventSchema says. */
+  scanned?: ScannedLine
   /** Why the line could not be read as JSON (it is dead-lettered with this reason). */
   parseError?: string
 }
@@ -65,8 +68,14 @@ export function splitBody(body: string, format: 'ndjson' | 'json', limits: LineL
 
 /** Parses one line within the limits; never throws. */
 export function parseLine({ line, raw }: SourceLine, limits: LineLimits = DEFAULT_LINE_LIMITS): Line {
-  const problem = sizeProblem(raw, limits) ?? (mayBeDeeperThan(raw, limits.maxDepth) && jsonDeeperThan(raw, limits.maxDepth) ? `JSON nested deeper than ${limits.maxDepth} levels (RUNWAY_INGEST_MAX_DEPTH)` : null)
-  if (problem) return { line, raw, parseError: problem }
+  const tooLarge = sizeProblem(raw, limits)
+  if (tooLarge) return { line, raw, parseError: tooLarge }
+  // The usual event is read and checked in one pass; it is 2 levels deep, within every allowed limit.
+  if (limits.maxDepth >= 2) {
+    const scanned = scanLine(raw)
+    if (scanned !== null) return { line, raw, scanned }
+  }
+  if (mayBeDeeperThan(raw, limits.maxDepth) && jsonDeeperThan(raw, limits.maxDepth)) return { line, raw, parseError: `JSON nested deeper than ${limits.maxDepth} levels (RUNWAY_INGEST_MAX_DEPTH)` }
   try {
     return { line, raw, value: JSON.parse(raw) }
   } catch (error) {

@@ -6,12 +6,15 @@ import { type AttributeRules, scrubAttributes } from '../domain/pii.js'
 import { BUILTIN_RULES } from '../domain/policy-config.js'
 import { type EventRow, TelemetryEventSchema, eventTimeMs, toEventRow, toWarehouseTime } from '../domain/telemetry.js'
 import { fastEvent } from '../domain/telemetry-fast.js'
+import { rowInputLine, verbatimInputLine } from '../domain/telemetry-scan.js'
+import { mayCarryPii } from '../domain/pii-fast.js'
 import { problemsOf } from '../domain/validation.js'
 import { TooLargeError } from '../errors.js'
 import type { Clock } from '../ports/clock.js'
 import type { StateStore } from '../ports/state-store.js'
 import type { Warehouse } from '../ports/warehouse.js'
 import { InsertCoalescer } from '../adapters/warehouse/insert-coalescer.js'
+import { withRowText } from '../adapters/warehouse/row-text.js'
 import { sqlQuery } from '../sql-files.js'
 import { IdempotencyKeys } from './ingest-idempotency.js'
 import { DEFAULT_LINE_LIMITS, type Line, type LineLimits, type SourceLine, parseLine, splitBody } from './ingest-lines.js'
@@ -143,23 +146,35 @@ export class IngestService {
     const experiments = new Map((await this.d.state.list()).map((r) => [r.spec.id, r]))
     const refused = o.refuseNamespace ? memo(o.refuseNamespace) : null
     const good: EventRow[] = []
+    // The rows as events_in lines (sql/migrations/0023_events_in.sql): a verbatim line as it came, any other from its row.
+    let ndjson = ''
     const scrubbed = new Map<string, { masked: number; dropped: number }>()
+    const rules = new Map<string, Scrubber>()
     const bad: Array<IngestRejection & { raw: string; experimentId: string }> = []
     const receivedAt = toWarehouseTime(now)
     let skipped = 0
     for (const l of lines) {
       const verdict = this.check(l, experiments, now, refused)
       if (typeof verdict === 'string') {
-        const experimentId = typeof (l.value as { experimentId?: unknown })?.experimentId === 'string' ? String((l.value as { experimentId: string }).experimentId) : ''
+        const source = l.scanned?.event ?? l.value
+        const experimentId = typeof (source as { experimentId?: unknown })?.experimentId === 'string' ? String((source as { experimentId: string }).experimentId) : ''
         // What the engine cannot store (a lone surrogate) becomes U+FFFD: the dead letter itself must not fail.
         bad.push({ line: l.line, reason: wellFormed(verdict), raw: wellFormed(l.raw), experimentId: wellFormed(experimentId) })
       } else if (o.alreadyStored?.(verdict.experimentId, verdict.eventId)) {
         // Checked after validation: a refused line that shares a stored event's id is still dead-lettered.
         skipped++
-      } else good.push(this.scrub(toEventRow(verdict, now, receivedAt), experiments.get(verdict.experimentId)!.spec.namespace, scrubbed))
+      } else {
+        const namespace = experiments.get(verdict.experimentId)!.spec.namespace
+        let scrubber = rules.get(namespace)
+        if (scrubber === undefined) rules.set(namespace, (scrubber = this.scrubber(namespace)))
+        const row = toEventRow(verdict, now, receivedAt)
+        const kept = scrub(row, scrubber, scrubbed)
+        good.push(row)
+        ndjson += `${kept && l.scanned?.verbatim ? verbatimInputLine(l.raw, l.scanned.open, now) : rowInputLine(row, eventTimeMs(verdict.ts), now)}\n`
+      }
     }
     // One insert: the events and their per-unit aggregates (a projection of the same part) commit together.
-    await this.sink.insert('events', good, { dedupToken: `${token}-events` })
+    await this.sink.insert('events', withRowText(good, { into: 'events_in', ndjson }), { dedupToken: `${token}-events` })
     const counters = [...scrubbed].filter(([, c]) => c.masked + c.dropped > 0)
     if (counters.length > 0) {
       await this.sink.insert(
@@ -185,20 +200,18 @@ export class IngestService {
     return { accepted: good.length, rejections: bad.map(({ line, reason }) => ({ line, reason })), masked, dropped, alreadyStored: skipped }
   }
 
-  /** Applies the namespace's data rules to a row's attributes before it is stored, counting per experiment. */
-  private scrub(row: EventRow, namespace: string, tally: Map<string, { masked: number; dropped: number }>): EventRow {
+  /** The namespace's data rules, looked up once per batch, with what tells that they leave an attribute alone. */
+  private scrubber(namespace: string): Scrubber {
     const rules = this.d.dataRules?.(namespace) ?? BUILTIN_RULES.data
-    const s = scrubAttributes(row.attributes, rules)
-    const c = tally.get(row.experiment_id) ?? { masked: 0, dropped: 0 }
-    tally.set(row.experiment_id, { masked: c.masked + s.masked, dropped: c.dropped + s.dropped })
-    return { ...row, attributes: s.attributes }
+    return { rules, fields: new Set(rules.piiFields.map((f) => f.toLowerCase())) }
   }
 
   /** The event if the line is good, else the reason it is not. */
   private check(l: Line, experiments: Map<string, ExperimentRecord>, now: number, refused: NamespaceCheck | null) {
     if (l.parseError) return `line ${l.line}: ${l.parseError}`
-    // The usual event skips zod (same answer, proven by test/unit/domain/telemetry-fast.test.ts); the rest, and every reason, is zod's.
-    let e = fastEvent(l.value)
+    // The usual event skips zod (same answer, proven by test/unit/domain/telemetry-fast.test.ts and
+    // telemetry-scan.test.ts): scanned from its text, or checked on its parsed value; the rest, and every reason, is zod's.
+    let e = l.scanned?.event ?? fastEvent(l.value)
     if (e === null) {
       const parsed = TelemetryEventSchema.safeParse(l.value)
       if (!parsed.success) {
@@ -237,6 +250,40 @@ async function eventsMissing(warehouse: Warehouse, rows: ReadonlyArray<Record<st
   })
   const stored = new Set(present.map(key))
   return rows.filter((r) => !stored.has(key(r)))
+}
+
+interface Scrubber {
+  rules: AttributeRules
+  /** The wholly masked field names, lower case. */
+  fields: Set<string>
+}
+
+/**
+ * Applies the data rules to a row's attributes before it is stored, counting per experiment;
+ * true when the attributes are kept as they came.
+ * scrubAttributes decides whenever it could change anything; an attribute set that no rule
+ * touches and that no detector could match (mayCarryPii) is kept as it is, without it.
+ */
+function scrub(row: EventRow, s: Scrubber, tally: Map<string, { masked: number; dropped: number }>): boolean {
+  if (untouched(row.attributes, s)) return true
+  const r = scrubAttributes(row.attributes, s.rules)
+  const c = tally.get(row.experiment_id)
+  if (c) {
+    c.masked += r.masked
+    c.dropped += r.dropped
+  } else tally.set(row.experiment_id, { masked: r.masked, dropped: r.dropped })
+  row.attributes = r.attributes
+  // The line is no longer the row: it is written from the row.
+  return false
+}
+
+function untouched(attributes: Record<string, string>, s: Scrubber): boolean {
+  if (s.rules.allowAttributes !== undefined) return false
+  for (const key in attributes) {
+    if (s.fields.size > 0 && s.fields.has(key.toLowerCase())) return false
+    if (s.rules.maskPii && mayCarryPii(attributes[key]!)) return false
+  }
+  return true
 }
 
 /** One answer per namespace for the batch. */

@@ -4,6 +4,7 @@ import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import { createChdbConnection } from 'chdb/connection'
 import { DependencyError, InputError } from '../../errors.js'
 import type { QueryParams, TableName, Warehouse } from '../../ports/warehouse.js'
+import { type RowText, rowText } from './row-text.js'
 
 /** Dedup tokens go into a SETTINGS clause: allow only plain characters. */
 const TOKEN = /^[A-Za-z0-9_.:/-]{1,200}$/
@@ -19,7 +20,7 @@ export function checkDedupToken(token: string): void {
  * client), so both run the same code path and the same SQL files.
  */
 /** Inserts rows already written as JSONEachRow text (the engine parses them; no row objects in between). */
-export type TextInsert = (table: TableName, ndjson: string, settings: Record<string, string | number>) => Promise<void>
+export type TextInsert = (table: TableName | RowText['into'], ndjson: string, settings: Record<string, string | number>) => Promise<void>
 
 export class ClickHouseWarehouse implements Warehouse {
   /** `textInsert`: the engine's own insert of text (chDB's native raw insert); unset: the client's insert with the text as its body. */
@@ -41,6 +42,10 @@ export class ClickHouseWarehouse implements Warehouse {
 
   async insert(table: TableName, rows: ReadonlyArray<Record<string, unknown>>, options: { dedupToken?: string } = {}): Promise<void> {
     if (rows.length === 0) return
+    // Rows whose text their writer already has (ingest's accepted events, as lines for events_in) are not
+    // serialized again. The engine's native insert only: the view does the rest inside the same insert.
+    const written = rowText(rows)
+    if (written !== undefined && this.textInsert && table === 'events') return this.insertText(written.into, written.ndjson, options)
     // One string for the block: the client would encode row by row into a stream that
     // chDB's connection joins into one string again (about half of an insert's cost).
     let ndjson = ''
@@ -52,7 +57,7 @@ export class ClickHouseWarehouse implements Warehouse {
    * Inserts JSONEachRow text as one block, with the same deduplication as `insert`.
    * Callers pass only text they wrote themselves from validated rows.
    */
-  async insertText(table: TableName, ndjson: string, options: { dedupToken?: string } = {}): Promise<void> {
+  async insertText(table: TableName | RowText['into'], ndjson: string, options: { dedupToken?: string } = {}): Promise<void> {
     if (ndjson.length === 0) return
     if (options.dedupToken !== undefined) checkDedupToken(options.dedupToken)
     // Both settings are needed so a retried block is skipped by the views too. The token is

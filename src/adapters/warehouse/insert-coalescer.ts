@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { QueryParams, TableName, Warehouse } from '../../ports/warehouse.js'
 import { checkDedupToken } from './clickhouse-warehouse.js'
+import { rowText, withRowText } from './row-text.js'
 
 export interface CoalescerOptions {
   /** Tables whose concurrent inserts are combined; every other call goes straight through. */
@@ -139,7 +140,7 @@ export class InsertCoalescer implements Warehouse {
     if (unique.length === 0) return finish()
     // Alone: its own token, so nothing changes for a lone caller. Together: a token named by every member.
     const token = unique.length === 1 ? unique[0]!.token : groupToken(unique.map((p) => p.token))
-    const rows = unique.length === 1 ? unique[0]!.rows : unique.flatMap((p) => p.rows)
+    const rows = unique.length === 1 ? unique[0]!.rows : joined(unique.map((p) => p.rows))
     const options = token === undefined ? {} : { dedupToken: token }
     try {
       // No retry here: an engine that recorded the token without the rows would drop the retry as stored (kafka-recovery-lookup.test.ts).
@@ -174,4 +175,12 @@ function groupToken(tokens: Array<string | undefined>): string {
   const h = createHash('sha256')
   for (const t of [...tokens].sort()) h.update(`${t ?? `none-${Math.random()}`}\n`)
   return `group-${h.digest('hex').slice(0, 40)}`
+}
+
+/** The members' rows as one block, with their written text joined too when every member has it. */
+function joined(parts: ReadonlyArray<ReadonlyArray<Record<string, unknown>>>): ReadonlyArray<Record<string, unknown>> {
+  const rows = parts.flat()
+  const texts = parts.map(rowText)
+  const into = texts[0]?.into
+  return into !== undefined && texts.every((t) => t?.into === into) ? withRowText(rows, { into, ndjson: texts.map((t) => t!.ndjson).join('') }) : rows
 }

@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest'
+import { scanEvent, scanLine } from '../../../src/domain/telemetry-scan.js'
+import { TelemetryEventSchema } from '../../../src/domain/telemetry.js'
+
+/** Seeded PRNG (mulberry32): every run checks the same lines, and a failure names its case. */
+function rng(seed: number) {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const good = (): Record<string, unknown> => ({
+  eventId: 'e-1', ts: 1_767_225_600_000, experimentId: 'exp-1', variant: 'control', unitId: 'u-1',
+  service: 'checkout', metric: 'conversion', value: 0.5, attributes: { region: 'eu', n: 3, ok: true },
+})
+const EDGE: unknown[] = [
+  '', 'a', '-a', 'a_b', 'a.b', '1a', 'x'.repeat(63), 'x'.repeat(64), 'x'.repeat(128), 'x'.repeat(129), 'x'.repeat(257),
+  'tab\there', 'nl\n', 'del\u007f', 'c1\u0085', 'lone\ud800', 'lo\udc00w', 'pair\ud83d\ude00', 'é', '"quote"', '\\', '__proto__', 'constructor', '7', '0x',
+  0, -1, 1.5, -0, 1e21, 1e-7, 0.1 + 0.2, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 2, true, false, null, [], ['a'], {}, { a: 1 }, { a: { b: 1 } }, { a: null },
+  '2026-01-05T10:00:00.000Z', '2026-01-05T10:00Z', '2026-01-05T10:00:00+05:30', '2026-13-45T10:00:00Z', '1969-12-31T23:59:59Z', '2026-01-05T10:00:00',
+]
+const FIELDS = ['eventId', 'ts', 'experimentId', 'variant', 'unitId', 'service', 'metric', 'value', 'outcome', 'attributes', 'extra']
+const pick = <T>(r: () => number, xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!
+
+/** Text-level changes JSON.stringify never makes: whitespace, key order, duplicates, escapes, number spellings, junk. */
+const TEXT_EDITS: Array<(s: string, r: () => number) => string> = [
+  (s) => s.replace(/,/g, ' ,\n\t'),
+  (s) => ` ${s.replace(/:/g, ': ')} \r`,
+  (s) => s.replace('"eventId"', '"ev\\u0065ntId"'),
+  (s) => s.replace('"u-1"', '"u\\n1"'),
+  (s) => s.replace(/"value":0\.5/, '"value":0.50'),
+  (s) => s.replace(/"value":0\.5/, '"value":5e-1'),
+  (s) => s.replace(/"value":0\.5/, '"value":05'),
+  (s) => s.replace(/"n":3/, '"n":3.0'),
+  (s) => s.replace(/"n":3/, '"n":-0'),
+  (s) => s.replace(/"ts":(\d+)/, '"ts":$1.0'),
+  (s) => s.replace(/"ts":(\d+)/, '"ts":1.767e12'),
+  (s) => s.replace('{', '{"value":1,'),
+  (s) => s.replace('"region":"eu"', '"region":"eu","region":"us"'),
+  (s) => s.replace('"region"', '"9"'),
+  (s) => `${s}x`,
+  (s) => `\ufeff${s}`,
+  (s) => s.slice(0, -1),
+  (s, r) => {
+    // Another key order, as other senders write it.
+    let o: Record<string, unknown>
+    try {
+      o = JSON.parse(s) as Record<string, unknown>
+    } catch {
+      return s
+    }
+    if (typeof o !== 'object' || o === null) return s
+    const keys = Object.keys(o).sort(() => r() - 0.5)
+    return JSON.stringify(Object.fromEntries(keys.map((k) => [k, o[k]])))
+  },
+]
+
+function line(r: () => number): string {
+  const e = good()
+  if (r() < 0.3) {
+    delete e.value
+    e.outcome = r() < 0.5
+  }
+  for (let n = Math.floor(r() * 3); n > 0; n--) {
+    const f = pick(r, FIELDS)
+    if (r() < 0.15) delete e[f]
+    else if (f === 'attributes' && r() < 0.5 && typeof e.attributes === 'object' && e.attributes !== null && !Array.isArray(e.attributes)) (e.attributes as Record<string, unknown>)[pick(r, EDGE.filter((x): x is string => typeof x === 'string'))] = pick(r, EDGE)
+    else e[f] = pick(r, EDGE)
+  }
+  let s = JSON.stringify(e)
+  for (let n = r() < 0.5 ? 0 : 1 + Math.floor(r() * 2); n > 0; n--) s = pick(r, TEXT_EDITS)(s, r)
+  return s
+}
+
+describe('scanEvent against JSON.parse and TelemetryEventSchema', () => {
+  it('accepts only lines the schema accepts, with its output and its attribute order; and takes the usual line', () => {
+    const r = rng(23)
+    let scanned = 0
+    let verbatim = 0
+    let schemaOnly = 0
+    for (let i = 0; i < 20_000; i++) {
+      const text = line(r)
+      let parsed: unknown
+      let parses = true
+      try {
+        parsed = JSON.parse(text)
+      } catch {
+        parses = false
+      }
+      const z = parses ? TelemetryEventSchema.safeParse(parsed) : null
+      const s = scanLine(text)
+      if (s !== null) {
+        expect(z?.success, `case ${i}: scanned what JSON.parse or the schema refuses: ${text}`).toBe(true)
+        expect(s.event, `case ${i}: ${text}`).toEqual(z!.data)
+        expect(Object.keys(s.event.attributes), `case ${i}: ${text}`).toEqual(Object.keys(z!.data!.attributes))
+        expect(text[s.open]).toBe('{')
+        if (s.verbatim) {
+          // What the engine reads from the text: ts in digits, every number spelled as String(n) (so no exponent, no "0.50").
+          expect(text, `case ${i}`).not.toMatch(/"ts":\s*"/)
+          for (const m of text.matchAll(/":\s*(-?[\d.eE+-]+)\s*[,}]/g)) expect(String(Number(m[1])), `case ${i}: ${text}`).toBe(m[1])
+          verbatim++
+        }
+        scanned++
+      } else if (z?.success) schemaOnly++
+    }
+    expect(scanned).toBeGreaterThan(3_000)
+    expect(verbatim).toBeGreaterThan(1_000)
+    // The schema still sees every odd line the scan leaves to it, but not most good ones.
+    expect(schemaOnly).toBeLessThan(scanned)
+  })
+
+  it('takes the events the SDK and the benchmarks send, verbatim', () => {
+    const e = { eventId: 'bi-x-1', ts: Date.UTC(2026, 0, 5), experimentId: 'bi-x', variant: 'treatment', unitId: 'u-7', service: 'checkout', metric: 'conversion', value: 1 / 7, attributes: { region: 'eu' } }
+    expect(scanLine(JSON.stringify(e))).toEqual({ event: TelemetryEventSchema.parse(e), verbatim: true, open: 0 })
+    const iso = { ...e, ts: '2026-01-05T10:00:00.000Z', value: undefined, outcome: false }
+    expect(scanLine(JSON.stringify(iso))).toEqual({ event: TelemetryEventSchema.parse(JSON.parse(JSON.stringify(iso))), verbatim: false, open: 0 })
+    expect(scanEvent('{"eventId":"a","ts":1,"experimentId":"x","variant":"v","unitId":"u","metric":"m","value":1,"extra":1}')).toBeNull()
+  })
+})
