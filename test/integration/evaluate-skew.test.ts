@@ -9,7 +9,7 @@ import { toWarehouseTime } from '../../src/domain/telemetry.js'
 import { readEvaluationBatch } from '../../src/services/evaluate-batch.js'
 import { migrate } from '../../src/services/migrate.js'
 import { createRng } from '../../src/stats/random.js'
-import { skewnessFromMoments } from '../../src/stats/min-sample.js'
+import { skewnessFromMoments, type SkewMoments } from '../../src/stats/min-sample.js'
 import { HOUR, T0, runningRecord, specFixture } from '../support/fixtures.js'
 
 /**
@@ -70,7 +70,8 @@ describe('skewness gate fed by Σx³ from SQL', () => {
   it('holds the skewed guardrail’s look and tests the 0/1 one', async () => {
     const reads = (await readEvaluationBatch(warehouse, [record], { now: NOW })).get('skew')!
     const m = reads.metrics.find((x) => x.metric === 'latency_ms')!
-    const pooled = Object.values(m.byVariant).reduce((a, b) => ({ n: a.n + b.n, sum: a.sum + b.sum, sumSquares: a.sumSquares + b.sumSquares, sumCubes: a.sumCubes + (b as { sumCubes: number }).sumCubes }), { n: 0, sum: 0, sumSquares: 0, sumCubes: 0 })
+    const arms = Object.values(m.byVariant) as unknown as SkewMoments[]
+    const pooled = arms.reduce((a, b) => ({ n: a.n + b.n, sum: a.sum + b.sum, sumSquares: a.sumSquares + b.sumSquares, sumCubes: a.sumCubes + b.sumCubes }), { n: 0, sum: 0, sumSquares: 0, sumCubes: 0 })
     const need = Math.ceil(355 * skewnessFromMoments(pooled).skewness! ** 2)
     expect(need).toBeGreaterThan(1000)
     const outcome = decide({ record, now: NOW, ...reads })
