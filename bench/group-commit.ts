@@ -53,7 +53,8 @@ const log = pino({ level: 'error' })
 const base = { state, clock: new SystemClock(), log, limits: { maxBytes: 1e12, maxEvents: 1e9 } }
 const services = {
   big: new IngestService({ ...base, warehouse }),
-  grouped: new IngestService({ ...base, warehouse }),
+  // Explicit: group commit is off by default (RUNWAY_INGEST_GROUP_COMMIT_ROWS=0).
+  grouped: new IngestService({ ...base, warehouse, coalesceRows: 50_000 }),
   alone: new IngestService({ ...base, warehouse, coalesceRows: 0 }),
   async: new IngestService({ ...base, warehouse: asyncWarehouse, coalesceRows: 0 }),
 }
@@ -111,14 +112,23 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const rate = (m: Mode) => median(results[m].map((x) => x.eventsPerSec))
 const coalescer = services.grouped.coalescer!.stats
 
-// Soak: the grouped mode for --minutes, RSS sampled every 10 s (flat = no growth beyond the first minute's).
+// Soak: the grouped mode for --minutes, RSS and JS heap printed every minute (stderr) as it goes.
 const rss: number[] = []
-const soakEnd = Date.now() + Number(args.minutes) * 60_000
+const heap: number[] = []
+const soakStart = Date.now()
+const soakEnd = soakStart + Number(args.minutes) * 60_000
 let soakEvents = 0
+const sample = () => {
+  const m = process.memoryUsage()
+  rss.push(Math.round(m.rss / 1e6))
+  heap.push(Math.round(m.heapUsed / 1e6))
+  console.error(JSON.stringify({ minute: rss.length - 1, rssMB: rss.at(-1), heapMB: heap.at(-1), events: soakEvents, tokensRemembered: services.grouped.coalescer!.remembered, loadAvg1m: Number(loadavg()[0]!.toFixed(1)) }))
+}
+sample()
 while (Date.now() < soakEnd) {
   await run('grouped', 20_000)
   soakEvents += 20_000
-  if (rss.length === 0 || Date.now() - 10_000 * rss.length > soakEnd - Number(args.minutes) * 60_000) rss.push(Math.round(process.memoryUsage().rss / 1e6))
+  if (Date.now() - soakStart >= 60_000 * rss.length) sample()
 }
 await warehouse.close()
 rmSync(dir, { recursive: true, force: true })
@@ -129,5 +139,5 @@ console.log(JSON.stringify({
   ratioAloneToBig: Number((rate('alone') / rate('big')).toFixed(2)),
   ratioAsyncToBig: Number((rate('async') / rate('big')).toFixed(2)),
   coalescer: { ...coalescer, callsPerInsert: Number((coalescer.calls / Math.max(1, coalescer.inserts)).toFixed(1)) },
-  soak: { minutes: Number(args.minutes), events: soakEvents, rssMB: rss, loadAvg1m: Number(loadavg()[0]!.toFixed(1)) },
+  soak: { minutes: Number(args.minutes), events: soakEvents, rssMB: rss, heapMB: heap, loadAvg1m: Number(loadavg()[0]!.toFixed(1)) },
 }, null, 2))

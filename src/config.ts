@@ -39,6 +39,8 @@ const EnvSchema = z.object({
   RUNWAY_INGEST_MAX_EVENTS: z.coerce.number().int().positive().default(50_000),
   RUNWAY_INGEST_MAX_DEPTH: z.coerce.number().int().min(2).max(64).default(8),
   RUNWAY_INGEST_MAX_LINE_BYTES: z.coerce.number().int().min(256).default(64 * 1024),
+  /** Group commit (issue 16): concurrent HTTP batches combined into one insert of up to this many rows; 0 is off (bench/README-perf.md says why it is off by default). */
+  RUNWAY_INGEST_GROUP_COMMIT_ROWS: z.coerce.number().int().min(0).default(0),
   RUNWAY_HTTP_REQUEST_TIMEOUT: DurationMs.pipe(z.number().positive()).default(60_000),
   RUNWAY_HTTP_HEADERS_TIMEOUT: DurationMs.pipe(z.number().positive()).default(10_000),
   RUNWAY_HTTP_KEEP_ALIVE_TIMEOUT: DurationMs.pipe(z.number().positive()).default(5_000),
@@ -100,8 +102,8 @@ export interface RunwayConfig {
   port: number
   /** Where CLI commands find a running server. */
   serverUrl: string
-  /** Ingest bounds: body bytes, events per batch, nesting depth and bytes of one event. */
-  ingest: { maxBytes: number; maxEvents: number; maxDepth: number; maxLineBytes: number }
+  /** Ingest bounds: body bytes, events per batch, nesting depth and bytes of one event; and group commit's rows per insert (0: off). */
+  ingest: { maxBytes: number; maxEvents: number; maxDepth: number; maxLineBytes: number; groupCommitRows: number }
   /**
    * HTTP server timeouts: the whole request (headers and body) must arrive within
    * requestTimeoutMs, its headers within headersTimeoutMs; an idle keep-alive
@@ -207,7 +209,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.RUNWAY_HOST,
     port: e.RUNWAY_PORT,
     serverUrl: e.RUNWAY_URL ?? `http://${e.RUNWAY_HOST}:${e.RUNWAY_PORT}`,
-    ingest: { maxBytes: e.RUNWAY_INGEST_MAX_BYTES, maxEvents: e.RUNWAY_INGEST_MAX_EVENTS, maxDepth: e.RUNWAY_INGEST_MAX_DEPTH, maxLineBytes: e.RUNWAY_INGEST_MAX_LINE_BYTES },
+    ingest: { maxBytes: e.RUNWAY_INGEST_MAX_BYTES, maxEvents: e.RUNWAY_INGEST_MAX_EVENTS, maxDepth: e.RUNWAY_INGEST_MAX_DEPTH, maxLineBytes: e.RUNWAY_INGEST_MAX_LINE_BYTES, groupCommitRows: e.RUNWAY_INGEST_GROUP_COMMIT_ROWS },
     http: { requestTimeoutMs: e.RUNWAY_HTTP_REQUEST_TIMEOUT, headersTimeoutMs: e.RUNWAY_HTTP_HEADERS_TIMEOUT, keepAliveTimeoutMs: e.RUNWAY_HTTP_KEEP_ALIVE_TIMEOUT },
     scheduleIntervalMs: e.RUNWAY_SCHEDULE_INTERVAL,
     interferenceIntervalMs: e.RUNWAY_INTERFERENCE_INTERVAL,

@@ -155,6 +155,11 @@ export class InsertCoalescer implements Warehouse {
     finish()
   }
 
+  /** Tokens held in memory (committed and in doubt), at most RECENT_TOKENS each. */
+  get remembered(): number {
+    return this.committed.size + this.doubtful.size
+  }
+
   private commit(table: TableName, token: string): void {
     this.doubtful.delete(this.key(table, token))
     this.remember(this.committed, this.key(table, token))

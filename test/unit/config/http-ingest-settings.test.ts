@@ -4,7 +4,7 @@ import { ENV_VARS, loadConfig } from '../../../src/config.js'
 describe('ingest and HTTP settings', () => {
   it('defaults: depth 8, 64 KiB events, 60 s request, 10 s headers, 5 s keep-alive', () => {
     const c = loadConfig({})
-    expect(c.ingest).toEqual({ maxBytes: 10 * 1024 * 1024, maxEvents: 50_000, maxDepth: 8, maxLineBytes: 64 * 1024 })
+    expect(c.ingest).toEqual({ maxBytes: 10 * 1024 * 1024, maxEvents: 50_000, maxDepth: 8, maxLineBytes: 64 * 1024, groupCommitRows: 0 })
     expect(c.http).toEqual({ requestTimeoutMs: 60_000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000 })
   })
 
@@ -17,6 +17,8 @@ describe('ingest and HTTP settings', () => {
       RUNWAY_HTTP_KEEP_ALIVE_TIMEOUT: '30s',
     })
     expect(c.ingest).toMatchObject({ maxDepth: 4, maxLineBytes: 2048 })
+    expect(loadConfig({ RUNWAY_INGEST_GROUP_COMMIT_ROWS: '20000' }).ingest.groupCommitRows).toBe(20_000)
+    expect(() => loadConfig({ RUNWAY_INGEST_GROUP_COMMIT_ROWS: '-1' })).toThrow()
     expect(c.http).toEqual({ requestTimeoutMs: 120_000, headersTimeoutMs: 500, keepAliveTimeoutMs: 30_000 })
     for (const v of ['RUNWAY_INGEST_MAX_DEPTH', 'RUNWAY_INGEST_MAX_LINE_BYTES', 'RUNWAY_HTTP_REQUEST_TIMEOUT', 'RUNWAY_HTTP_HEADERS_TIMEOUT', 'RUNWAY_HTTP_KEEP_ALIVE_TIMEOUT']) {
       expect(ENV_VARS).toContain(v)
