@@ -59,16 +59,17 @@ export class EvaluateCycle {
       this.d.log.debug({ runningForMs: this.d.clock.now() - this.running.since }, 'evaluate-cycle: previous cycle still running, tick skipped')
       return null
     }
-    const started = performance.now()
     const at = this.d.clock.now()
+    const started = performance.now()
     this.running = { since: at }
     try {
+      // An idle tick (nothing due) is one pass over the records: it runs every second.
       const all = this.d.state.snapshot ? await this.d.state.snapshot() : await this.d.state.list()
-      const live = all.filter((r) => r.state === 'running')
-      const liveIds = new Set(live.map((r) => r.spec.id))
-      for (const id of this.last.keys()) if (!liveIds.has(id)) this.last.delete(id)
-      let due = live.filter((r) => this.dueAt(r) <= at)
+      let due: ExperimentRecord[] = []
+      for (const r of all) if (r.state === 'running' && this.dueAt(r) <= at) due.push(r)
       if (due.length === 0) return null
+      const live = new Set(all.filter((r) => r.state === 'running').map((r) => r.spec.id))
+      for (const id of this.last.keys()) if (!live.has(id)) this.last.delete(id)
       await this.refresh(due.map((r) => r.spec.id))
       due = due.filter((r) => this.dueAt(r) <= at)
       if (due.length === 0) return null
