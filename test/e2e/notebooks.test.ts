@@ -6,12 +6,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type AnalystServer, createToken, startAnalystServer } from '../support/analyst-server.js'
 import { ROOT, runCli } from '../support/cli.js'
 import { pythonEnv } from '../support/python.js'
+import { SEED, seedLive } from './notebooks-seed.js'
 
 /**
  * Every notebook in notebooks/ executed headless (nbclient) against a seeded `runway serve`
  * with RUNWAY_AUTH=required, as an analyst runs it: a viewer token, RUNWAY_URL, the analyst
  * views. A failing cell (each notebook asserts its recomputed numbers against Runway's) fails
- * the test. Committed notebooks carry no outputs.
+ * the test. Committed notebooks carry no outputs. Besides the simulated demo, the server gets live
+ * data through its API (notebooks-seed.ts): a pair of overlapping experiments the interference job
+ * has run over (interference.ipynb), and an experiment with a CUPED covariate, pre-period history
+ * and a `country` attribute (the readout's CUPED and segments).
  */
 const NOTEBOOKS = readdirSync(resolve(ROOT, 'notebooks')).filter((f) => f.endsWith('.ipynb')).sort()
 const dir = mkdtempSync(join(tmpdir(), 'runway-notebooks-'))
@@ -28,6 +32,14 @@ interface Peeking {
   experiment: string; metric: string; variant: string; last_seq: number; runway_p: number; naive_p: number
   simulation: Record<'fixed' | 'naive' | 'msprt', number>; calibrate_aa: Record<string, number>
   calibrate_args: { seed: number; experiments: number; looks: number; unitsPerLook: number; alpha: number }
+}
+interface Readout {
+  experiment: string; metric: string; theta: number; raw_effect: number; adjusted_effect: number; adjusted_se: number
+  units_with_covariate: number; segment_attribute: string; segments: Record<string, { effect: number; units: number }>
+}
+interface Interference {
+  a: string; b: string; metric: string; variant_a: string; variant_b: string; run_id: string
+  delta: number; se: number; units: number; chi_square: number; status: string
 }
 interface Planning {
   experiment: string; metric: string; baseline: number; sd: number; control_units: number; traffic_per_day: number; power: number
@@ -55,7 +67,7 @@ function execute(notebooks: string[], env: Record<string, string>): Promise<{ co
 
 describe('committed notebooks', () => {
   it('exist, and carry no outputs or execution counts', () => {
-    expect(NOTEBOOKS).toEqual(expect.arrayContaining(['experiment-readout.ipynb', 'assignment-audit.ipynb', 'peeking.ipynb', 'planning.ipynb']))
+    expect(NOTEBOOKS).toEqual(expect.arrayContaining(['experiment-readout.ipynb', 'assignment-audit.ipynb', 'peeking.ipynb', 'planning.ipynb', 'interference.ipynb']))
     for (const name of NOTEBOOKS) {
       const nb = JSON.parse(readFileSync(resolve(ROOT, 'notebooks', name), 'utf8')) as { cells: Array<{ cell_type: string; outputs?: unknown[]; execution_count?: number | null }> }
       for (const cell of nb.cells.filter((c) => c.cell_type === 'code')) {
@@ -70,22 +82,28 @@ describe('notebooks against a seeded runway serve', () => {
   beforeAll(async () => {
     const seeded = await runCli(['simulate', 'scenarios/demo.yaml', '--data-dir', dataDir, '--json'], { cwd: ROOT, timeoutMs: 300_000 })
     expect(seeded.code, seeded.stderr).toBe(0)
+    // The server inherits these: the interference job and the scheduler run often enough for the live seed.
+    process.env.RUNWAY_INTERFERENCE_INTERVAL = '5s'
+    process.env.RUNWAY_SCHEDULE_INTERVAL = '1s'
     server = await startAnalystServer(dataDir)
     viewer = await createToken(server, 'viewer', '*')
-  }, 400_000)
+    await seedLive(server)
+  }, 800_000)
   afterAll(() => {
     server?.stop()
     rmSync(dir, { recursive: true, force: true })
   })
 
   it('every notebook runs unattended to the end, its assertions passing', async () => {
-    const r = await execute(NOTEBOOKS.map((n) => resolve(ROOT, 'notebooks', n)), { RUNWAY_URL: server.url, RUNWAY_TOKEN: viewer, RUNWAY_CLI: CLI })
+    const r = await execute(NOTEBOOKS.map((n) => resolve(ROOT, 'notebooks', n)), { RUNWAY_URL: server.url, RUNWAY_TOKEN: viewer, RUNWAY_CLI: CLI, CUPED_EXPERIMENT: SEED.cuped.id, SEGMENT_ATTRIBUTE: SEED.cuped.attribute })
     for (const run of r.runs) expect(run.ok, `${run.notebook}\n${run.error ?? ''}`).toBe(true)
     expect(r.runs.map((x) => x.notebook.split('/').pop())).toEqual(NOTEBOOKS)
     expect(r.code, r.stderr).toBe(0)
     const result = (name: string) => r.runs.find((x) => x.notebook.endsWith(name))?.result
     await checkPeeking(result('peeking.ipynb') as unknown as Peeking)
     await checkPlanning(result('planning.ipynb') as unknown as Planning)
+    await checkInterference(result('interference.ipynb') as unknown as Interference)
+    await checkReadout(result('experiment-readout.ipynb') as unknown as Readout)
   }, 600_000)
 
   it('clickhouse-connect 1.x with pandas 2 reads the analyst views as 0.15 with pandas 1 does, on the ClickHouse port and under /clickhouse', () => {
@@ -164,4 +182,78 @@ async function checkPlanning(p: Planning): Promise<void> {
   const rows = (JSON.parse(planned.stdout) as { rows: Array<{ method: string; nPerArm: number; days: number }> }).rows
   expect(p.plan).toEqual(Object.fromEntries(rows.map((x) => [x.method, { nPerArm: x.nPerArm, days: x.days }])))
   expect(p.plan.fixed!.nPerArm).toBe(Math.ceil(p.statsmodels_n_per_arm - 1e-9))
+}
+
+/**
+ * The interference notebook's Δ, SE and χ², recomputed from the unit-level views, against
+ * GET /v1/interference (the latest run: later runs over the same units give the same numbers),
+ * and the seeded interaction found.
+ */
+async function checkInterference(p: Interference): Promise<void> {
+  expect(p, 'interference.ipynb printed no RESULT line').toBeTruthy()
+  const res = await fetch(`${server.url}/v1/interference`, { headers: { authorization: `Bearer ${viewer}` } })
+  expect(res.status).toBe(200)
+  type Row = { kind: string; metric: string; variantA: string; variantB: string; units: number; delta: number | null; se: number | null; chiSquare: number | null; status: string; ci: [number, number] | null }
+  const body = (await res.json()) as { pairs: Array<{ a: string; b: string; rows: Row[] }> }
+  const pair = body.pairs.find((x) => x.a === p.a && x.b === p.b)!
+  expect(pair, JSON.stringify(body.pairs.map((x) => [x.a, x.b]))).toBeTruthy()
+  const row = pair.rows.find((r) => r.kind === 'interaction' && r.metric === p.metric && r.variantA === p.variant_a && r.variantB === p.variant_b)!
+  expect(row.units).toBe(p.units)
+  expect(Math.abs(row.delta! - p.delta)).toBeLessThan(1e-6)
+  expect(Math.abs(row.se! - p.se)).toBeLessThan(1e-6)
+  const assignment = pair.rows.find((r) => r.kind === 'assignment')!
+  expect(Math.abs(assignment.chiSquare! - p.chi_square)).toBeLessThan(1e-6 * Math.max(1, p.chi_square))
+  // The seed's interaction (conversion ± 0.1 by same arm: Δ = 0.4) is the one found and flagged.
+  expect([p.a, p.b].sort()).toEqual([SEED.interference.a, SEED.interference.b].sort())
+  expect(p.metric).toBe('conversion')
+  expect(row.status).toBe('flagged')
+  expect(row.ci![0]).toBeLessThan(SEED.interference.interaction)
+  expect(row.ci![1]).toBeGreaterThan(SEED.interference.interaction)
+}
+
+/**
+ * The readout's CUPED and segment numbers against this test's own reading of the raw events
+ * (default.events, arithmetic here): exposure = the unit's first event in the experiment, x = the
+ * mean of its revenue events of any experiment in the 7 days before, θ = the pooled slope.
+ */
+async function checkReadout(p: Readout): Promise<void> {
+  expect(p, 'experiment-readout.ipynb printed no RESULT line').toBeTruthy()
+  const { id, metric, attribute } = SEED.cuped
+  expect(p.experiment).toBe(id)
+  const rows = (await chRows(`SELECT experiment_id, variant, unit_id, metric, toUnixTimestamp64Milli(ts), value, attributes['${attribute}'] FROM default.events WHERE unit_id IN (SELECT unit_id FROM default.events WHERE experiment_id = '${id}')`, viewer)) as Array<[string, string, string, string, number, number, string]>
+  const units = new Map<string, { variant: string; exposed: number; segment: string; y: number[]; pre: Array<[number, number]> }>()
+  for (const [exp, variant, unit, , ts, , seg] of rows) {
+    if (exp !== id) continue
+    const u = units.get(unit) ?? { variant, exposed: Infinity, segment: '', y: [], pre: [] }
+    if (ts < u.exposed) Object.assign(u, { exposed: ts, segment: seg })
+    units.set(unit, u)
+  }
+  for (const [exp, , unit, m, ts, value] of rows) {
+    if (m !== metric) continue
+    const u = units.get(unit)!
+    if (exp === id) u.y.push(value)
+    else u.pre.push([ts, value])
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
+  const list = [...units.values()].filter((u) => u.y.length > 0).map((u) => {
+    const pre = u.pre.filter(([ts]) => ts < u.exposed && ts >= u.exposed - 7 * 86_400_000).map(([, v]) => v)
+    return { variant: u.variant, segment: u.segment, y: mean(u.y), x: pre.length ? mean(pre) : 0, hasPre: pre.length > 0 }
+  })
+  const [my, mx] = [mean(list.map((u) => u.y)), mean(list.map((u) => u.x))]
+  const theta = list.reduce((a, u) => a + (u.y - my) * (u.x - mx), 0) / list.reduce((a, u) => a + (u.x - mx) ** 2, 0)
+  const arm = (v: string) => list.filter((u) => u.variant === v)
+  const adjusted = (v: string) => mean(arm(v).map((u) => u.y)) - theta * (mean(arm(v).map((u) => u.x)) - mx)
+  const close = (a: number, b: number) => expect(Math.abs(a - b), `${a} vs ${b}`).toBeLessThan(1e-9 * Math.max(1, Math.abs(b)))
+  expect(p.units_with_covariate).toBe(list.filter((u) => u.hasPre).length)
+  close(p.theta, theta)
+  close(p.raw_effect, mean(arm('treatment').map((u) => u.y)) - mean(arm('control').map((u) => u.y)))
+  close(p.adjusted_effect, adjusted('treatment') - adjusted('control'))
+  // Segments: every unit in one, each effect as read here; the seeded effect is largest in `de`.
+  expect(p.segment_attribute).toBe(attribute)
+  expect(Object.values(p.segments).reduce((a, s) => a + s.units, 0)).toBe(list.length)
+  for (const [segment, s] of Object.entries(p.segments)) {
+    const inSeg = (v: string) => list.filter((u) => u.segment === segment && u.variant === v).map((u) => u.y)
+    close(s.effect, mean(inSeg('treatment')) - mean(inSeg('control')))
+  }
+  expect(Object.entries(p.segments).sort((a, b) => b[1].effect - a[1].effect)[0]![0]).toBe('de')
 }
