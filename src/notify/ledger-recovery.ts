@@ -1,4 +1,5 @@
 import type { LifecycleEvent } from '../domain/lifecycle.js'
+import { isRefusalEntry } from '../domain/refusal.js'
 import type { Warehouse } from '../ports/warehouse.js'
 import { readLedger } from '../services/ledger.js'
 import { sqlQuery } from '../sql-files.js'
@@ -26,7 +27,8 @@ export async function unqueuedTransitions(warehouse: Warehouse, now: number, ret
   }
   const out: LifecycleEvent[] = []
   for (const [experimentId, seqs] of byExperiment) {
-    for (const e of await readLedger(warehouse, experimentId)) if (seqs.has(e.seq)) out.push(e)
+    // Refusal entries (a start refused, a ramp held) are never notified, so none is missing.
+    for (const e of await readLedger(warehouse, experimentId)) if (seqs.has(e.seq) && !isRefusalEntry(e)) out.push(e)
   }
   return out
 }

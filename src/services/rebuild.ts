@@ -1,6 +1,7 @@
 import { parseStoredSpec } from '../domain/stored-spec.js'
 import { type ExperimentRecord, newRecord, resultOf, revisionGenesis } from '../domain/experiment-record.js'
 import { ExperimentResult } from '../domain/verdict.js'
+import { isRefusalEntry } from '../domain/refusal.js'
 import type { StateStore } from '../ports/state-store.js'
 import type { Warehouse } from '../ports/warehouse.js'
 import { sqlQuery } from '../sql-files.js'
@@ -41,7 +42,8 @@ export async function replayState(warehouse: Warehouse): Promise<ExperimentRecor
         allocation: e.allocation,
         startedAt: e.from === 'scheduled' && e.to === 'running' ? e.at : r.startedAt,
         stateSince: e.to === r.state && e.from === r.state ? r.stateSince : e.at,
-        stepStartedAt: e.to === 'running' ? e.at : r.stepStartedAt,
+        // A refusal entry (a held ramp: running → running, same step) does not restart the step's clock.
+        stepStartedAt: e.to === 'running' && !isRefusalEntry(e) ? e.at : r.stepStartedAt,
         endedAt: ['completed', 'rolled_back', 'rejected', 'cancelled', 'expired'].includes(e.to) ? e.at : r.endedAt,
         endState: ['completed', 'rolled_back', 'rejected', 'cancelled', 'expired'].includes(e.to) ? e.to : r.endState,
         result: resultOf(e.to, ExperimentResult.safeParse(e.result).data ?? null, r.result),
