@@ -87,7 +87,8 @@ export async function simulateCommand(file: string, config: RunwayConfig, opts: 
   })
   if (quiet) {
     // Each transition carries its verdict's reason codes; an ended experiment its result.
-    console.log(JSON.stringify({ experiments: summary.experiments.map(({ id, finalState, result, transitions }) => ({ id, finalState, result, transitions })) }, null, 2))
+    // Each interference row: the pair, metric (null for the assignment χ²), Δ, p, adjusted p, flagged.
+    console.log(JSON.stringify({ experiments: summary.experiments.map(({ id, finalState, result, transitions }) => ({ id, finalState, result, transitions })), interference: summary.interference }, null, 2))
     return summary
   }
   console.log(`\nSummary (${((Date.now() - started) / 1000).toFixed(1)} s wall time; ${summary.ingest.accepted} events accepted, ${summary.ingest.rejected} rejected in ${summary.ingest.batches} batches)\n`)
@@ -106,5 +107,17 @@ export async function simulateCommand(file: string, config: RunwayConfig, opts: 
       ]),
     ),
   )
+  if (summary.interference.length > 0) {
+    console.log(`\nInterference (the job's latest run)\n`)
+    console.log(table(['PAIR', 'TEST', 'DELTA', 'ADJ P', 'UNITS', 'STATUS'], summary.interference.map(interferenceCells)))
+  }
   return summary
+}
+
+const num = (x: number | null) => (x === null ? '-' : Number(x.toPrecision(3)).toString())
+
+/** One interference row for the text summary: the assignment χ² or one metric's treatment × treatment Δ. */
+function interferenceCells(r: SimulationSummary['interference'][number]): Array<string | number> {
+  const test = r.kind === 'assignment' ? `assignment χ²=${num(r.chiSquare)}` : `${r.metric} ${r.variants?.join('×') ?? ''}`
+  return [r.experiments.join(' × '), test, r.kind === 'assignment' ? '-' : num(r.delta), num(r.adjustedP), r.units, r.action && r.action !== 'flagged' ? `${r.status} (${r.action})` : r.status]
 }
