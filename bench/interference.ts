@@ -13,7 +13,7 @@
  * insert of the rows.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pino from 'pino'
 import { ManualClock } from '../src/adapters/clock/manual-clock.js'
@@ -50,15 +50,43 @@ async function main() {
         FROM numbers(${UNITS})`)
     }
     const generateS = (performance.now() - g0) / 1000
+    console.error(`generated ${EXPERIMENTS} × ${UNITS} events in ${generateS.toFixed(1)} s (load ${load()})`)
+    // Per-query timing: the service holds this same warehouse object, so the wrapper sees its reads.
+    const queries: Array<{ query: string; seconds: number; rows: number; load: string }> = []
+    const select = rt.warehouse.select.bind(rt.warehouse)
+    rt.warehouse.select = (async (sql: string, params?: Record<string, unknown>) => {
+      const q0 = performance.now()
+      const name = /interference-\w+|^--[^\n]*/.exec(sql)?.[0] ?? sql.slice(0, 40)
+      console.error(`query start: ${queryName(sql, name)} (load ${load()})`)
+      const rows = await select(sql, params as never)
+      const entry = { query: queryName(sql, name), seconds: Number(((performance.now() - q0) / 1000).toFixed(2)), rows: rows.length, load: load() }
+      queries.push(entry)
+      console.error(`query done: ${JSON.stringify(entry)}`)
+      return rows
+    }) as typeof rt.warehouse.select
     const t0 = performance.now()
     const run = await rt.interference.run()
     const runS = (performance.now() - t0) / 1000
+    console.log(JSON.stringify({ queries }))
     const flagged = run.rows.filter((r) => r.status === 'flagged').length
-    console.log(JSON.stringify({ experiments: EXPERIMENTS, running, units: UNITS, pairs: run.pairs, rows: run.rows.length, flagged, generateSeconds: Number(generateS.toFixed(1)), runSeconds: Number(runS.toFixed(2)), perPairMs: Number(((runS * 1000) / Math.max(1, run.pairs)).toFixed(1)) }))
+    console.log(JSON.stringify({ experiments: EXPERIMENTS, running, units: UNITS, pairs: run.pairs, rows: run.rows.length, flagged, generateSeconds: Number(generateS.toFixed(1)), runSeconds: Number(runS.toFixed(2)), load: load(), perPairMs: Number(((runS * 1000) / Math.max(1, run.pairs)).toFixed(1)) }))
   } finally {
     await rt.stop()
     rmSync(dataDir, { recursive: true, force: true })
   }
+}
+
+/** The 1-minute load average beside every figure (the machine is shared). */
+function load(): string {
+  return loadavg()[0]!.toFixed(2)
+}
+
+/** Which sql/queries file a query text is (each opens with its own comment). */
+function queryName(sql: string, fallback: string): string {
+  if (sql.includes('unit_variant AS')) return 'interference-cells'
+  if (sql.includes('{series:')) return 'interference-baseline'
+  if (sql.includes('min_p')) return 'interference-previous'
+  return fallback
 }
 
 await main()
