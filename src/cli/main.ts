@@ -117,7 +117,7 @@ export function program(): Command {
     .action(async (o: { dataDir?: string; host?: string; port?: string; role?: RunwayConfig['role'] }) => (await commands.serve()).serveCommand(config(o)))
   p.command('simulate')
     .description('run a scenario of synthetic traffic in accelerated time through the real ingest path; ends with the interference job\'s latest pairs')
-    .argument('<scenario>', 'scenario YAML file (docs/scenarios.md; shared populations and interactions: docs/interference.md)')
+    .argument('<scenario>', 'scenario YAML file (e.g. scenarios/demo.yaml; shared populations and interactions: docs/interference.md)')
     .option('--json', 'print only the summary as JSON: experiments, and interference (the job\'s latest rows)')
     .option('--data-dir <dir>', 'keep the warehouse in this directory (default: a temporary one)')
     .option('--realtime', 'run on the wall clock (scenario durations are real time)')
