@@ -5,7 +5,8 @@
  *   text     — the adapter's insertText of that text (chDB's native raw insert)
  *   client   — Warehouse.insert of the same rows (the adapter ingest uses)
  *   lines    — IngestService.ingestLines (the Kafka path: parse, validate, mask, insert, dead letters)
- *   http     — IngestService.ingest of an NDJSON body (the HTTP path without the socket)
+ *   http     — IngestService.ingest of an NDJSON body (the HTTP path without the socket; dedup token = body hash)
+ *   httpKey  — the same with an Idempotency-Key (plus its ingest_batches lookup and record per batch)
  * Ratios are each path's rate over the engine's rate in the same rounds (median of the rounds).
  *   npx tsx bench/ingest.ts [--events 100000] [--chunk 5000] [--rounds 3]
  */
@@ -36,7 +37,7 @@ const spec = (id: string) =>
     id, owner: 'bench', hypothesis: 'throughput', variants: [{ name: 'control', weight: 50 }, { name: 'treatment', weight: 50 }],
     rollout: { steps: [{ exposure: 100, minDuration: '1h' }] }, metrics: { primary: { name: 'conversion', direction: 'increase' } },
   })
-const paths = ['engine', 'text', 'client', 'lines', 'http'] as const
+const paths = ['engine', 'text', 'client', 'lines', 'http', 'httpKey'] as const
 type Path = (typeof paths)[number]
 const state = new MemoryStateStore()
 const ids = (p: Path, r: number) => `bi-${tag}-${p}-${r}`
@@ -72,6 +73,7 @@ async function send(p: Path, id: string, c: unknown, k: number): Promise<void> {
   else if (p === 'text') await warehouse.insertText('events', c as string, { dedupToken: token })
   else if (p === 'client') await warehouse.insert('events', c as Record<string, unknown>[], { dedupToken: token })
   else if (p === 'lines') await ingest.ingestLines(c as Array<{ line: number; raw: string }>, { source: 'bench', dedupToken: token })
+  else if (p === 'http') await ingest.ingest({ body: c as string, format: 'ndjson', source: 'bench' })
   else await ingest.ingest({ body: c as string, format: 'ndjson', source: 'bench', idempotencyKey: token })
 }
 

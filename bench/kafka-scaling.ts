@@ -4,10 +4,12 @@
  * prefix each time), starts the workers, and times from the first worker's join until the group
  * has stored every event. Each worker is its own process with its own embedded warehouse (chDB
  * holds a data directory per process); a deployment points them at one ClickHouse server.
- *   KAFKA_BROKERS=127.0.0.1:19092 npx tsx bench/kafka-scaling.ts [--events 120000] [--workers 1,2,3]
+ *   KAFKA_BROKERS=127.0.0.1:19092 npx tsx bench/kafka-scaling.ts [--events 200000] [--workers 1,2,3]
+ * Per worker count it also prints each worker's CPU seconds over the timed window (/proc, all
+ * threads) and the cores the group used (their sum over the wall time): where scaling stops.
  */
 import { fork } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -28,8 +30,19 @@ if (brokers.length === 0) {
   console.error('KAFKA_BROKERS is not set (e.g. 127.0.0.1:19092)')
   process.exit(1)
 }
-const { values: args } = parseArgs({ options: { events: { type: 'string', default: '120000' }, workers: { type: 'string', default: '1,2,3' }, worker: { type: 'string' }, experiment: { type: 'string' } } })
+const { values: args } = parseArgs({ options: { events: { type: 'string', default: '200000' }, workers: { type: 'string', default: '1,2,3' }, worker: { type: 'string' }, experiment: { type: 'string' } } })
 const PARTITIONS = 6
+
+/** CPU seconds a process has used so far (user + system, all its threads: the embedded engine's too), from /proc. */
+function cpuSeconds(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100 // USER_HZ is 100 on Linux
+  } catch {
+    return Number.NaN
+  }
+}
 const log = pino({ level: 'error' })
 const spec = (id: string) =>
   ExperimentSpecSchema.parse({
@@ -59,7 +72,7 @@ if (args.worker !== undefined) {
 } else {
   const N = Number(args.events)
   const counts = args.workers.split(',').map(Number)
-  const results: Array<{ workers: number; eventsPerSec: number; seconds: number; loadAvg1m: number }> = []
+  const results: Array<{ workers: number; eventsPerSec: number; seconds: number; loadAvg1m: number; cpuSecondsPerWorker: number[]; coresUsed: number }> = []
   for (const w of counts) {
     const tag = Math.random().toString(36).slice(2, 8)
     const prefix = `bscale${tag}.`
@@ -86,12 +99,16 @@ if (args.worker !== undefined) {
     })
     const total = () => [...accepted.values()].reduce((a, b) => a + b, 0)
     const deadline = Date.now() + 900_000
+    // CPU from the first join (start-up and migrations are not counted) to the last event stored.
+    while (firstJoin === Infinity && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    const cpu0 = children.map((c) => cpuSeconds(c.pid!))
     while (total() < N && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+    const cpu = children.map((c, k) => Number((cpuSeconds(c.pid!) - cpu0[k]!).toFixed(1)))
     const seconds = (Date.now() - firstJoin) / 1000
     for (const c of children) c.send('stop')
     await Promise.all(children.map((c) => new Promise((r) => c.once('exit', r))))
     if (total() !== N) throw new Error(`${w} worker(s) stored ${total()} of ${N}`)
-    results.push({ workers: w, eventsPerSec: Math.round(N / seconds), seconds: Number(seconds.toFixed(1)), loadAvg1m: Number(load.toFixed(1)) })
+    results.push({ workers: w, eventsPerSec: Math.round(N / seconds), seconds: Number(seconds.toFixed(1)), loadAvg1m: Number(load.toFixed(1)), cpuSecondsPerWorker: cpu, coresUsed: Number((cpu.reduce((a, b) => a + b, 0) / seconds).toFixed(2)) })
   }
   const one = results.find((r) => r.workers === 1)?.eventsPerSec
   console.log(JSON.stringify({ events: N, partitions: PARTITIONS, results: results.map((r) => ({ ...r, ratioToOneWorker: one ? Number((r.eventsPerSec / one).toFixed(2)) : null })) }, null, 2))
