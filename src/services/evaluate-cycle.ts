@@ -38,9 +38,10 @@ export interface EvaluateCycleDeps {
  * readEvaluationBatch call, so a cycle's cost follows the data it scans, not experiments ×
  * queries, and 100 timers no longer fire together (issue 16 items 3-4).
  *
- * Last-evaluation times live in this process, refreshed from the verdicts table for the
- * experiments that look due (one query, only on a tick that has work): a restarted worker or a
- * second worker process does not evaluate again what was just evaluated elsewhere.
+ * Last-evaluation times live in this process, read from the verdicts table for an experiment
+ * the first time it looks due here (one query, only on a tick that has such experiments): a
+ * restarted worker does not evaluate again what was just evaluated. Several worker processes
+ * each keep their own times, so each would evaluate on its own cadence: run one cycle worker.
  */
 export class EvaluateCycle {
   private running: { since: number } | null = null
@@ -70,7 +71,10 @@ export class EvaluateCycle {
       if (due.length === 0) return null
       const live = new Set(all.filter((r) => r.state === 'running').map((r) => r.spec.id))
       for (const id of this.last.keys()) if (!live.has(id)) this.last.delete(id)
-      await this.refresh(due.map((r) => r.spec.id))
+      // Only experiments this process has not evaluated yet: a query per cycle would cost the
+      // embedded engine as much as a metric kind (another worker's evaluations are not seen then).
+      const unseen = due.filter((r) => !this.last.has(r.spec.id)).map((r) => r.spec.id)
+      if (unseen.length > 0) await this.refresh(unseen)
       due = due.filter((r) => this.dueAt(r) <= at)
       if (due.length === 0) return null
       // Marked before the read: a failed cycle waits an interval (as a failed per-experiment run did), not one tick.
