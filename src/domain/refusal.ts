@@ -51,7 +51,7 @@ export const onlyHolds = (blockedBy: readonly PolicyFailure[] | null | undefined
   !!blockedBy && blockedBy.length > 0 && blockedBy.every((f) => isHold(f.rule))
 
 /** A ledger entry that records a refusal rather than a move. */
-export const isRefusalEntry = (e: Pick<LifecycleEvent, 'from' | 'to' | 'codes'>): boolean =>
+export const isRefusalEntry = (e: { from: string | null; to: string; codes?: readonly string[] | null }): boolean =>
   e.from !== null && e.from === e.to && (e.codes ?? []).some((c) => c === POLICY_REFUSED || isHold(c))
 
 const PHASE_TEXT: Record<RefusalPhase, string> = { start: 'start refused', ramp: 'ramp held', completion: 'completion held' }

@@ -1,5 +1,6 @@
 import { formatDuration } from '../domain/duration.js'
 import { isTerminal, type LifecycleState } from '../domain/lifecycle.js'
+import { isRefusalEntry } from '../domain/refusal.js'
 import { faultsChangeAfter, misrouteAt, misrouteProbability } from './faults.js'
 import { interactionShifts, servedVariant, sharedSaltAt } from './interactions.js'
 import { populationOf } from './population.js'
@@ -40,6 +41,8 @@ export interface SimulationSummary {
     faults: { stoppedEvents: number; droppedEvents: number; misroutedUnits: number; saltedUnits: number }
     /** The ledger's moves; `step` is the rollout step (1-based) after the move. */
     transitions: Array<{ at: string; from: string | null; to: string; step: number; reason: string; codes: string[] }>
+    /** The ledger's refusals (a start refused, a ramp or completion held): entries that did not move the experiment. */
+    refusals: Array<{ at: string; state: string; step: number; reason: string; codes: string[] }>
   }>
   /** The scripted actions, each as the API answered it. */
   actions: Array<{ at: string; experiment: string; action: string; ok: boolean; message?: string }>
@@ -205,7 +208,8 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationSumma
       unitsExposed: c.units,
       eventsSent: c.sent,
       faults: { stoppedEvents: c.stoppedEvents, droppedEvents: c.droppedEvents, misroutedUnits: c.misroutedUnits, saltedUnits: c.saltedUnits },
-      transitions: ledger.map((e) => ({ at: new Date(e.at).toISOString(), from: e.from, to: e.to, step: e.step + 1, reason: e.reason, codes: e.codes ?? [] })),
+      transitions: ledger.filter((e) => !isRefusalEntry(e)).map((e) => ({ at: new Date(e.at).toISOString(), from: e.from, to: e.to, step: e.step + 1, reason: e.reason, codes: e.codes ?? [] })),
+      refusals: ledger.filter((e) => isRefusalEntry(e)).map((e) => ({ at: new Date(e.at).toISOString(), state: e.to, step: e.step + 1, reason: e.reason, codes: e.codes ?? [] })),
     })
   }
   return { scenario: scenario.name, seed: scenario.seed, ingest, experiments, actions, interference: await interferenceOf(target) }

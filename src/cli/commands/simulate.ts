@@ -88,7 +88,7 @@ export async function simulateCommand(file: string, config: RunwayConfig, opts: 
   if (quiet) {
     // Each transition carries its verdict's reason codes; an ended experiment its result.
     // Each interference row: the pair, metric (null for the assignment χ²), Δ, p, adjusted p, flagged.
-    console.log(JSON.stringify({ experiments: summary.experiments.map(({ id, finalState, result, transitions }) => ({ id, finalState, result, transitions })), interference: summary.interference }, null, 2))
+    console.log(JSON.stringify({ experiments: summary.experiments.map(({ id, finalState, result, transitions, refusals }) => ({ id, finalState, result, transitions, refusals })), interference: summary.interference }, null, 2))
     return summary
   }
   console.log(`\nSummary (${((Date.now() - started) / 1000).toFixed(1)} s wall time; ${summary.ingest.accepted} events accepted, ${summary.ingest.rejected} rejected in ${summary.ingest.batches} batches)\n`)
