@@ -3,7 +3,7 @@
  * sensitivity of online controlled experiments by utilizing pre-experiment data"): the joint θ
  * (stats/cuped-theta.ts, gbstats' convention), each arm's adjusted mean ȳ − θ(x̄ − x̄_pooled) and
  * variance, and the variance reduction 1 − Var_adj/Var_raw. Pure: the numbers come from SQL
- * (sql/queries/cuped-stats.sql).
+ * (sql/queries/cuped-stats-batch.sql).
  */
 import type { MetricType } from '../domain/metric.js'
 import { armEstimate, type ArmStats } from '../stats/arm-estimate.js'

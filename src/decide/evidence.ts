@@ -20,7 +20,7 @@ export type SloWindow = keyof typeof SLO_WINDOWS
 
 /**
  * CUPED evidence of one metric (Deng, Xu, Kohavi & Walker 2013), from the per-unit pre-period
- * covariate sums in `arms` (sql/queries/cuped-stats.sql). θ is the joint-sample slope
+ * covariate sums in `arms` (sql/queries/cuped-stats-batch.sql). θ is the joint-sample slope
  * (stats/cuped-theta.ts cupedThetaJoint, as gbstats), so stats/compare compareArms({ theta })
  * reproduces gbstats' regression-adjusted test from the same arms.
  */

@@ -4,7 +4,7 @@ import type { Reason } from '../domain/verdict.js'
 export interface MisroutingEvidence {
   units: number
   misrouted: number
-  /** Telemetry dead-lettered for naming a variant the experiment does not have (sql/queries/unknown-variant-dead-letters.sql). */
+  /** Telemetry dead-lettered for naming a variant the experiment does not have (sql/queries/unknown-variant-dead-letters-batch.sql). */
   unknownVariant?: { units: number; events: number; variants?: string[] }
   /** The same count over units seen in the recent window only (the recent counts of sql/queries/misrouting-summary.sql). */
   recent?: { units: number; misrouted: number; windowMs: number } | null

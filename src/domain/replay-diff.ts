@@ -11,6 +11,7 @@ export const NOT_FROM_LEDGER: Readonly<Record<string, string>> = {
   lastAppliedVerdictSeq: 'also advanced by verdicts that were skipped without a transition; rebuilt from the verdicts table',
   gstFractions: 'group-sequential looks spent, rebuilt from the verdicts table',
   pendingApproval: 'a ramp waiting for a human is a mark on the record, not a ledger entry',
+  blockedBy: 'what holds the experiment now, with the newest figures (the ledger has each change of refusal only); the next scheduler tick or verdict sets it again',
 }
 
 export interface StateDifference {

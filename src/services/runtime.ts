@@ -7,6 +7,7 @@ import { TOPICS } from '../ports/bus.js'
 import type { Clock } from '../ports/clock.js'
 import { Controller } from './controller.js'
 import { EvaluateService } from './evaluate.js'
+import { VerdictRefusals } from './refusals.js'
 import { EVALUATE_CYCLE_SCHEDULE, EvaluateCycle, isLegacyEvaluationSchedule } from './evaluate-cycle.js'
 import { InterferenceService } from './interference.js'
 import { GateService } from './gate.js'
@@ -107,6 +108,8 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
   const evaluator = new EvaluateService({ warehouse, state, bus, clock, log, queue })
   const cycle = new EvaluateCycle({ evaluator, state, warehouse, clock, log: log.child({ component: 'evaluate-cycle' }), onEvaluated: (id, at) => metrics.evaluated(id, at) })
   const controller = new Controller(queue, clock, log, gatekeeper)
+  // Verdicts are applied with their refused and held ramps recorded (ledger, timeline, blockedBy).
+  const verdictRefusals = new VerdictRefusals({ controller, queue })
   const autoResume = new AutoResumeService({ queue, warehouse, clock, log: log.child({ component: 'auto-resume' }), policy: () => policy.config, gatekeeper })
   const interference = new InterferenceService({ warehouse, state, clock, log: log.child({ component: 'interference' }), policy: () => policy.config, queue, onRun: (run) => {
     metrics.interferenceRun(run)
@@ -193,7 +196,7 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
       if (runs('controller')) {
         subscriptions.push(
           await bus.subscribe(TOPICS.verdicts, 'controller', async (msg) => {
-            const outcome = await controller.handle(msg.value)
+            const outcome = await verdictRefusals.handle(msg.value)
             await notify.verdict(msg.value as Verdict).catch((err) => log.error({ err }, 'notify: verdict event lost'))
             const v = msg.value as { decision?: string; evaluatedAt?: number }
             metrics.verdicts.inc({ decision: String(v.decision), outcome: outcome.applied ? 'applied' : outcome.reason })

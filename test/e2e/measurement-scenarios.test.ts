@@ -151,7 +151,7 @@ describe('issue 14 scenarios through the real loop (accelerated time, three seed
     }
   }, 600_000)
 
-  // The unknown variant's name comes from the dead letters (unknown-variant-dead-letters.sql).
+  // The unknown variant's name comes from the dead letters (unknown-variant-dead-letters-batch.sql).
   it('misrouting to an unknown variant pauses (its telemetry is dead-lettered, and still counted)', async () => {
     const s = scenario('acceptance/misroute-unknown')
     for (const { seed, e, summary } of await eachSeed(s)) {

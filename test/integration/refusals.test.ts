@@ -6,6 +6,8 @@ import { compareReplay, verifyLedger } from '../../src/services/audit.js'
 import { readLedger } from '../../src/services/ledger.js'
 import { VerdictRefusals } from '../../src/services/refusals.js'
 import { type Embedded, T0, getJson, postJson, specBody, startEmbedded } from '../support/embedded.js'
+import { waitFor } from '../support/gate.js'
+import { TOPICS } from '../../src/ports/bus.js'
 
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
@@ -136,6 +138,16 @@ describe('refused starts and held ramps', () => {
     await rt.clock.advanceTo(T0 + 4 * HOUR)
     expect(await refusals.apply(verdict('rf-policy', 0, 'ramp', rampReasons))).toEqual({ applied: true, to: 'running' })
     expect(shape(await timeline('rf-policy')).slice(4)).toEqual(['transition running→running 2 STEP_DURATION_MET'])
+  })
+
+  it('the running service records a held ramp from a verdict on the verdict topic (the controller consumer)', async () => {
+    expect((await enqueue({ id: 'rf-bus', layer: 'rf-bus' })).status).toBe(201)
+    await rt.runtime.queue.scheduleTick()
+    expect((await rt.runtime.queue.get('rf-bus')).state).toBe('running')
+    await rt.runtime.bus.publish(TOPICS.verdicts, 'rf-bus', verdict('rf-bus', 0, 'continue', [noData]))
+    await waitFor(async () => shape(await timeline('rf-bus')).length > 3, 10_000, 'the held ramp on the timeline')
+    expect(shape(await timeline('rf-bus')).slice(3)).toEqual(['refusal running→running 1 GUARDRAIL_NO_DATA'])
+    expect((await timeline('rf-bus')).blockedBy).toEqual([expect.objectContaining({ rule: 'GUARDRAIL_NO_DATA' })])
   })
 
   it('refusal entries are links of the hash chain: the ledger verifies, and a replay after the moves matches live state', async () => {
