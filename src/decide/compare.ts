@@ -9,6 +9,7 @@ import { defaultTau2 } from '../stats/msprt.js'
 import { guardrailTau2 } from '../stats/msprt-tau.js'
 import { proportionDegenerate, proportionDifference, proportionTestVariance } from '../stats/newcombe.js'
 import { welch } from '../stats/welch.js'
+import { type Estimator, estimatorArgs, ratioScaleMoments } from './estimator.js'
 import type { Comparison } from './evidence.js'
 
 /** How the experiment's tests are configured at this evaluation. */
@@ -29,10 +30,13 @@ export interface CompareInput {
   treatment: Moments
   alpha: number
   plan: TestPlan
+  /** A ratio or CUPED metric: its test runs on these arms (the moments above stay the per-unit values). */
+  estimator?: Estimator | null
 }
 
 const mean = (m: Moments) => (m.n > 0 ? m.sum / m.n : null)
 const variance = (m: Moments) => (m.n > 1 ? Math.max(0, (m.sumSquares - (m.sum * m.sum) / m.n) / (m.n - 1)) : null)
+const EMPTY: Moments = { n: 0, sum: 0, sumSquares: 0 }
 const finite = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? null : x)
 
 /**
@@ -86,7 +90,12 @@ function lookGate(metric: MetricSpec, control: Moments, treatment: Moments): { r
  * other metrics a two-sided test with the experiment's method.
  */
 export function compare(input: CompareInput): Comparison {
-  const { control, treatment, alpha, plan } = input
+  const { alpha, plan } = input
+  const est = input.estimator ?? null
+  // The scale the test is read on: a ratio's own (means, τ, margins, relative lift), else the unit values'.
+  const scale = est?.kind === 'ratio' ? ratioScaleMoments(est, alpha) : null
+  const control = est?.kind === 'ratio' ? (scale?.control ?? EMPTY) : input.control
+  const treatment = est?.kind === 'ratio' ? (scale?.treatment ?? EMPTY) : input.treatment
   const controlMean = mean(control)
   const w = welch({ control, treatment, alpha })
   const tau2 = tau2For(plan, control, treatment)
@@ -98,24 +107,28 @@ export function compare(input: CompareInput): Comparison {
     treatmentMean: mean(treatment),
     welchP: w.pValue,
     alpha,
-    controlN: control.n,
-    treatmentN: treatment.n,
+    controlN: est ? est.control.n : control.n,
+    treatmentN: est ? est.treatment.n : treatment.n,
+    ...(est ? { estimator: est.kind } : {}),
+    ...(est?.kind === 'cuped' ? { varianceReduction: finite(est.varianceReduction), cupedTheta: finite(est.theta) } : {}),
   }
   if (input.role === 'guardrail') {
     const g = input.metric as GuardrailSpec
     const method = plan.method === 'confseq' ? 'confseq' : 'msprt'
-    const gate = lookGate(g, control, treatment)
+    // The skew gate reads the unit values' Σx³; a ratio is gated by minUnits only.
+    const gate = est?.kind === 'ratio' ? { ready: true, minUnits: null } : lookGate(g, control, treatment)
     if (!gate.ready) return { ...base, method, status: 'LOOK_SAMPLE_PENDING', effect: null, relativeEffect: null, sequentialP: null, ci: null, significant: false, harmful: false, minLookUnits: gate.minUnits }
     const gTau = guardrailTau2For(plan, g, control, treatment, alpha)
     const bad = g.direction === 'decrease' ? 'increase' : 'decrease'
     // The margin is relative to the control mean unless the guardrail says absolute.
     const margin = marginTypeOf(g) === 'absolute' ? g.margin : g.margin * Math.abs(controlMean ?? 0)
     const config = { method, alpha, msprt: { tau2: gTau.tau2 }, confseq: { tuningN: plan.tuningN } } as const
-    if (isProportion(g, control, treatment)) {
+    if (!est && isProportion(g, control, treatment)) {
       const counts = { control: { successes: control.sum, n: control.n }, treatment: { successes: treatment.sum, n: treatment.n } }
       if (proportionDegenerate(counts)) return degenerateGuardrail({ base, counts, bad, margin, alpha, config, tauBasis: gTau.basis })
     }
-    const r = guardrail({ control, treatment, metric: 'mean', lift: 'absolute', bad, margin, config })
+    const on = est ? estimatorArgs(est) : { control, treatment, metric: 'mean' as const, cuped: false }
+    const r = guardrail({ control: on.control, treatment: on.treatment, metric: on.metric, cuped: on.cuped, lift: 'absolute', bad, margin, config })
     const h = r.harm
     return {
       ...base,
@@ -136,7 +149,7 @@ export function compare(input: CompareInput): Comparison {
       : plan.method === 'gst'
         ? { method: 'msprt', alpha, sided: 'two', msprt: { tau2 } } // between looks: reported, never acted on
         : { method: plan.method, alpha, sided: 'two', msprt: { tau2 }, confseq: { tuningN: plan.tuningN } }
-  const r = compareArms({ control, treatment, metric: 'mean', lift: 'absolute', config })
+  const r = compareArms({ ...(est ? estimatorArgs(est) : { control, treatment, metric: 'mean' as const }), lift: 'absolute', config })
   const atLook = plan.method !== 'gst' || plan.gst !== null
   return {
     ...base,

@@ -7,6 +7,7 @@ import { benjaminiHochberg, holm } from '../stats/multiple-testing.js'
 import { srmChiSquare } from '../stats/srm.js'
 import { sequentialSrm } from '../stats/srm-sequential.js'
 import { compare, type TestPlan } from './compare.js'
+import { estimatorOf } from './estimator.js'
 import { type Comparison, EMPTY_MOMENTS, type EvaluationInput } from './evidence.js'
 import { misroutingReason } from './misrouting.js'
 import { rampBudgetReasons } from './ramp-budget.js'
@@ -29,6 +30,8 @@ export interface DecisionOutcome {
 }
 
 const fmt = (x: number | null | undefined, digits = 4) => (x === null || x === undefined ? 'n/a' : Number(x.toPrecision(digits)).toString())
+/** The variance reduction a CUPED comparison was decided with, for its reason. */
+const cupedNote = (c: Comparison) => (c.estimator === 'cuped' && c.varianceReduction !== null && c.varianceReduction !== undefined ? `, CUPED variance reduction ${fmt(c.varianceReduction * 100, 3)}%` : '')
 
 /**
  * Where a group-sequential experiment stands: the look due now, if any. Looks are
@@ -110,7 +113,7 @@ export function decide(input: EvaluationInput): DecisionOutcome {
         comparisons.push(tailCompare({ metric: metric as GuardrailSpec, variant, level: q?.level ?? metric.quantile ?? 0.5, control: q?.byVariant[control], treatment: q?.byVariant[variant], alpha, plan }))
         continue
       }
-      comparisons.push(compare({ metric, role, variant, control: moments[control] ?? EMPTY_MOMENTS, treatment: moments[variant] ?? EMPTY_MOMENTS, alpha, plan }))
+      comparisons.push(compare({ metric, role, variant, control: moments[control] ?? EMPTY_MOMENTS, treatment: moments[variant] ?? EMPTY_MOMENTS, alpha, plan, estimator: estimatorOf(evidence, control, variant) }))
     }
   }
   const enough = (c: Comparison) => c.controlN >= minUnits && c.treatmentN >= minUnits
@@ -245,7 +248,7 @@ export function decide(input: EvaluationInput): DecisionOutcome {
           code: 'PRIMARY_CONCLUSIVE' as const,
           metric: c.metric,
           variant: c.variant,
-          message: `${c.metric} ${fmt(c.controlMean)} → ${fmt(c.treatmentMean)} in ${c.variant} (lift ${fmt((c.relativeEffect ?? 0) * 100, 3)}%, ${c.method} p=${fmt(c.adjustedP ?? c.sequentialP, 3)} < α=${fmt(c.alpha, 3)})`,
+          message: `${c.metric} ${fmt(c.controlMean)} → ${fmt(c.treatmentMean)} in ${c.variant} (lift ${fmt((c.relativeEffect ?? 0) * 100, 3)}%${cupedNote(c)}, ${c.method} p=${fmt(c.adjustedP ?? c.sequentialP, 3)} < α=${fmt(c.alpha, 3)})`,
           numbers: numbers(c),
         })),
         false,

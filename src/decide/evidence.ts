@@ -124,6 +124,11 @@ export interface Comparison {
   tauBasis?: string
   /** A proportion arm at 0% or 100%: pooled test, Newcombe interval. */
   degenerate?: boolean
+  /** Tested on another estimator than the unit mean: `ratio` (controlMean/treatmentMean are the ratios) or `cuped` (they stay the raw means; effect and interval are adjusted). */
+  estimator?: 'ratio' | 'cuped'
+  /** CUPED: 1 − Var_adj/Var_raw of the difference, and the θ used. */
+  varianceReduction?: number | null
+  cupedTheta?: number | null
   /** Tail guardrails: the quantile level compared (controlMean/treatmentMean are the quantiles). */
   quantileLevel?: number
   /** Below the skew-based minimum sample per look: units each arm needs. */

@@ -5,7 +5,8 @@ export interface MisroutingEvidence {
   units: number
   misrouted: number
   /** Telemetry dead-lettered for naming a variant the experiment does not have (sql/queries/unknown-variant-dead-letters-batch.sql). */
-  unknownVariant?: { units: number; events: number; variants?: string[] }
+  /** `recentUnits`: of those, units dead-lettered within the recent window (they count in it as misrouted). */
+  unknownVariant?: { units: number; events: number; recentUnits?: number; variants?: string[] }
   /** The same count over units seen in the recent window only (the recent counts of sql/queries/misrouting-summary.sql). */
   recent?: { units: number; misrouted: number; windowMs: number } | null
 }
@@ -53,7 +54,10 @@ export function misroutingReason(input: { evidence: MisroutingEvidence | null | 
       numbers: { units, misrouted, share, maxShare, ...unknownNumbers },
     }
   }
-  return recentMisroutingReason({ recent: m.recent, minUnits: input.minUnits, maxShare: maxShare * RECENT_SHARE_FACTOR, unknownVariants: unknown.variants, unknownNumbers })
+  // Unknown-variant units seen recently are recent misrouted units too: a fault that starts late is caught by the window.
+  const recentUnknown = unknown.recentUnits ?? 0
+  const recent = m.recent && recentUnknown > 0 ? { ...m.recent, units: m.recent.units + recentUnknown, misrouted: m.recent.misrouted + recentUnknown } : m.recent
+  return recentMisroutingReason({ recent, minUnits: input.minUnits, maxShare: maxShare * RECENT_SHARE_FACTOR, unknownVariants: unknown.variants, unknownNumbers })
 }
 
 /** Pure: the recent window's MISROUTING reason (null below minUnits or within the limit). */

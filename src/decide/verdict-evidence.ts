@@ -22,6 +22,8 @@ export function verdictEvidence(outcome: Pick<DecisionOutcome, 'comparisons' | '
       adjustedPValue: c.adjustedP ?? null,
       controlUnits: c.controlN,
       treatmentUnits: c.treatmentN,
+      ...(c.estimator ? { estimator: c.estimator } : {}),
+      ...(c.estimator === 'cuped' ? { cupedTheta: c.cupedTheta ?? null, varianceReduction: c.varianceReduction ?? null } : {}),
     })),
     srm: { pValue: outcome.srm.pValue, counts: outcome.srm.counts, test: outcome.srm.test },
   })

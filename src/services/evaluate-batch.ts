@@ -19,7 +19,7 @@ export interface EvaluationReads {
 type Num = number | string
 interface UnitsRow { experiment_id: string; variant: string; units: Num; events: Num; last_event_ms: Num | null }
 interface MisroutingRow { experiment_id: string; units: Num; misrouted: Num; recent_units: Num; recent_misrouted: Num }
-interface UnknownRow { experiment_id: string; units: Num; events: Num; variants: string[] | string }
+interface UnknownRow { experiment_id: string; units: Num; recent_units: Num; events: Num; variants: string[] | string }
 
 /** One metric of one experiment, numbered: the key the batch queries group by. */
 interface Spec { key: number; experiment: string; metric: MetricSpec }
@@ -132,8 +132,9 @@ export async function readEvaluationBatch(
   // One after another, as the per-experiment path does: the embedded engine serves one query at a time.
   const unitRows = await select<UnitsRow>('variant-units-batch', { experiments })
   const metricRows = await readMetricRows(select, specs, now)
-  const summary = await select<MisroutingRow>('misrouting-summary-batch', { ...misroutingParams, since: toWarehouseTime(now - misroutingWindowMs) })
-  const unknown = await select<UnknownRow>('unknown-variant-dead-letters-batch', { experiments })
+  const since = toWarehouseTime(now - misroutingWindowMs)
+  const summary = await select<MisroutingRow>('misrouting-summary-batch', { ...misroutingParams, since })
+  const unknown = await select<UnknownRow>('unknown-variant-dead-letters-batch', { experiments, since })
 
   const unitsOf = groupBy(unitRows, (r) => r.experiment_id)
   const summaryOf = new Map(summary.map((r) => [r.experiment_id, r]))
@@ -150,7 +151,7 @@ export async function readEvaluationBatch(
       misrouting: {
         units: Number(summaryOf.get(id)?.units ?? 0),
         misrouted: Number(summaryOf.get(id)?.misrouted ?? 0),
-        unknownVariant: { units: Number(u?.units ?? 0), events: Number(u?.events ?? 0), variants: typeof variants === 'string' ? (JSON.parse(variants) as string[]) : variants },
+        unknownVariant: { units: Number(u?.units ?? 0), recentUnits: Number(u?.recent_units ?? 0), events: Number(u?.events ?? 0), variants: typeof variants === 'string' ? (JSON.parse(variants) as string[]) : variants },
         recent: { units: Number(summaryOf.get(id)?.recent_units ?? 0), misrouted: Number(summaryOf.get(id)?.recent_misrouted ?? 0), windowMs: misroutingWindowMs },
       },
     })

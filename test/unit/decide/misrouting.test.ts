@@ -44,6 +44,17 @@ describe('unknown variants are named', () => {
     expect(r!.numbers).toMatchObject({ unknownVariantUnits: 60, unknownVariantEvents: 70 })
   })
 
+  it('unknown-variant units dead-lettered within the recent window count in it: a late fault under a variant the spec lacks is caught', () => {
+    // 12 h of clean traffic, then 10 of the last hour's units log under "ghost" (every line dead-lettered).
+    const evidence = { units: 13_000, misrouted: 0, recent: { units: 1_000, misrouted: 0, windowMs: 3_600_000 } }
+    const late = { ...evidence, unknownVariant: { units: 10, events: 12, recentUnits: 10, variants: ['ghost'] } }
+    const r = misroutingReason({ evidence: late, minUnits: 100 })
+    expect(r).toMatchObject({ code: 'MISROUTING', numbers: { recentUnits: 1_010, recentMisrouted: 10, unknownVariantUnits: 10 } })
+    expect(r!.message).toMatch(/^misrouting in the last 1h: 10 of 1010 .*unknown variant "ghost" dead-lettered/)
+    // The same ten units dead-lettered long ago are only cumulative: 10 of 13,010 is within the limit.
+    expect(misroutingReason({ evidence: { ...late, unknownVariant: { ...late.unknownVariant, recentUnits: 0 } }, minUnits: 100 })).toBeNull()
+  })
+
   it('the recent-window reason names them too', () => {
     const r = misroutingReason({ evidence: { units: 10_000, misrouted: 0, unknownVariant: { units: 20, events: 20, variants: ['ghost'] }, recent: { units: 1_000, misrouted: 20, windowMs: 1_800_000 } }, minUnits: 100 })
     expect(r!.message).toMatch(/^misrouting in the last 0\.5h: .*unknown variant "ghost" dead-lettered/)
