@@ -21,22 +21,12 @@ import { embeddedWarehouse } from '../src/adapters/warehouse/clickhouse-warehous
 import { variantSalt } from '../src/domain/assignment.js'
 import { variantThresholds } from '../src/domain/fast-assignment.js'
 import { toWarehouseTime } from '../src/domain/telemetry.js'
+import { createRng } from '../src/stats/random.js'
 
 export const EXTEND = { id: 'pricing-page-30d', days: 30, unitsPerHour: 150, eventsPerMetric: 2, everyMs: 15 * 60_000, tickMs: 30 * 60_000 } as const
 
 interface Comparison { metric: string; controlMean: number | null; treatmentMean: number | null; effect: number | null; ciLow: number | null; ciHigh: number | null; pValue: number | null; adjustedPValue: number | null; controlUnits: number; treatmentUnits: number; [k: string]: unknown }
 
-/** A small seeded generator: the same data on every machine. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
 
 export async function extendTo30Days(dataDir: string): Promise<{ events: number; verdicts: number }> {
   const w = embeddedWarehouse(join(dataDir, 'warehouse'))
@@ -77,7 +67,8 @@ export async function extendTo30Days(dataDir: string): Promise<{ events: number;
     const [last] = await w.select<{ seq: number; step: number; reasons: string; evidence: string; window_from: string; evaluated_ms: string; engine_version: string }>(
       `SELECT seq, step, reasons, evidence, window_from, toUnixTimestamp64Milli(evaluated_at) AS evaluated_ms, engine_version FROM verdicts WHERE experiment_id = {id:String} ORDER BY seq DESC LIMIT 1`, { id })
     const template = JSON.parse(last!.evidence) as { comparisons: Comparison[]; srm: { pValue: number | null; counts: number[]; test: string } }
-    const random = mulberry32(11)
+    const rng = createRng({ seed: 11 }) // the same data on every machine
+    const random = () => rng.uniform()
     const out: Array<Record<string, unknown>> = []
     const base0 = template.comparisons[0]!.controlUnits + template.comparisons[0]!.treatmentUnits
     for (let seq = Number(last!.seq) + 1, at = Number(last!.evaluated_ms) + EXTEND.everyMs; at <= endMs; seq++, at += EXTEND.everyMs) {

@@ -1,3 +1,4 @@
+import { ManualClock } from '../../src/adapters/clock/manual-clock.js'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,6 +13,7 @@ import { scanLine } from '../../src/domain/telemetry-scan.js'
 import { IngestService } from '../../src/services/ingest.js'
 import { migrate } from '../../src/services/migrate.js'
 import { runningRecord, specFixture } from '../support/fixtures.js'
+import { prng } from '../support/random-scenario.js'
 
 /**
  * Issue 16: ingest hands accepted lines to the engine as they came (events_in and its view,
@@ -21,7 +23,7 @@ import { runningRecord, specFixture } from '../support/fixtures.js'
  * experiment: every stored column must match, line for line, for verbatim and rewritten lines alike.
  */
 const NOW = Date.UTC(2026, 0, 5, 12)
-const clock = { now: () => NOW }
+const clock = new ManualClock(NOW)
 let dir: string
 let warehouse: ClickHouseWarehouse
 
@@ -35,16 +37,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-function rng(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 const pick = <T>(r: () => number, xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!
 
 const VALUES = ['0.5', '1', '0', '-0', '1.0', '0.50', '5e-1', '1e21', '1e-7', '123456789.123', '0.1428571428571428', '0.14285714285714285', '-3.25', '2.5E+3']
@@ -76,7 +68,7 @@ describe('ingest through events_in', () => {
     const state = new MemoryStateStore()
     for (const id of ['ein-a', 'ein-b']) await state.put(runningRecord(specFixture({ id })), null)
     const ingest = new IngestService({ warehouse, state, clock, log: pino({ level: 'silent' }), limits: { maxBytes: 1e9, maxEvents: 1e9 } })
-    const r = rng(7)
+    const r = prng(7)
     const lines = Array.from({ length: 600 }, (_, i) => line(r, 'ein-a', i))
     const result = await ingest.ingestLines(lines.map((raw, i) => ({ line: i, raw })), { source: 'test', dedupToken: 'events-in-a' })
     // The oracle: the schema's event, its row, the default PII rules, written as row objects.

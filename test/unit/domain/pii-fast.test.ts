@@ -1,24 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import { maskText } from '../../../src/domain/pii.js'
 import { mayCarryPii } from '../../../src/domain/pii-fast.js'
+import { prng } from '../../support/random-scenario.js'
 
-function rng(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 // Pieces the detectors look for, mixed at random: digits in runs, separators, '@', '+', ':', '.', letters, spaces.
 const PIECES = ['0', '1', '4', '5', '9', '12', '555', '0151', '2001', 'db8', '192.168', '.', ':', '::', '@', '+', '-', ' ', '(', ')', '/', 'a', 'Z', 'ab.cd', 'x@y.io', 'ff', '255', 'é']
 
 describe('mayCarryPii against maskText', () => {
   it('says no only for values maskText leaves unchanged, and says no to most short words', () => {
-    const r = rng(5)
+    const r = prng(5)
     let no = 0
     let changed = 0
     for (let i = 0; i < 50_000; i++) {

@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { fastEvent } from '../../../src/domain/telemetry-fast.js'
 import { TelemetryEventSchema } from '../../../src/domain/telemetry.js'
+import { prng } from '../../support/random-scenario.js'
 
-/** Seeded PRNG (mulberry32): every run checks the same inputs, and a failure names its seed. */
-function rng(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const good = () => ({
   eventId: 'e-1', ts: 1_767_225_600_000, experimentId: 'exp-1', variant: 'control', unitId: 'u-1',
@@ -52,7 +42,7 @@ function mutate(r: () => number): unknown {
 
 describe('fastEvent against TelemetryEventSchema', () => {
   it('accepts only what the schema accepts, with the schema output; and takes the usual event', () => {
-    const r = rng(16)
+    const r = prng(16)
     let fast = 0
     let zodOnly = 0
     for (let i = 0; i < 20_000; i++) {

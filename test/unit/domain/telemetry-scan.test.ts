@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { scanEvent, scanLine } from '../../../src/domain/telemetry-scan.js'
 import { TelemetryEventSchema } from '../../../src/domain/telemetry.js'
+import { prng } from '../../support/random-scenario.js'
 
-/** Seeded PRNG (mulberry32): every run checks the same lines, and a failure names its case. */
-function rng(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const good = (): Record<string, unknown> => ({
   eventId: 'e-1', ts: 1_767_225_600_000, experimentId: 'exp-1', variant: 'control', unitId: 'u-1',
@@ -79,7 +69,7 @@ function line(r: () => number): string {
 
 describe('scanEvent against JSON.parse and TelemetryEventSchema', () => {
   it('accepts only lines the schema accepts, with its output and its attribute order; and takes the usual line', () => {
-    const r = rng(23)
+    const r = prng(23)
     let scanned = 0
     let verbatim = 0
     let schemaOnly = 0
