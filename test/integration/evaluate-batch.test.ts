@@ -99,10 +99,10 @@ async function perExperiment(record: ExperimentRecord): Promise<EvaluationReads>
   const params = assignmentSqlParams({ ...record.spec, allocation: record.allocation, exposure: record.spec.rollout.steps[record.step]?.exposure ?? 0 })
   type Row = { units: number | string; misrouted: number | string; recent_units: number | string; recent_misrouted: number | string }
   const rows = await warehouse.select<Row>(sqlQuery('misrouting-summary'), { experiment, since: toWarehouseTime(NOW - DEFAULT_MISROUTING_WINDOW_MS), ...params } as never)
-  const unknown = await warehouse.select<{ units: number | string; events: number | string; variants: string[] }>(sqlQuery('unknown-variant-dead-letters-batch'), { experiments: [experiment] } as never)
+  const unknown = await warehouse.select<{ units: number | string; recent_units: number | string; events: number | string; variants: string[] }>(sqlQuery('unknown-variant-dead-letters-batch'), { experiments: [experiment], since: toWarehouseTime(NOW - DEFAULT_MISROUTING_WINDOW_MS) } as never)
   const misrouting: MisroutingEvidence = {
     units: Number(rows[0]?.units ?? 0), misrouted: Number(rows[0]?.misrouted ?? 0),
-    unknownVariant: { units: Number(unknown[0]?.units ?? 0), events: Number(unknown[0]?.events ?? 0), variants: unknown[0]?.variants ?? [] },
+    unknownVariant: { units: Number(unknown[0]?.units ?? 0), recentUnits: Number(unknown[0]?.recent_units ?? 0), events: Number(unknown[0]?.events ?? 0), variants: unknown[0]?.variants ?? [] },
     recent: { units: Number(rows[0]?.recent_units ?? 0), misrouted: Number(rows[0]?.recent_misrouted ?? 0), windowMs: DEFAULT_MISROUTING_WINDOW_MS },
   }
   return { units, metrics, misrouting }
@@ -146,7 +146,8 @@ describe('per-cycle batch reads equal the per-experiment reads', () => {
     expect(three.metrics.map((m) => m.type)).toEqual(['ratio', 'quantile', 'count'])
     expect(Object.keys(three.metrics[1]!.quantile!.byVariant)).toHaveLength(3)
     expect(three.metrics[1]!.slo!.byVariant.b!['6h'].total).toBeGreaterThan(0)
-    expect(batch.get('unknown-variant')!.misrouting.unknownVariant).toEqual({ units: 3, events: 4, variants: ['ghost', 'phantom'] })
+    // dead-lettered at NOW: inside the recent window as well
+    expect(batch.get('unknown-variant')!.misrouting.unknownVariant).toEqual({ units: 3, recentUnits: 3, events: 4, variants: ['ghost', 'phantom'] })
     expect(batch.get('no-data')!.units).toEqual([])
   })
 
