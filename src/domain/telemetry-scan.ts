@@ -20,6 +20,15 @@ const isWs = (c: number) => c === 32 || c === 9 || c === 10 || c === 13
 /** Set by numEnd: the number was digits only (no sign, point or exponent). */
 let digitsOnly = true
 
+/** From just after a key: skips whitespace, the colon and whitespace; the value's index, or -1 without a colon. */
+function afterColon(s: string, i: number): number {
+  while (isWs(s.charCodeAt(i))) i++
+  if (s.charCodeAt(i) !== 58) return -1
+  i++
+  while (isWs(s.charCodeAt(i))) i++
+  return i
+}
+
 /**
  * From the opening quote at i, the index of the closing quote of a string with no escape and
  * nothing json-limits' textProblem refuses (control characters, lone surrogates), else -1.
@@ -120,11 +129,8 @@ export function scanLine(s: string): ScannedLine | null {
     const bit = KEY_BIT[key]
     if (bit === undefined || !hasOwn(KEY_BIT, key) || seen & bit) return null
     seen |= bit
-    i = keyEnd + 1
-    while (isWs(s.charCodeAt(i))) i++
-    if (s.charCodeAt(i) !== 58) return null
-    i++
-    while (isWs(s.charCodeAt(i))) i++
+    i = afterColon(s, keyEnd + 1)
+    if (i < 0) return null
     const c = s.charCodeAt(i)
     if (bit === 512) {
       // attributes: scalars by key. Keys starting with a digit are refused: JSON.parse would order index-like keys first.
@@ -138,11 +144,8 @@ export function scanLine(s: string): ScannedLine | null {
         if (kEnd < 0) return null
         const k = s.slice(i + 1, kEnd)
         if (k === '__proto__' || isDigit(k.charCodeAt(0)) || hasOwn(out, k)) return null
-        i = kEnd + 1
-        while (isWs(s.charCodeAt(i))) i++
-        if (s.charCodeAt(i) !== 58) return null
-        i++
-        while (isWs(s.charCodeAt(i))) i++
+        i = afterColon(s, kEnd + 1)
+        if (i < 0) return null
         const d = s.charCodeAt(i)
         if (d === 34) {
           const vEnd = strEnd(s, i)
