@@ -16,6 +16,7 @@ import type { Warehouse } from '../ports/warehouse.js'
 import { InsertCoalescer } from '../adapters/warehouse/insert-coalescer.js'
 import { withRowText } from '../adapters/warehouse/row-text.js'
 import { sqlQuery } from '../sql-files.js'
+import { EVENTS_BATCH_TOKEN, recentBatchTokens } from './ingest-group-tokens.js'
 import { IdempotencyKeys } from './ingest-idempotency.js'
 import { DEFAULT_LINE_LIMITS, type Line, type LineLimits, type SourceLine, parseLine, splitBody } from './ingest-lines.js'
 
@@ -98,10 +99,11 @@ export class IngestService {
   readonly coalescer: InsertCoalescer | null
 
   constructor(private readonly d: IngestDeps) {
-    // Off by default: a retry, after a restart, of a batch acknowledged inside a group is stored again (the engine
-    // knows only the group's token), where alone it is stored once; bench/README-perf.md. The fault tests run on the plain path.
+    // Events only: each batch's token is stored with its events (events.batch_token) and read back after a restart,
+    // so a retry is stored once as it is alone; masking counters and dead letters go alone (bench/README-group-commit.md).
     const rows = d.coalesceRows ?? d.limits.groupCommitRows ?? 0
-    this.coalescer = rows > 0 ? new InsertCoalescer(d.warehouse, { tables: ['events', 'ingest_masking', 'dead_letters'], maxRows: rows, missing: { events: (r) => eventsMissing(d.warehouse, r) } }) : null
+    const durable = { events: { at: EVENTS_BATCH_TOKEN, recent: () => recentBatchTokens(d.warehouse, d.clock.now()) } }
+    this.coalescer = rows > 0 ? new InsertCoalescer(d.warehouse, { tables: ['events'], maxRows: rows, missing: { events: (r) => eventsMissing(d.warehouse, r) }, durable }) : null
     this.sink = this.coalescer ?? d.warehouse
     this.lineLimits = {
       maxDepth: d.limits.maxDepth ?? DEFAULT_LINE_LIMITS.maxDepth,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { QueryParams, TableName, Warehouse } from '../../ports/warehouse.js'
 import { checkDedupToken } from './clickhouse-warehouse.js'
+import { type TokenColumn, withBatchToken } from './batch-token.js'
 import { rowText, withRowText } from './row-text.js'
 
 export interface CoalescerOptions {
@@ -10,6 +11,14 @@ export interface CoalescerOptions {
   maxRows: number
   /** Per table, the rows of a call not stored yet (by key), for a call whose combined insert failed: it may have landed. */
   missing?: Partial<Record<TableName, (rows: ReadonlyArray<Record<string, unknown>>) => Promise<ReadonlyArray<Record<string, unknown>>>>>
+  /**
+   * Per table, where each call's own token is stored with its rows (first row), and how the
+   * tokens stored most recently are read back (before the first insert of a process), so a retry
+   * after a restart is recognised as it is before one. A table without it forgets on restart.
+   */
+  durable?: Partial<Record<TableName, { at: TokenColumn; recent: () => Promise<ReadonlyArray<string>> }>>
+  /** Most combined inserts running at once per table (default 1). */
+  inFlight?: number
 }
 
 interface Pending {
@@ -20,40 +29,44 @@ interface Pending {
 
 interface Lane {
   queue: Pending[]
-  running: boolean
+  running: number
 }
 
 const RECENT_TOKENS = 100_000
 
 /**
  * Group commit for many small inserts (issue 16 item 2). Each insert costs the
- * engine a new part, so 16 clients sending 100 events each paid 16 parts where
- * one would do. While an insert into a table is running, the calls that arrive
- * are queued and then written as ONE insert; each call resolves only after that
- * insert returned, so an acknowledged batch is in the warehouse as before.
+ * engine a new part (35–45 ms for an events part with its projections, nearly
+ * regardless of its size up to a few thousand rows), so 16 clients sending 100
+ * events each paid 16 parts where one would do. While an insert into a table is
+ * running, the calls that arrive are queued and then written as ONE insert; each
+ * call resolves only after that insert returned, so an acknowledged batch is in
+ * the warehouse as before.
  *
- * Deduplication per call still holds:
- * - a call that finds nothing running goes alone, under its own token: exactly
- *   the engine's deduplication as without the coalescer (also across restarts);
- * - a combined insert goes under a token derived from its members' tokens; a
- *   retry of a member, alone or in another group, is answered from the tokens
- *   this process committed (the last 100,000) and not written again;
+ * Deduplication per call holds, also across restarts:
+ * - every call's own token is written with its rows (`durable`: events.batch_token
+ *   on its first row, in the same part, so token and rows are stored together or
+ *   not at all); a process reads the recent ones back before its first insert;
+ * - a call that finds nothing running goes alone, under its own token as well (the
+ *   engine's deduplication, as without the coalescer);
+ * - a combined insert goes under a token derived from its members' tokens; a retry
+ *   of a member, alone or in another group, is answered from the tokens committed
+ *   (this process's, and the stored ones read at start: the last 100,000) and not
+ *   written again;
  * - a combined insert that fails fails every member (never retried under its
  *   token: the engine may have recorded the token without the rows), and their
- *   tokens are remembered as in doubt: a retry of one of
- *   them goes alone, writing only its rows not stored yet where the table has a
- *   key (`missing`: events by experiment and event id), else under its own token.
- * What stays open: a process that stops between a combined insert landing and
- * its callers' acknowledgements cannot answer a later retry from memory, and the
- * engine does not know the member's own token; bench/README-perf.md says so.
+ *   tokens are remembered as in doubt: a retry of one of them goes alone, writing
+ *   only its rows not stored yet where the table has a key (`missing`: events by
+ *   experiment and event id), else under its own token.
  */
 export class InsertCoalescer implements Warehouse {
   private readonly tables: Set<TableName>
   private readonly lanes = new Map<TableName, Lane>()
   private readonly committed = new Set<string>()
   private readonly doubtful = new Set<string>()
-  /** Combined inserts written, and calls they carried (bench and metrics). */
-  readonly stats = { inserts: 0, calls: 0, skippedRetries: 0 }
+  private readonly loading = new Map<TableName, Promise<void>>()
+  /** Combined inserts written, and calls they carried (bench and metrics); `restored`: stored tokens read at start. */
+  readonly stats = { inserts: 0, calls: 0, skippedRetries: 0, restored: 0 }
 
   constructor(
     private readonly inner: Warehouse,
@@ -77,6 +90,7 @@ export class InsertCoalescer implements Warehouse {
   async insert(table: TableName, rows: ReadonlyArray<Record<string, unknown>>, options: { dedupToken?: string } = {}): Promise<void> {
     if (!this.tables.has(table)) return this.inner.insert(table, rows, options)
     if (rows.length === 0) return
+    await this.restore(table)
     const token = options.dedupToken
     if (token !== undefined) {
       checkDedupToken(token)
@@ -88,28 +102,49 @@ export class InsertCoalescer implements Warehouse {
       if (this.doubtful.has(this.key(table, token))) {
         const missing = this.opts.missing?.[table]
         const rest = missing ? await missing(rows) : rows
-        if (rest.length > 0) await this.inner.insert(table, rest, missing ? { dedupToken: `${token}/r` } : options)
+        if (rest.length > 0) await this.inner.insert(table, this.marked(table, rest, token), missing ? { dedupToken: `${token}/r` } : options)
         this.commit(table, token)
         return
       }
     }
-    const lane = this.lanes.get(table) ?? { queue: [], running: false }
+    const lane = this.lanes.get(table) ?? { queue: [], running: 0 }
     this.lanes.set(table, lane)
     return new Promise<void>((resolve, reject) => {
       lane.queue.push({ rows, token, done: (e) => (e === undefined ? resolve() : reject(e)) })
-      if (!lane.running) void this.drain(table, lane)
+      if (lane.running < (this.opts.inFlight ?? 1)) void this.drain(table, lane)
     })
   }
 
+  /** Once per table and process, before its first insert: the stored tokens, so a retry from before a restart is known (a failed read is tried again by the next call). */
+  private restore(table: TableName): Promise<void> {
+    const durable = this.opts.durable?.[table]
+    if (durable === undefined) return Promise.resolve()
+    let loading = this.loading.get(table)
+    if (loading === undefined) {
+      loading = durable.recent().then(
+        (tokens) => {
+          for (const t of tokens) this.remember(this.committed, this.key(table, t))
+          this.stats.restored += tokens.length
+        },
+        (error: unknown) => {
+          this.loading.delete(table)
+          throw error
+        },
+      )
+      this.loading.set(table, loading)
+    }
+    return loading
+  }
+
   private async drain(table: TableName, lane: Lane): Promise<void> {
-    lane.running = true
+    lane.running++
     try {
       while (lane.queue.length > 0) {
         const group = this.take(lane)
         await this.write(table, group)
       }
     } finally {
-      lane.running = false
+      lane.running--
     }
   }
 
@@ -140,7 +175,8 @@ export class InsertCoalescer implements Warehouse {
     if (unique.length === 0) return finish()
     // Alone: its own token, so nothing changes for a lone caller. Together: a token named by every member.
     const token = unique.length === 1 ? unique[0]!.token : groupToken(unique.map((p) => p.token))
-    const rows = unique.length === 1 ? unique[0]!.rows : joined(unique.map((p) => p.rows))
+    const parts = unique.map((p) => (p.token === undefined ? p.rows : this.marked(table, p.rows, p.token)))
+    const rows = parts.length === 1 ? parts[0]! : joined(parts)
     const options = token === undefined ? {} : { dedupToken: token }
     try {
       // No retry here: an engine that recorded the token without the rows would drop the retry as stored (kafka-recovery-lookup.test.ts).
@@ -153,6 +189,12 @@ export class InsertCoalescer implements Warehouse {
     this.stats.calls += unique.length
     for (const p of unique) if (p.token !== undefined) this.commit(table, p.token)
     finish()
+  }
+
+  /** The rows with the call's token on the first one, where the table stores it. */
+  private marked(table: TableName, rows: ReadonlyArray<Record<string, unknown>>, token: string): ReadonlyArray<Record<string, unknown>> {
+    const at = this.opts.durable?.[table]?.at
+    return at === undefined ? rows : withBatchToken(rows, token, at)
   }
 
   /** Tokens held in memory (committed and in doubt), at most RECENT_TOKENS each. */
