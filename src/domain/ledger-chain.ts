@@ -84,6 +84,7 @@ export function hashedFields(e: ChainFields) {
     // Hashed only when present, so entries stored before these columns existed verify as before.
     codes: e.codes && e.codes.length > 0 ? [...e.codes] : undefined,
     result: e.result ?? undefined,
+    blockedBy: e.blockedBy && e.blockedBy.length > 0 ? e.blockedBy.map((f) => ({ rule: f.rule, path: f.path, message: f.message })) : undefined,
   }
 }
 

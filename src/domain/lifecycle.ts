@@ -72,6 +72,11 @@ export const LifecycleEventSchema = z.object({
   codes: z.array(z.string()).optional(),
   /** Set when the experiment ends: shipped, no-effect-detected, regressed or stopped (domain/verdict.ts). */
   result: z.string().nullable().optional(),
+  /**
+   * On a refusal entry (from === to, domain/refusal.ts): what held the experiment, as the record's
+   * blockedBy said when the entry was written, so a rebuild restores it with its paths and messages.
+   */
+  blockedBy: z.array(z.object({ rule: z.string(), path: z.string(), message: z.string() })).nullable().optional(),
   /** Hash chain (src/domain/ledger-chain.ts): the previous entry's hash, and this entry's. */
   prevHash: z.string().default(''),
   hash: z.string().default(''),

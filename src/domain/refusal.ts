@@ -76,10 +76,30 @@ export function refusalEntry(record: ExperimentRecord, refusal: Refusal, at: num
       allocation: record.allocation,
       codes: refusalCodes(refusal.failures),
       result: null,
+      // What the record's blockedBy becomes, kept on the entry so a rebuild restores it as set here.
+      blockedBy: refusal.failures,
     },
     key,
   )
   return { record: { ...record, version: record.version + 1, ledgerSeq: seq, ledgerHash: event.hash, blockedBy: refusal.failures }, event }
+}
+
+/**
+ * What a refusal entry says holds the experiment: the failures it stored, or for an entry written
+ * before entries stored them, the rules and messages read back from its reason (`<phase>: rule:
+ * message; rule: message`), without paths — the reason never had them.
+ */
+export function refusalOf(e: Pick<LifecycleEvent, 'reason' | 'codes' | 'blockedBy'>): PolicyFailure[] {
+  if (e.blockedBy && e.blockedBy.length > 0) return e.blockedBy.map((f) => ({ ...f }))
+  const rules = (e.codes ?? []).filter((c) => c !== POLICY_REFUSED)
+  const phase = Object.values(PHASE_TEXT).find((p) => e.reason.startsWith(`${p}: `))
+  const text = phase ? e.reason.slice(phase.length + 2) : e.reason
+  const escaped = rules.map((r) => r.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')
+  const parts = rules.length > 0 ? text.split(new RegExp(`; (?=(?:${escaped}): )`)) : [text]
+  return parts.map((part) => {
+    const rule = rules.find((r) => part.startsWith(`${r}: `))
+    return rule ? { rule, path: '', message: part.slice(rule.length + 2) } : { rule: rules[0] ?? POLICY_REFUSED, path: '', message: part }
+  })
 }
 
 /** Where a metric sits in the spec, for a hold's path. */

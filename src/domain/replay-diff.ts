@@ -11,7 +11,8 @@ export const NOT_FROM_LEDGER: Readonly<Record<string, string>> = {
   lastAppliedVerdictSeq: 'also advanced by verdicts that were skipped without a transition; rebuilt from the verdicts table',
   gstFractions: 'group-sequential looks spent, rebuilt from the verdicts table',
   pendingApproval: 'a ramp waiting for a human is a mark on the record, not a ledger entry',
-  blockedBy: 'what holds the experiment now, with the newest figures (the ledger has each change of refusal only); the next scheduler tick or verdict sets it again',
+  blockedBy:
+    'rebuilt from the newest refusal entry since the last move, but live it also changes without an entry (newer figures under the same rules, a hold or a start refusal lifted without a move); the next scheduler tick or verdict sets it again',
 }
 
 export interface StateDifference {

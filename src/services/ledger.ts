@@ -1,6 +1,7 @@
 import type { ExperimentSpec } from '../domain/experiment.js'
 import type { Allocation } from '../domain/experiment-record.js'
-import type { LifecycleEvent, LifecycleState } from '../domain/lifecycle.js'
+import { type LifecycleEvent, LifecycleEventSchema, type LifecycleState } from '../domain/lifecycle.js'
+import type { PolicyFailure } from '../domain/policy.js'
 import { toWarehouseTime } from '../domain/telemetry.js'
 import type { Warehouse } from '../ports/warehouse.js'
 import { sqlQuery } from '../sql-files.js'
@@ -24,6 +25,7 @@ interface LedgerRow {
   hash: string
   codes?: string[] | null
   result?: string | null
+  blocked_by?: string | null
 }
 
 /**
@@ -68,6 +70,7 @@ export async function appendLedger(warehouse: Warehouse, e: LifecycleEvent, enqu
           hash: e.hash,
           codes: e.codes ?? [],
           result: e.result ?? '',
+          blocked_by: e.blockedBy && e.blockedBy.length > 0 ? JSON.stringify(e.blockedBy) : '',
         },
       ],
       { dedupToken: `lifecycle/${e.experimentId}/${e.seq}` },
@@ -80,6 +83,19 @@ export async function appendLedger(warehouse: Warehouse, e: LifecycleEvent, enqu
   const results = await Promise.allSettled(writes)
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
   if (failed) throw failed.reason
+}
+
+/**
+ * A refusal entry's stored blockedBy. Text that is not a list of failures reads as none: the
+ * entry then fails its hash check (the hash covers blockedBy), so the verifier names it.
+ */
+function storedFailures(text: string): PolicyFailure[] | null {
+  try {
+    const parsed = LifecycleEventSchema.shape.blockedBy.safeParse(JSON.parse(text))
+    return parsed.success ? (parsed.data ?? null) : null
+  } catch {
+    return null
+  }
 }
 
 function rowToEvent(r: LedgerRow): LifecycleEvent {
@@ -99,6 +115,7 @@ function rowToEvent(r: LedgerRow): LifecycleEvent {
     allocation,
     codes: Array.isArray(r.codes) ? r.codes.map(String) : [],
     result: r.result ? r.result : null,
+    blockedBy: r.blocked_by ? storedFailures(r.blocked_by) : null,
     prevHash: r.prev_hash ?? '',
     hash: r.hash ?? '',
   }

@@ -1,7 +1,7 @@
 import { parseStoredSpec } from '../domain/stored-spec.js'
 import { type ExperimentRecord, newRecord, resultOf, revisionGenesis } from '../domain/experiment-record.js'
 import { ExperimentResult } from '../domain/verdict.js'
-import { isRefusalEntry } from '../domain/refusal.js'
+import { isRefusalEntry, refusalOf } from '../domain/refusal.js'
 import type { StateStore } from '../ports/state-store.js'
 import type { Warehouse } from '../ports/warehouse.js'
 import { sqlQuery } from '../sql-files.js'
@@ -47,6 +47,8 @@ export async function replayState(warehouse: Warehouse): Promise<ExperimentRecor
         endedAt: ['completed', 'rolled_back', 'rejected', 'cancelled', 'expired'].includes(e.to) ? e.at : r.endedAt,
         endState: ['completed', 'rolled_back', 'rejected', 'cancelled', 'expired'].includes(e.to) ? e.to : r.endState,
         result: resultOf(e.to, ExperimentResult.safeParse(e.result).data ?? null, r.result),
+        // What holds the experiment is the newest refusal since its last move; a move lifts it (as QueueService.apply does live).
+        blockedBy: isRefusalEntry(e) ? refusalOf(e) : null,
       }
     }
     // Verdicts may come from outside this process (another evaluator, the bus): the ledger knows which were applied.

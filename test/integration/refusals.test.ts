@@ -4,6 +4,8 @@ import { PolicyConfigSchema } from '../../src/domain/policy-config.js'
 import { ENGINE_VERSION, type Reason, type Verdict } from '../../src/domain/verdict.js'
 import { compareReplay, verifyLedger } from '../../src/services/audit.js'
 import { readLedger } from '../../src/services/ledger.js'
+import { rebuildState } from '../../src/services/rebuild.js'
+import { MemoryStateStore } from '../../src/adapters/state/memory-state.js'
 import { VerdictRefusals } from '../../src/services/refusals.js'
 import { type Embedded, T0, getJson, postJson, specBody, startEmbedded } from '../support/embedded.js'
 import { waitFor } from '../support/gate.js'
@@ -63,6 +65,12 @@ const budget = (upper: number): Reason => ({
 })
 const noData: Reason = { code: 'GUARDRAIL_NO_DATA', metric: 'error_rate', message: 'guardrails without enough data (need 20 units per arm): error_rate/treatment 3+2 units', numbers: {} }
 const rampReasons: Reason[] = [{ code: 'STEP_DURATION_MET', message: 'step held long enough', numbers: {} }]
+// blockedBy as a restart sees it: the ledger rebuilt into an empty state store (services/rebuild.ts).
+const rebuiltBlockedBy = async (id: string) => {
+  const state = new MemoryStateStore()
+  await rebuildState(rt.runtime.warehouse, state)
+  return (await state.get(id))?.blockedBy ?? null
+}
 
 describe('refused starts and held ramps', () => {
   it('a start refused for hours is one refusal on the timeline and the ledger; the start then shows as usual', async () => {
@@ -81,6 +89,8 @@ describe('refused starts and held ramps', () => {
     const detail = (await getJson(rt.baseUrl, '/v1/experiments/rf-start')).body
     expect(detail.experiment.blockedBy[0].rule).toBe('freeze-window')
     expect(detail.ledger.map((e: { codes: string[] }) => e.codes)).toEqual([[], ['POLICY_REFUSED', 'freeze-window']])
+    // A restart restores the refusal as the live path set it (rule, path, message), from its ledger entry.
+    expect(await rebuiltBlockedBy('rf-start')).toEqual(held.blockedBy)
 
     await rt.clock.advanceTo(T0 + 2 * HOUR)
     await rt.runtime.queue.scheduleTick()
@@ -89,13 +99,19 @@ describe('refused starts and held ramps', () => {
     expect(shape(started).slice(2)).toEqual(['transition queued→scheduled 1', 'transition scheduled→running 1'])
     const ledger = await readLedger(rt.runtime.warehouse, 'rf-start')
     expect(ledger.map((e) => e.seq)).toEqual([1, 2, 3, 4])
+    // The start came after the refusal: nothing holds it after a restart either.
+    expect(await rebuiltBlockedBy('rf-start')).toBeNull()
   })
 
   it('a ramp held by the error-budget gate is one entry; another hold code is a second; the ramp then shows as usual', async () => {
     expect((await enqueue({ id: 'rf-ramp', layer: 'rf-ramp' })).status).toBe(201)
     await rt.runtime.queue.scheduleTick()
     expect((await rt.runtime.queue.get('rf-ramp')).state).toBe('running')
-    for (const upper of [4.7, 3.1, 2.2]) {
+    expect(await refusals.apply(verdict('rf-ramp', 0, 'continue', [budget(4.7)]))).toEqual({ applied: false, reason: 'no_change' })
+    const first = (await rt.runtime.queue.get('rf-ramp')).blockedBy
+    expect(first).toEqual([{ rule: 'ERROR_BUDGET_GATE', path: 'metrics.guardrails[0]', message: expect.stringContaining('upper bound 4.7×') }])
+    expect(await rebuiltBlockedBy('rf-ramp')).toEqual(first)
+    for (const upper of [3.1, 2.2]) {
       expect(await refusals.apply(verdict('rf-ramp', 0, 'continue', [budget(upper)]))).toEqual({ applied: false, reason: 'no_change' })
     }
     const held = await timeline('rf-ramp')
@@ -107,17 +123,22 @@ describe('refused starts and held ramps', () => {
     await refusals.apply(verdict('rf-ramp', 0, 'continue', [noData]))
     await refusals.apply(verdict('rf-ramp', 0, 'continue', [noData]))
     expect(shape(await timeline('rf-ramp')).slice(3)).toEqual(['refusal running→running 1 ERROR_BUDGET_GATE', 'refusal running→running 1 GUARDRAIL_NO_DATA'])
+    // The newest refusal entry is the one a restart restores.
+    expect(await rebuiltBlockedBy('rf-ramp')).toEqual((await rt.runtime.queue.get('rf-ramp')).blockedBy)
+    expect(await rebuiltBlockedBy('rf-ramp')).toEqual([expect.objectContaining({ rule: 'GUARDRAIL_NO_DATA', path: 'metrics.guardrails[0]' })])
 
     expect(await refusals.apply(verdict('rf-ramp', 0, 'ramp', rampReasons))).toEqual({ applied: true, to: 'running' })
     const ramped = await timeline('rf-ramp')
     expect(ramped.blockedBy).toBeNull()
     expect(shape(ramped).slice(5)).toEqual(['transition running→running 2 STEP_DURATION_MET'])
+    expect(await rebuiltBlockedBy('rf-ramp')).toBeNull()
     // On the last step a hold keeps the completion waiting (later than the ramp: a replay must keep the step's start).
     await rt.clock.advanceTo(rt.clock.now() + 10 * MINUTE)
     await refusals.apply(verdict('rf-ramp', 1, 'continue', [noData, { code: 'PRIMARY_CONCLUSIVE', message: 'primary conclusive; completing once every guardrail has data', numbers: {} }]))
     const last = await timeline('rf-ramp')
     expect(shape(last).slice(6)).toEqual(['refusal running→running 2 GUARDRAIL_NO_DATA'])
     expect(last.entries[6]!.reason).toMatch(/^completion held: GUARDRAIL_NO_DATA/)
+    expect(await rebuiltBlockedBy('rf-ramp')).toEqual(last.blockedBy)
     // A continue without a hold lifts it from the record, without a ledger entry.
     await refusals.apply(verdict('rf-ramp', 1, 'continue', [{ code: 'PRIMARY_INCONCLUSIVE', message: 'primary p=0.4', numbers: {} }]))
     expect((await timeline('rf-ramp')).blockedBy).toBeNull()
@@ -135,6 +156,8 @@ describe('refused starts and held ramps', () => {
     const held = await timeline('rf-policy')
     expect(shape(held).slice(3)).toEqual(['refusal running→running 1 POLICY_REFUSED,freeze-window'])
     expect(held.entries[3]!.reason).toContain('ramp held: freeze-window: no ramp during freeze window ramp-freeze')
+    expect(await rebuiltBlockedBy('rf-policy')).toEqual(held.blockedBy)
+    expect(held.blockedBy).toEqual([expect.objectContaining({ rule: 'freeze-window', path: 'freezes' })])
     await rt.clock.advanceTo(T0 + 4 * HOUR)
     expect(await refusals.apply(verdict('rf-policy', 0, 'ramp', rampReasons))).toEqual({ applied: true, to: 'running' })
     expect(shape(await timeline('rf-policy')).slice(4)).toEqual(['transition running→running 2 STEP_DURATION_MET'])

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { transition } from '../../../src/domain/experiment-record.js'
 import { entryHash } from '../../../src/domain/ledger-chain.js'
-import { isRefusalEntry, refusalChanged, refusalCodes, refusalEntry, startRefusal, verdictHold } from '../../../src/domain/refusal.js'
+import { isRefusalEntry, refusalChanged, refusalCodes, refusalEntry, refusalOf, startRefusal, verdictHold } from '../../../src/domain/refusal.js'
 import type { Verdict } from '../../../src/domain/verdict.js'
 import { T0, recordFixture, specFixture } from '../../support/fixtures.js'
 
@@ -67,5 +67,32 @@ describe('refusalEntry', () => {
     const held = refusalEntry(running(0), verdictHold(verdict({ reasons: [{ code: 'ERROR_BUDGET_GATE', message: 'x', numbers: {} }] }), running(0))!, T0)
     expect(held.event).toMatchObject({ from: 'running', to: 'running', step: 0, exposure: 10, allocation: { start: 0, size: 1000 }, verdictId: 'v-1', verdictSeq: 4 })
     expect(isRefusalEntry(held.event)).toBe(true)
+  })
+})
+
+describe('refusalOf (what a rebuild restores into blockedBy)', () => {
+  const queued = recordFixture({ spec, state: 'queued', ledgerSeq: 1, ledgerHash: 'h1' })
+
+  it('is the failures the entry stored, which its hash covers', () => {
+    const { event } = refusalEntry(queued, startRefusal([freeze, quota]), T0)
+    expect(event.blockedBy).toEqual([freeze, quota])
+    expect(refusalOf(event)).toEqual([freeze, quota])
+    const { prevHash, hash, ...fields } = event
+    expect(entryHash(prevHash, { ...fields, blockedBy: [{ ...freeze, path: 'elsewhere' }, quota] })).not.toBe(hash)
+  })
+
+  it('reads rules and messages back from the reason of an entry stored before entries kept the failures (no paths)', () => {
+    const semi = { rule: 'quota-team', path: 'team', message: 'team a runs 1; limit 1' }
+    const { event } = refusalEntry(queued, startRefusal([freeze, semi]), T0)
+    const old = { ...event, blockedBy: undefined }
+    expect(refusalOf(old)).toEqual([
+      { rule: 'freeze-window', path: '', message: freeze.message },
+      { rule: 'quota-team', path: '', message: semi.message },
+    ])
+    const held = refusalEntry(running(0), verdictHold(verdict({ reasons: [{ code: 'ERROR_BUDGET_GATE', message: 'bound 4.7×', numbers: {} }, { code: 'GUARDRAIL_NO_DATA', message: 'a 3+2 units', numbers: {} }] }), running(0))!, T0)
+    expect(refusalOf({ ...held.event, blockedBy: null })).toEqual([
+      { rule: 'ERROR_BUDGET_GATE', path: '', message: 'bound 4.7×' },
+      { rule: 'GUARDRAIL_NO_DATA', path: '', message: 'a 3+2 units' },
+    ])
   })
 })
