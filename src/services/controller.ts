@@ -43,13 +43,25 @@ export class Controller {
   }
 
   async apply(v: Verdict): Promise<ApplyOutcome> {
+    return (await this.applyWithRecord(v)).outcome
+  }
+
+  /**
+   * `apply`, and the record the verdict was checked against (null for an unknown experiment), so
+   * a caller that needs the state before the verdict (VerdictRefusals) does not read it again.
+   */
+  async applyWithRecord(v: Verdict): Promise<{ outcome: ApplyOutcome; before: ExperimentRecord | null }> {
     let record: ExperimentRecord
     try {
       record = await this.queue.get(v.experimentId)
     } catch {
       this.log.warn({ experiment: v.experimentId, verdict: v.id }, 'controller: verdict for unknown experiment ignored')
-      return { applied: false, reason: 'unknown_experiment' }
+      return { outcome: { applied: false, reason: 'unknown_experiment' }, before: null }
     }
+    return { outcome: await this.decide(v, record), before: record }
+  }
+
+  private async decide(v: Verdict, record: ExperimentRecord): Promise<ApplyOutcome> {
     if (v.seq <= record.lastAppliedVerdictSeq) {
       this.log.info({ experiment: v.experimentId, seq: v.seq, lastApplied: record.lastAppliedVerdictSeq }, 'controller: verdict older than last applied, ignored')
       return { applied: false, reason: 'older_than_last_applied' }

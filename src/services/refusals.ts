@@ -1,4 +1,3 @@
-import type { ExperimentRecord } from '../domain/experiment-record.js'
 import { HOLD_CODES, onlyHolds, rampRefusal, verdictHold } from '../domain/refusal.js'
 import { type Verdict, VerdictSchema } from '../domain/verdict.js'
 import { parseWith } from '../domain/validation.js'
@@ -14,7 +13,7 @@ import type { QueueService } from './queue.js'
  * ramp passes, as before). The verdict consumer calls this instead of `controller.handle`.
  */
 export class VerdictRefusals {
-  constructor(private readonly d: { controller: Pick<Controller, 'apply' | 'handle'>; queue: QueueService }) {}
+  constructor(private readonly d: { controller: Pick<Controller, 'applyWithRecord' | 'handle'>; queue: QueueService }) {}
 
   async handle(message: unknown): Promise<ApplyOutcome> {
     const parsed = parseWith(VerdictSchema, message)
@@ -24,8 +23,8 @@ export class VerdictRefusals {
   }
 
   async apply(v: Verdict): Promise<ApplyOutcome> {
-    const before: ExperimentRecord | null = await this.d.queue.get(v.experimentId).catch(() => null)
-    const outcome = await this.d.controller.apply(v)
+    // The record the controller checked the verdict against: a policy refusal is new against its blockedBy.
+    const { outcome, before } = await this.d.controller.applyWithRecord(v)
     if (!before || outcome.applied) return outcome
     if (outcome.reason === 'policy_refused') {
       await this.d.queue.recordRefusal(v.experimentId, (r) =>

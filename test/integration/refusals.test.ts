@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { PolicyConfigSchema } from '../../src/domain/policy-config.js'
 import { ENGINE_VERSION, type Reason, type Verdict } from '../../src/domain/verdict.js'
 import { compareReplay, verifyLedger } from '../../src/services/audit.js'
@@ -171,6 +171,37 @@ describe('refused starts and held ramps', () => {
     await waitFor(async () => shape(await timeline('rf-bus')).length > 3, 10_000, 'the held ramp on the timeline')
     expect(shape(await timeline('rf-bus')).slice(3)).toEqual(['refusal running→running 1 GUARDRAIL_NO_DATA'])
     expect((await timeline('rf-bus')).blockedBy).toEqual([expect.objectContaining({ rule: 'GUARDRAIL_NO_DATA' })])
+  })
+
+  it('recording refusals costs no state read beyond those of the controller, whose record of the verdict is reused', async () => {
+    for (const id of ['rf-reads-a', 'rf-reads-b']) expect((await enqueue({ id, layer: id })).status).toBe(201)
+    await rt.runtime.queue.scheduleTick()
+    // Reads of one experiment's record while one verdict is applied, through VerdictRefusals or the controller alone.
+    const readsOf = async (id: string, run: () => Promise<unknown>) => {
+      const spy = vi.spyOn(rt.runtime.state, 'get')
+      try {
+        await run()
+        return spy.mock.calls.filter(([x]) => x === id).length
+      } finally {
+        spy.mockRestore()
+      }
+    }
+    // Twins in the same state take the same path through the controller; a verdict that records nothing
+    // (an applied ramp, an older one) must read exactly as often through VerdictRefusals.
+    const ramp = (id: string) => verdict(id, 0, 'ramp', rampReasons)
+    const [a, b] = [ramp('rf-reads-a'), ramp('rf-reads-b')]
+    const viaRefusals = await readsOf('rf-reads-a', () => refusals.apply(a))
+    const viaController = await readsOf('rf-reads-b', () => rt.runtime.controller.apply(b))
+    expect(viaController).toBeGreaterThan(0)
+    expect(viaRefusals).toBe(viaController)
+    expect((await rt.runtime.queue.get('rf-reads-a')).step).toBe(1)
+    expect(await readsOf('rf-reads-a', () => refusals.apply(a))).toBe(await readsOf('rf-reads-b', () => rt.runtime.controller.apply(b)))
+    // A hold: the controller's reads, and one for recording it (its compare-and-set read).
+    const holdA = verdict('rf-reads-a', 1, 'continue', [noData])
+    const holdB = verdict('rf-reads-b', 1, 'continue', [noData])
+    const held = await readsOf('rf-reads-a', () => refusals.apply(holdA))
+    expect(held).toBe((await readsOf('rf-reads-b', () => rt.runtime.controller.apply(holdB))) + 1)
+    expect((await rt.runtime.queue.get('rf-reads-a')).blockedBy).toEqual([expect.objectContaining({ rule: 'GUARDRAIL_NO_DATA' })])
   })
 
   it('refusal entries are links of the hash chain: the ledger verifies, and a replay after the moves matches live state', async () => {
