@@ -54,15 +54,23 @@ function kindParams(kind: MetricQueryKind, specs: Spec[], now: number): Record<s
   }
 }
 
-/** Runs each metric kind's batch query once for all the specs that need it; rows by spec key. */
-async function readMetricRows(select: <T>(name: string, params: Record<string, unknown>) => Promise<T[]>, specs: Spec[], now: number): Promise<Map<number, MetricRows>> {
+/** One query of a cycle: a sql/queries file and its named parameters. */
+export interface PlannedQuery { name: string; params: Record<string, unknown> }
+
+/** Each metric kind's batch query, once for all the specs that need it. */
+function metricQueries(specs: Spec[], now: number): Array<PlannedQuery & { kind: MetricQueryKind; specs: Spec[] }> {
   const byKind = new Map<MetricQueryKind, Spec[]>()
   for (const s of specs) for (const kind of metricQueryKinds(s.metric)) byKind.set(kind, [...(byKind.get(kind) ?? []), s])
+  return [...byKind].map(([kind, list]) => ({ kind, specs: list, name: QUERY[kind], params: kindParams(kind, list, now) }))
+}
+
+/** Runs the metric queries; rows by spec key. */
+async function readMetricRows(select: <T>(name: string, params: Record<string, unknown>) => Promise<T[]>, specs: Spec[], now: number): Promise<Map<number, MetricRows>> {
   const metricRows = new Map<number, MetricRows>(specs.map((s) => [s.key, {}]))
-  for (const [kind, list] of byKind) {
-    const rows = await select<{ key: Num; variant: string }>(QUERY[kind], kindParams(kind, list, now))
+  for (const q of metricQueries(specs, now)) {
+    const rows = await select<{ key: Num; variant: string }>(q.name, q.params)
     const grouped = groupBy(rows, (r) => Number(r.key))
-    for (const s of list) (metricRows.get(s.key)! as Record<MetricQueryKind, unknown[]>)[kind] = grouped.get(s.key) ?? []
+    for (const s of q.specs) (metricRows.get(s.key)! as Record<MetricQueryKind, unknown[]>)[q.kind] = grouped.get(s.key) ?? []
   }
   return metricRows
 }
@@ -88,6 +96,37 @@ const groupBy = <R, K>(rows: R[], key: (r: R) => K): Map<K, R[]> => {
   const out = new Map<K, R[]>()
   for (const r of rows) { const k = key(r); const list = out.get(k); if (list) list.push(r); else out.set(k, [r]) }
   return out
+}
+
+function planOf(records: readonly ExperimentRecord[], now: number, misroutingWindowMs: number) {
+  const experiments = records.map((r) => r.spec.id)
+  const specs: Spec[] = []
+  for (const r of records) for (const { metric } of metricsOf(r.spec)) specs.push({ key: specs.length, experiment: r.spec.id, metric })
+  const assignment = records.map((r) => assignmentSqlParams({ ...r.spec, allocation: r.allocation, exposure: r.spec.rollout.steps[r.step]?.exposure ?? 0 }))
+  const since = toWarehouseTime(now - misroutingWindowMs)
+  const misroutingParams = {
+    experiments, since,
+    layer_salts: assignment.map((a) => a.layer_salt), variant_salts: assignment.map((a) => a.variant_salt),
+    alloc_starts: assignment.map((a) => a.alloc_start), alloc_sizes: assignment.map((a) => a.alloc_size),
+    exposures: assignment.map((a) => a.exposure), variants: assignment.map((a) => a.variants), thresholds: assignment.map((a) => a.thresholds),
+  }
+  return {
+    specs,
+    units: { name: 'variant-units-batch', params: { experiments } },
+    misrouting: { name: 'misrouting-summary-batch', params: misroutingParams },
+    unknown: { name: 'unknown-variant-dead-letters-batch', params: { experiments, since } },
+  }
+}
+
+/**
+ * Every query one cycle over `records` runs, in order, with its parameters (no I/O):
+ * test/integration/evaluate-batch-oracle.test.ts runs each against the previous SQL text
+ * (test/fixtures/sql-oracle/) and compares the rows; bench/eval-cycle.ts times both.
+ */
+export function evaluationQueryPlan(records: readonly ExperimentRecord[], { now, misroutingWindowMs = DEFAULT_MISROUTING_WINDOW_MS }: { now: number; misroutingWindowMs?: number }): PlannedQuery[] {
+  if (records.length === 0) return []
+  const plan = planOf(records, now, misroutingWindowMs)
+  return [plan.units, ...metricQueries(plan.specs, now).map(({ name, params }) => ({ name, params })), plan.misrouting, plan.unknown]
 }
 
 /**
@@ -117,24 +156,13 @@ export async function readEvaluationBatch(
     onQuery?.(name, performance.now() - t)
     return rows
   }
-  const experiments = records.map((r) => r.spec.id)
-
-  const specs: Spec[] = []
-  for (const r of records) for (const { metric } of metricsOf(r.spec)) specs.push({ key: specs.length, experiment: r.spec.id, metric })
-
-  const assignment = records.map((r) => assignmentSqlParams({ ...r.spec, allocation: r.allocation, exposure: r.spec.rollout.steps[r.step]?.exposure ?? 0 }))
-  const misroutingParams = {
-    experiments,
-    layer_salts: assignment.map((a) => a.layer_salt), variant_salts: assignment.map((a) => a.variant_salt),
-    alloc_starts: assignment.map((a) => a.alloc_start), alloc_sizes: assignment.map((a) => a.alloc_size),
-    exposures: assignment.map((a) => a.exposure), variants: assignment.map((a) => a.variants), thresholds: assignment.map((a) => a.thresholds),
-  }
+  const plan = planOf(records, now, misroutingWindowMs)
   // One after another, as the per-experiment path does: the embedded engine serves one query at a time.
-  const unitRows = await select<UnitsRow>('variant-units-batch', { experiments })
-  const metricRows = await readMetricRows(select, specs, now)
-  const since = toWarehouseTime(now - misroutingWindowMs)
-  const summary = await select<MisroutingRow>('misrouting-summary-batch', { ...misroutingParams, since })
-  const unknown = await select<UnknownRow>('unknown-variant-dead-letters-batch', { experiments, since })
+  const unitRows = await select<UnitsRow>(plan.units.name, plan.units.params)
+  const metricRows = await readMetricRows(select, plan.specs, now)
+  const summary = await select<MisroutingRow>(plan.misrouting.name, plan.misrouting.params)
+  const unknown = await select<UnknownRow>(plan.unknown.name, plan.unknown.params)
+  const specs = plan.specs
 
   const unitsOf = groupBy(unitRows, (r) => r.experiment_id)
   const summaryOf = new Map(summary.map((r) => [r.experiment_id, r]))
