@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { main } from '../../src/cli/main.js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chainEntry, keyIdOf, ledgerKey } from '../../src/domain/ledger-chain.js'
 import { verifyLedger } from '../../src/services/audit.js'
 import { readLedger } from '../../src/services/ledger.js'
 import { type Embedded, getJson, specBody, startEmbedded } from '../support/embedded.js'
+import { runMain } from '../support/run-main.js'
 
 /**
  * A runway with RUNWAY_LEDGER_KEY: every entry is an HMAC. A forger who can run
@@ -27,22 +27,8 @@ afterAll(async () => {
   rt.cleanup()
 })
 
-async function cli(args: string[], env: Record<string, string | undefined>): Promise<{ code: number; stdout: string }> {
-  const out: string[] = []
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')))
-  const error = vi.spyOn(console, 'error').mockImplementation(() => {})
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]))
-  Object.assign(process.env, env)
-  for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k]
-  try {
-    return { code: await main(['node', 'runway', ...args]), stdout: out.join('\n') }
-  } finally {
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]
-    else process.env[k] = v
-    log.mockRestore()
-    error.mockRestore()
-  }
-}
+// The command's settings for one call; what it prints on stderr is not looked at.
+const cli = (args: string[], env: Record<string, string | undefined>) => runMain(args, env)
 
 describe('keyed ledger', () => {
   it('writes every entry keyed, and verifies with the key', async () => {

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { main } from '../../src/cli/main.js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chainEntry } from '../../src/domain/ledger-chain.js'
 import type { LifecycleEvent } from '../../src/domain/lifecycle.js'
 import { toWarehouseTime } from '../../src/domain/telemetry.js'
@@ -9,6 +8,7 @@ import { compareReplay, verifyLedger } from '../../src/services/audit.js'
 import { readLedger } from '../../src/services/ledger.js'
 import { type Embedded, getJson, specBody, startEmbedded } from '../support/embedded.js'
 import { runRandomScenario } from '../support/random-scenario.js'
+import { runMain } from '../support/run-main.js'
 
 let rt: Embedded
 beforeAll(async () => {
@@ -168,16 +168,4 @@ describe('tampering with the ledger in SQL', () => {
   })
 })
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = []
-  const err: string[] = []
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')))
-  const error = vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')))
-  try {
-    const code = await main(['node', 'runway', ...args])
-    return { code, stdout: out.join('\n'), stderr: err.join('\n') }
-  } finally {
-    log.mockRestore()
-    error.mockRestore()
-  }
-}
+const cli = (args: string[]) => runMain(args)

@@ -1,21 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
 import { pino } from 'pino'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ensureTopics } from '../../src/adapters/bus/kafka-common.js'
 import { KafkaTelemetryConsumer } from '../../src/adapters/bus/kafka-telemetry-consumer.js'
 import { SystemClock } from '../../src/adapters/clock/system-clock.js'
 import { MemoryStateStore } from '../../src/adapters/state/memory-state.js'
-import { type ClickHouseWarehouse, embeddedWarehouse } from '../../src/adapters/warehouse/clickhouse-warehouse.js'
-import { DependencyError } from '../../src/errors.js'
 import { TOPICS } from '../../src/ports/bus.js'
-import type { QueryParams, TableName, Warehouse } from '../../src/ports/warehouse.js'
 import { IngestService } from '../../src/services/ingest.js'
-import { migrate } from '../../src/services/migrate.js'
 import { eventually, uid } from '../contract/helpers.js'
+import { FailingOnceWarehouse } from '../support/failing-once-warehouse.js'
 import { runningRecord, specFixture } from '../support/fixtures.js'
+import { migratedWarehouse } from '../support/migrated-warehouse.js'
 import { requireKafka } from '../support/services.js'
 
 /**
@@ -25,45 +20,8 @@ import { requireKafka } from '../support/services.js'
  */
 const brokers = requireKafka().split(',')
 const log = pino({ level: 'fatal' })
-const dir = mkdtempSync(join(tmpdir(), 'runway-kafka-dead-'))
-let real: ClickHouseWarehouse
+const engine = migratedWarehouse('runway-kafka-dead-')
 const state = new MemoryStateStore()
-beforeAll(async () => {
-  real = embeddedWarehouse(dir)
-  await migrate(real)
-})
-afterAll(async () => {
-  await real?.close()
-  rmSync(dir, { recursive: true, force: true })
-})
-
-/** The real engine; the first insert into `table` stores its rows (or only its token) and then fails. */
-class FailingOnce implements Warehouse {
-  failures = 0
-  constructor(private table: TableName | null, private readonly mode: 'stored' | 'token-only') {}
-  command(sql: string) {
-    return real.command(sql)
-  }
-  select<T>(sql: string, params?: QueryParams) {
-    return real.select<T>(sql, params)
-  }
-  close() {
-    return Promise.resolve()
-  }
-  async insert(table: TableName, rows: ReadonlyArray<Record<string, unknown>>, options: { dedupToken?: string } = {}) {
-    if (table !== this.table || rows.length === 0) return real.insert(table, rows, options)
-    this.table = null
-    this.failures++
-    if (this.mode === 'stored') await real.insert(table, rows, options)
-    else {
-      // The token recorded, the rows absent: a row under the token, then deleted.
-      const ghost = `ghost-${uid()}`
-      await real.insert(table, [{ ...rows[0], experiment_id: ghost }], options)
-      await real.command(`ALTER TABLE ${table} DELETE WHERE experiment_id = '${ghost}' SETTINGS mutations_sync = 2`)
-    }
-    throw new DependencyError(`warehouse insert into ${table} failed: injected`)
-  }
-}
 
 const TS = Date.now() - 60_000
 const event = (experimentId: string, i: number) => ({ eventId: `${experimentId}-${i}`, ts: TS, experimentId, variant: i % 2 === 0 ? 'control' : 'treatment', unitId: `u-${i % 97}`, metric: 'conversion', outcome: i % 3 === 0 })
@@ -95,7 +53,8 @@ describe('Kafka dead letters across a replayed range', () => {
       await producer.connect()
       await producer.send({ topic, acks: -1, messages: values.map((value) => ({ value })) })
       await producer.disconnect()
-      const failing = new FailingOnce(table, mode)
+      const real = engine()
+      const failing = new FailingOnceWarehouse(real, table, mode)
       const ingest = new IngestService({ warehouse: failing, state, clock: new SystemClock(), log, limits: { maxBytes: 1e9, maxEvents: 1e9 } })
       const groupId = `g-${uid()}`
       const consumer = new KafkaTelemetryConsumer({ brokers, clientId: 'runway-test', topicPrefix: prefix, groupId, ingest, warehouse: real, log, maxChunk: 1_000 })

@@ -1,24 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { identityOf, rangeOnRecord } from '../../src/adapters/bus/telemetry-recovery.js'
-import { type ClickHouseWarehouse, embeddedWarehouse } from '../../src/adapters/warehouse/clickhouse-warehouse.js'
 import { toEventRow, toWarehouseTime } from '../../src/domain/telemetry.js'
-import { migrate } from '../../src/services/migrate.js'
 import { uid } from '../contract/helpers.js'
+import { migratedWarehouse } from '../support/migrated-warehouse.js'
 
 /** What the consumer's recovery finds stored, over the real engine (rows written here directly). */
-const dir = mkdtempSync(join(tmpdir(), 'runway-recovery-lookup-'))
-let warehouse: ClickHouseWarehouse
-beforeAll(async () => {
-  warehouse = embeddedWarehouse(dir)
-  await migrate(warehouse)
-})
-afterAll(async () => {
-  await warehouse?.close()
-  rmSync(dir, { recursive: true, force: true })
-})
+const engine = migratedWarehouse('runway-recovery-lookup-')
 
 const TS = Date.parse('2026-11-30T12:00:00.000Z')
 const event = (experimentId: string, eventId: string, ts: number | string = TS) => ({ eventId, ts, experimentId, variant: 'control', unitId: 'u1', service: 's', metric: 'm', value: 1, attributes: {} })
@@ -26,6 +13,7 @@ const deadLetter = (batchId: string, position: number, reason: string, raw: stri
 
 describe('telemetry recovery look-up', () => {
   it('finds events by (experiment, event id), refusals by offset in their own partition, and leaves the rest missing', async () => {
+    const warehouse = engine()
     const x = `lk-${uid()}`
     const other = `lk-${uid()}`
     const topic = `t${uid()}.runway.telemetry`
@@ -52,6 +40,7 @@ describe('telemetry recovery look-up', () => {
   })
 
   it('outside the offsets asked for, a refusal is not this range', async () => {
+    const warehouse = engine()
     const topic = `t${uid()}.runway.telemetry`
     await warehouse.insert('dead_letters', [deadLetter(`${topic}/0/0-9`, 9, 'earlier range', '{}')])
     const found = await rangeOnRecord(warehouse, { topic, partition: 0, from: 10n, to: 19n }, [{ line: 9, raw: '{}' }])
@@ -59,6 +48,7 @@ describe('telemetry recovery look-up', () => {
   })
 
   it('an offset beyond 2^32 is matched whole', async () => {
+    const warehouse = engine()
     const topic = `t${uid()}.runway.telemetry`
     const big = 2 ** 40 + 7
     await warehouse.insert('dead_letters', [{ ...deadLetter(`${topic}/0/${big}-${big}`, 0, 'r', '{}'), position: big }])

@@ -1,24 +1,20 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
 import { pino } from 'pino'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { ensureTopics } from '../../src/adapters/bus/kafka-common.js'
 import { KafkaTelemetryConsumer } from '../../src/adapters/bus/kafka-telemetry-consumer.js'
 import { createTelemetryProducer } from '../../src/adapters/bus/telemetry-producer.js'
 import { SystemClock } from '../../src/adapters/clock/system-clock.js'
 import { MemoryStateStore } from '../../src/adapters/state/memory-state.js'
-import { type ClickHouseWarehouse, embeddedWarehouse } from '../../src/adapters/warehouse/clickhouse-warehouse.js'
-import { DependencyError } from '../../src/errors.js'
 import { TOPICS } from '../../src/ports/bus.js'
-import type { QueryParams, TableName, Warehouse } from '../../src/ports/warehouse.js'
 import { IngestService } from '../../src/services/ingest.js'
-import { migrate } from '../../src/services/migrate.js'
 import { eventually, uid } from '../contract/helpers.js'
+import { FailingOnceWarehouse } from '../support/failing-once-warehouse.js'
 import { runningRecord, specFixture } from '../support/fixtures.js'
 import { child, killChildren } from '../support/kafka-child-runner.js'
+import { migratedWarehouse } from '../support/migrated-warehouse.js'
 import { requireKafka } from '../support/services.js'
+import { tempDirs } from '../support/temp-dir.js'
 
 /**
  * Recovery of a Kafka range by event id, over a real broker and the real engine. The
@@ -29,16 +25,9 @@ import { requireKafka } from '../support/services.js'
  */
 const brokers = requireKafka().split(',')
 const log = pino({ level: 'fatal' })
-const dirs: string[] = []
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'runway-kafka-recovery-'))
-  dirs.push(d)
-  return d
-}
-afterAll(() => {
-  killChildren()
-  for (const d of dirs) rmSync(d, { recursive: true, force: true })
-})
+// Registered first, so the directories are removed last: after the children are killed.
+const tempDir = tempDirs('runway-kafka-recovery-')
+afterAll(() => killChildren())
 
 const TS = Date.now() - 60_000
 const event = (experimentId: string, i: number) => ({
@@ -119,48 +108,9 @@ describe('Kafka telemetry recovery by event id', () => {
   }, 300_000)
 
   describe('in one process, an insert that fails', () => {
-    let real: ClickHouseWarehouse
+    // The real engine; one events insert fails the way a crash or a lost answer does (support/failing-once-warehouse.ts).
+    const engine = migratedWarehouse('runway-kafka-recovery-')
     const state = new MemoryStateStore()
-    beforeAll(async () => {
-      real = embeddedWarehouse(tempDir())
-      await migrate(real)
-    })
-    afterAll(async () => {
-      await real?.close()
-    })
-
-    /**
-     * The real engine, with one events insert made to fail the way a crash or a lost
-     * answer does: after its rows are stored ('stored'), or with only its token recorded ('token-only').
-     */
-    class FailingOnce implements Warehouse {
-      failures = 0
-      failedRows = 0
-      constructor(private mode: 'stored' | 'token-only' | null) {}
-      command(sql: string) {
-        return real.command(sql)
-      }
-      select<T>(sql: string, params?: QueryParams) {
-        return real.select<T>(sql, params)
-      }
-      close() {
-        return Promise.resolve()
-      }
-      async insert(table: TableName, rows: ReadonlyArray<Record<string, unknown>>, options: { dedupToken?: string } = {}) {
-        const mode = this.mode
-        if (table !== 'events' || mode === null || rows.length === 0) return real.insert(table, rows, options)
-        this.mode = null
-        this.failures++
-        this.failedRows = rows.length
-        if (mode === 'stored') await real.insert(table, rows, options)
-        else {
-          const ghost = `ghost-${uid()}`
-          await real.insert(table, [{ ...rows[0], experiment_id: ghost, event_id: 'ghost' }], options)
-          await real.command(`ALTER TABLE events DELETE WHERE experiment_id = '${ghost}' SETTINGS mutations_sync = 2`)
-        }
-        throw new DependencyError('warehouse insert into events failed: injected')
-      }
-    }
 
     for (const mode of ['stored', 'token-only'] as const) {
       it(`(${mode === 'stored' ? 'its rows stored, its answer lost' : 'its token recorded, its rows absent'}) is retried by event id: every event once`, async () => {
@@ -172,7 +122,9 @@ describe('Kafka telemetry recovery by event id', () => {
         const producer = createTelemetryProducer({ brokers, clientId: 'runway-test', topicPrefix: prefix, log })
         await producer.sendTelemetry(Array.from({ length: total }, (_, i) => event(x, i)))
         await producer.close()
-        const failing = new FailingOnce(mode)
+        const real = engine()
+        // The ghost row gets its own event id too, as this test's failing insert always did.
+        const failing = new FailingOnceWarehouse(real, 'events', mode, { event_id: 'ghost' })
         const ingest = new IngestService({ warehouse: failing, state, clock: new SystemClock(), log, limits: { maxBytes: 1e9, maxEvents: 1e9 } })
         const consumer = new KafkaTelemetryConsumer({ brokers, clientId: 'runway-test', topicPrefix: prefix, groupId: `g-${uid()}`, ingest, warehouse: real, log, maxChunk: 1_000 })
         await consumer.start()

@@ -1,15 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { main } from '../../../src/cli/main.js'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { runMain } from '../../support/run-main.js'
+import { tempFiles } from '../../support/temp-dir.js'
 
-let dir: string
-const file = (name: string, text: string) => {
-  const path = join(dir, name)
-  writeFileSync(path, text)
-  return path
-}
+const file = tempFiles('runway-policy-cli-')
 const SPEC = `id: chaos-net
 owner: team-sre
 hypothesis: The checkout survives a lost cache node
@@ -26,25 +19,8 @@ const POLICY = `defaults:
 slos: { checkout: { metric: error_rate, objective: 0.99 } }
 `
 
-/** Runs `runway …` in-process, capturing what it prints. */
-async function run(...args: string[]) {
-  const out: string[] = []
-  const err: string[] = []
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')))
-  const error = vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')))
-  try {
-    const code = await main(['node', 'runway', ...args])
-    return { code, stdout: out.join('\n'), stderr: err.join('\n') }
-  } finally {
-    log.mockRestore()
-    error.mockRestore()
-  }
-}
+const run = (...args: string[]) => runMain(args)
 
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'runway-policy-cli-'))
-})
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
 afterEach(() => vi.restoreAllMocks())
 
 describe('runway policy check', () => {

@@ -1,15 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { main } from '../../../src/cli/main.js'
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { runMain } from '../../support/run-main.js'
+import { tempFiles } from '../../support/temp-dir.js'
 
-let dir: string
-const file = (name: string, text: string) => {
-  const path = join(dir, name)
-  writeFileSync(path, text)
-  return path
-}
+const file = tempFiles('runway-validate-catalog-')
 const spec = (guardrails: string, primary = '{ name: conversion }') => `id: cat-1
 namespace: checkout
 owner: team-a
@@ -25,26 +18,12 @@ const CATALOG = `namespaces:
     - { name: error_rate, type: proportion, direction: decrease }
 `
 
-async function run(...args: string[]) {
-  const out: string[] = []
-  const err: string[] = []
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')))
-  const error = vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')))
-  try {
-    const code = await main(['node', 'runway', ...args])
-    return { code, stdout: out.join('\n'), stderr: err.join('\n') }
-  } finally {
-    log.mockRestore()
-    error.mockRestore()
-  }
-}
+const run = (...args: string[]) => runMain(args)
 
 let catalog: string
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'runway-validate-catalog-'))
   catalog = file('catalog.yaml', CATALOG)
 })
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
 afterEach(() => vi.unstubAllEnvs())
 
 describe('runway validate with the metric catalog', () => {
