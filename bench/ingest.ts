@@ -3,12 +3,16 @@
  * run, the paths taking turns chunk by chunk so machine load hits every path alike:
  *   engine   — `INSERT INTO events FORMAT JSONEachRow` with the rows as text (no client, no validation)
  *   text     — the adapter's insertText of that text (chDB's native raw insert)
+ *   textIn   — insertText of the same events as `events_in` lines, as ingest writes them (the view's cost, no JS)
  *   client   — Warehouse.insert of the same rows (the adapter ingest uses)
  *   lines    — IngestService.ingestLines (the Kafka path: parse, validate, mask, insert, dead letters)
  *   http     — IngestService.ingest of an NDJSON body (the HTTP path without the socket; dedup token = body hash)
  *   httpKey  — the same with an Idempotency-Key (plus its ingest_batches lookup and record per batch)
  * Ratios are each path's rate over the engine's rate in the same rounds (median of the rounds).
- *   npx tsx bench/ingest.ts [--events 100000] [--chunk 5000] [--rounds 3]
+ * `jsUsPerEvent` is the main thread's busy time per event (event-loop utilization over the path's
+ * calls): the JS cost. The rest of a path's time the main thread waits for the engine's threads.
+ *   npx tsx bench/ingest.ts [--events 100000] [--chunk 5000] [--rounds 3] [--paths engine,lines,http]
+ * Over a real socket (the server's POST /v1/events): bench/ingest-http.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
@@ -21,10 +25,11 @@ import { embeddedWarehouse } from '../src/adapters/warehouse/clickhouse-warehous
 import { newRecord } from '../src/domain/experiment-record.js'
 import { ExperimentSpecSchema } from '../src/domain/experiment.js'
 import { type TelemetryEvent, toEventRow } from '../src/domain/telemetry.js'
+import { verbatimInputLine } from '../src/domain/telemetry-scan.js'
 import { IngestService } from '../src/services/ingest.js'
 import { migrate } from '../src/services/migrate.js'
 
-const { values: args } = parseArgs({ options: { events: { type: 'string', default: '100000' }, chunk: { type: 'string', default: '5000' }, rounds: { type: 'string', default: '3' } } })
+const { values: args } = parseArgs({ options: { events: { type: 'string', default: '100000' }, chunk: { type: 'string', default: '5000' }, rounds: { type: 'string', default: '3' }, paths: { type: 'string', default: 'engine,text,textIn,client,lines,http,httpKey' } } })
 const N = Number(args.events)
 const CHUNK = Number(args.chunk)
 const ROUNDS = Number(args.rounds)
@@ -37,10 +42,13 @@ const spec = (id: string) =>
     id, owner: 'bench', hypothesis: 'throughput', variants: [{ name: 'control', weight: 50 }, { name: 'treatment', weight: 50 }],
     rollout: { steps: [{ exposure: 100, minDuration: '1h' }] }, metrics: { primary: { name: 'conversion', direction: 'increase' } },
   })
-const paths = ['engine', 'text', 'client', 'lines', 'http', 'httpKey'] as const
-type Path = (typeof paths)[number]
+const ALL_PATHS = ['engine', 'text', 'textIn', 'client', 'lines', 'http', 'httpKey'] as const
+type Path = (typeof ALL_PATHS)[number]
+const paths = args.paths.split(',') as Path[]
+for (const p of paths) if (!ALL_PATHS.includes(p)) throw new Error(`unknown path ${p}; one of ${ALL_PATHS.join(', ')}`)
+if (!paths.includes('engine')) throw new Error('the engine path is the ratios\' reference: keep it in --paths')
 const state = new MemoryStateStore()
-const ids = (p: Path, r: number) => `bi-${tag}-${p}-${r}`
+const ids = (p: Path, r: number) => `bi-${tag}-${p.toLowerCase()}-${r}`
 for (let r = -1; r < ROUNDS; r++) for (const p of paths) await state.put({ ...newRecord(spec(ids(p, r)), Date.now()), state: 'running' }, null)
 const ingest = new IngestService({ warehouse, state, clock: new SystemClock(), log: pino({ level: 'error' }), limits: { maxBytes: 1e12, maxEvents: 1e9 } })
 
@@ -60,6 +68,7 @@ function prepare(p: Path, r: number): unknown[] {
   for (let i = 0; i < N; i += CHUNK) {
     const part = evs.slice(i, i + CHUNK)
     if (p === 'engine' || p === 'text') chunks.push(part.map((e) => JSON.stringify(toEventRow(e, now))).join('\n'))
+    else if (p === 'textIn') chunks.push(part.map((e) => verbatimInputLine(JSON.stringify(e), 0, now)).join('\n'))
     else if (p === 'client') chunks.push(part.map((e) => toEventRow(e, now)))
     else if (p === 'lines') chunks.push(part.map((e, k) => ({ line: i + k, raw: JSON.stringify(e) })))
     else chunks.push(part.map((e) => JSON.stringify(e)).join('\n'))
@@ -71,6 +80,7 @@ async function send(p: Path, id: string, c: unknown, k: number): Promise<void> {
   const token = `bench-${id}-${k}`
   if (p === 'engine') await warehouse.command(`INSERT INTO events SETTINGS insert_deduplication_token='${token}' FORMAT JSONEachRow\n${c as string}`)
   else if (p === 'text') await warehouse.insertText('events', c as string, { dedupToken: token })
+  else if (p === 'textIn') await warehouse.insertText('events_in', c as string, { dedupToken: token })
   else if (p === 'client') await warehouse.insert('events', c as Record<string, unknown>[], { dedupToken: token })
   else if (p === 'lines') await ingest.ingestLines(c as Array<{ line: number; raw: string }>, { source: 'bench', dedupToken: token })
   else if (p === 'http') await ingest.ingest({ body: c as string, format: 'ndjson', source: 'bench' })
@@ -82,35 +92,48 @@ async function send(p: Path, id: string, c: unknown, k: number): Promise<void> {
  * so a burst of load from the other tenants of the machine falls on every path alike.
  * Returns each path's rate over its own summed time.
  */
-async function round(r: number): Promise<Record<Path, number>> {
+async function round(r: number): Promise<{ rate: Record<Path, number>; jsUs: Record<Path, number> }> {
   const inputs = Object.fromEntries(paths.map((p) => [p, prepare(p, r)])) as Record<Path, unknown[]>
   const ms = Object.fromEntries(paths.map((p) => [p, 0])) as Record<Path, number>
-  const chunks = inputs.engine.length
+  const busy = Object.fromEntries(paths.map((p) => [p, 0])) as Record<Path, number>
+  const chunks = inputs.engine!.length
   for (let k = 0; k < chunks; k++) {
     for (let j = 0; j < paths.length; j++) {
       const p = paths[(j + k + r + paths.length) % paths.length]!
+      const elu = performance.eventLoopUtilization()
       const t = performance.now()
-      await send(p, ids(p, r), inputs[p][k], k)
+      await send(p, ids(p, r), inputs[p]![k], k)
       ms[p] += performance.now() - t
+      busy[p] += performance.eventLoopUtilization(elu).active
     }
   }
   for (const p of paths) {
     const stored = await count(ids(p, r))
     if (stored !== N) throw new Error(`${p} stored ${stored} of ${N}`)
   }
-  return Object.fromEntries(paths.map((p) => [p, (N / ms[p]) * 1000])) as Record<Path, number>
+  return {
+    rate: Object.fromEntries(paths.map((p) => [p, (N / ms[p]) * 1000])) as Record<Path, number>,
+    jsUs: Object.fromEntries(paths.map((p) => [p, (busy[p] * 1000) / N])) as Record<Path, number>,
+  }
 }
 
 await round(-1) // warm-up: engine start, JIT
 const rates = Object.fromEntries(paths.map((p) => [p, [] as number[]])) as Record<Path, number[]>
+const jsUs = Object.fromEntries(paths.map((p) => [p, [] as number[]])) as Record<Path, number[]>
 const load: number[] = []
 for (let r = 0; r < ROUNDS; r++) {
   load.push(loadavg()[0]!)
   const got = await round(r)
-  for (const p of paths) rates[p].push(got[p])
+  for (const p of paths) {
+    rates[p].push(got.rate[p])
+    jsUs[p].push(got.jsUs[p])
+  }
 }
+load.push(loadavg()[0]!)
 await warehouse.close()
 rmSync(dir, { recursive: true, force: true })
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-const out = Object.fromEntries(paths.map((p) => [p, { eventsPerSec: Math.round(median(rates[p])), runs: rates[p].map(Math.round), ratioToEngine: Number((median(rates[p]) / median(rates.engine)).toFixed(2)) }]))
-console.log(JSON.stringify({ events: N, chunk: CHUNK, rounds: ROUNDS, loadAvg1m: load.map((l) => Number(l.toFixed(1))), ...out }, null, 2))
+const out = Object.fromEntries(paths.map((p) => [p, { eventsPerSec: Math.round(median(rates[p])), runs: rates[p].map(Math.round), ratioToEngine: Number((median(rates[p]) / median(rates.engine)).toFixed(2)), jsUsPerEvent: Number(median(jsUs[p]).toFixed(2)) }]))
+// One line per path, so runs can be compared with diff and grep.
+console.log(JSON.stringify({ events: N, chunk: CHUNK, rounds: ROUNDS, loadAvg1m: load.map((l) => Number(l.toFixed(1))) }))
+for (const [p, o] of Object.entries(out)) console.log(JSON.stringify({ path: p, ...o }))

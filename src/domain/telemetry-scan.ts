@@ -19,6 +19,8 @@ const isWs = (c: number) => c === 32 || c === 9 || c === 10 || c === 13
 
 /** Set by numEnd: the number was digits only (no sign, point or exponent). */
 let digitsOnly = true
+/** Set by numEnd for a digits-only number of at most 15 digits: its value (exact, so Number(text) is not needed); else -1. */
+let digitsValue = -1
 
 /** From just after a key: skips whitespace, the colon and whitespace; the value's index, or -1 without a colon. */
 function afterColon(s: string, i: number): number {
@@ -53,14 +55,22 @@ function strEnd(s: string, i: number): number {
 /** From i, the end of a JSON number (its grammar exactly: no leading zeros, digits after a point), else -1. */
 function numEnd(s: string, i: number): number {
   digitsOnly = true
+  digitsValue = -1
   if (s.charCodeAt(i) === 45) {
     i++
     digitsOnly = false
   }
+  const start = i
   const first = s.charCodeAt(i)
-  if (first === 48) i++
-  else if (first >= 49 && first <= 57) while (isDigit(s.charCodeAt(++i)));
-  else return -1
+  if (first === 48) {
+    i++
+    digitsValue = 0
+  } else if (first >= 49 && first <= 57) {
+    let v = first - 48
+    for (let c = s.charCodeAt(++i); isDigit(c); c = s.charCodeAt(++i)) v = v * 10 + (c - 48)
+    // Up to 15 digits every step is an exact integer below 2^53: v is what Number(text) gives.
+    if (i - start <= 15) digitsValue = v
+  } else return -1
   if (s.charCodeAt(i) === 46) {
     digitsOnly = false
     if (!isDigit(s.charCodeAt(++i))) return -1
@@ -74,13 +84,17 @@ function numEnd(s: string, i: number): number {
     if (!isDigit(s.charCodeAt(i))) return -1
     while (isDigit(s.charCodeAt(++i)));
   }
+  if (!digitsOnly) digitsValue = -1
   return i
 }
 
 const NO_EXPONENT = /^-?\d+\.\d+$/
 
-/** The engine reads a number's text itself: only the text JS would write for it (String(n)), in plain decimal form. */
-const canonical = (text: string, n: number) => (digitsOnly || NO_EXPONENT.test(text)) && String(n) === text
+/**
+ * The engine reads a number's text itself: only the text JS would write for it (String(n)), in plain decimal form.
+ * Digits only, at most 15 of them and no leading zero (numEnd's grammar), is always String(n): such an integer is exact.
+ */
+const canonical = (text: string, n: number) => (digitsOnly ? digitsValue >= 0 || String(n) === text : NO_EXPONENT.test(text) && String(n) === text)
 
 export interface ScannedLine {
   event: TelemetryEvent
@@ -99,7 +113,61 @@ export function scanEvent(line: string): TelemetryEvent | null {
   return scanLine(line)?.event ?? null
 }
 
-const KEY_BIT: Record<string, number> = { eventId: 1, ts: 2, experimentId: 4, variant: 8, unitId: 16, service: 32, metric: 64, value: 128, outcome: 256, attributes: 512 }
+/** Set by keyAt: the index just after the key's closing quote. */
+let keyEnd = 0
+
+/** The event key `name` (bit `bit`) when it is spelled in place from i + 1 and closed by a quote, else 0. */
+function keyIs(s: string, i: number, name: string, bit: number): number {
+  const n = name.length
+  for (let k = 1; k < n; k++) if (s.charCodeAt(i + 1 + k) !== name.charCodeAt(k)) return 0
+  if (s.charCodeAt(i + 1 + n) !== 34) return 0
+  keyEnd = i + 2 + n
+  return bit
+}
+
+/**
+ * The bit of the event key whose opening quote is at i, with keyEnd set past its closing quote; 0 for
+ * any other key, or a key spelled with escapes (left to the full path). The key is matched in place by
+ * its first letters, never sliced and looked up: that was a tenth of a scan.
+ */
+function keyAt(s: string, i: number): number {
+  if (s.charCodeAt(i) !== 34) return 0
+  switch (s.charCodeAt(i + 1)) {
+    case 101: // e
+      return s.charCodeAt(i + 2) === 118 ? keyIs(s, i, 'eventId', 1) : keyIs(s, i, 'experimentId', 4)
+    case 116: // t
+      return keyIs(s, i, 'ts', 2)
+    case 118: // v
+      return s.charCodeAt(i + 3) === 114 ? keyIs(s, i, 'variant', 8) : keyIs(s, i, 'value', 128)
+    case 117: // u
+      return keyIs(s, i, 'unitId', 16)
+    case 115: // s
+      return keyIs(s, i, 'service', 32)
+    case 109: // m
+      return keyIs(s, i, 'metric', 64)
+    case 111: // o
+      return keyIs(s, i, 'outcome', 256)
+    case 97: // a
+      return keyIs(s, i, 'attributes', 512)
+    default:
+      return 0
+  }
+}
+
+/**
+ * The last experiment ids, variants and metrics the patterns accepted: a batch repeats a few of them on
+ * every line, and comparing with one of these is cheaper than running the pattern again. Only values
+ * the pattern itself accepted are kept, so the answer is always the pattern's.
+ */
+const slugSeen: string[] = []
+const metricSeen: string[] = []
+function matches(pattern: RegExp, seen: string[], v: string): boolean {
+  for (let k = 0; k < seen.length; k++) if (seen[k] === v) return true
+  if (!pattern.test(v)) return false
+  if (seen.length >= 8) seen.pop()
+  seen.unshift(v)
+  return true
+}
 const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k)
 
 export function scanLine(s: string): ScannedLine | null {
@@ -123,13 +191,10 @@ export function scanLine(s: string): ScannedLine | null {
   let seen = 0
   if (s.charCodeAt(i) === 125) return null // no fields: surely refused, by zod
   for (;;) {
-    const keyEnd = strEnd(s, i)
-    if (keyEnd < 0) return null
-    const key = s.slice(i + 1, keyEnd)
-    const bit = KEY_BIT[key]
-    if (bit === undefined || !hasOwn(KEY_BIT, key) || seen & bit) return null
+    const bit = keyAt(s, i)
+    if (bit === 0 || seen & bit) return null
     seen |= bit
-    i = afterColon(s, keyEnd + 1)
+    i = afterColon(s, keyEnd)
     if (i < 0) return null
     const c = s.charCodeAt(i)
     if (bit === 512) {
@@ -162,7 +227,7 @@ export function scanLine(s: string): ScannedLine | null {
           const nEnd = numEnd(s, i)
           if (nEnd < 0) return null
           const text = s.slice(i, nEnd)
-          const n = Number(text)
+          const n = digitsValue >= 0 ? digitsValue : Number(text)
           if (!Number.isFinite(n)) return null
           if (verbatim && !canonical(text, n)) verbatim = false
           out[k] = n
@@ -201,8 +266,9 @@ export function scanLine(s: string): ScannedLine | null {
     } else if (bit === 2 || bit === 128) {
       const nEnd = numEnd(s, i)
       if (nEnd < 0) return null
-      const text = s.slice(i, nEnd)
-      const n = Number(text)
+      const exact = digitsValue
+      const text = exact >= 0 && bit === 2 ? '' : s.slice(i, nEnd)
+      const n = exact >= 0 ? exact : Number(text)
       i = nEnd
       if (bit === 2) {
         ts = n
@@ -222,16 +288,18 @@ export function scanLine(s: string): ScannedLine | null {
   if (i !== s.length) return null
   // fastEvent's checks, on values whose types the scan already fixed.
   if (eventId === null || eventId.length < 1 || eventId.length > 128 || unitId === null || unitId.length < 1 || unitId.length > 256) return null
-  if (experimentId === null || !SLUG.test(experimentId) || variant === null || !SLUG.test(variant) || metric === null || !METRIC.test(metric)) return null
+  if (experimentId === null || !matches(SLUG, slugSeen, experimentId) || variant === null || !matches(SLUG, slugSeen, variant) || metric === null || !matches(METRIC, metricSeen, metric)) return null
   if (service !== null && (service.length < 1 || service.length > 128)) return null
   if (typeof ts === 'number') {
     if (!Number.isSafeInteger(ts) || ts < 0) return null
   } else if (ts === null || !ISO_8601.test(ts) || !(Date.parse(ts) >= 0)) return null
   if (value !== null && !Number.isFinite(value)) return null
   if ((value === null) === (outcome === null)) return null
-  const event: TelemetryEvent = { eventId, ts, experimentId, variant, unitId, service: service ?? 'unknown', metric, attributes: attributes ?? {} }
-  if (value !== null) event.value = value
-  if (outcome !== null) event.outcome = outcome
+  // One literal per shape: no property added after the object is made.
+  const event: TelemetryEvent =
+    value !== null
+      ? { eventId, ts, experimentId, variant, unitId, service: service ?? 'unknown', metric, attributes: attributes ?? {}, value }
+      : { eventId, ts, experimentId, variant, unitId, service: service ?? 'unknown', metric, attributes: attributes ?? {}, outcome: outcome! }
   return { event, verbatim, open }
 }
 

@@ -11,7 +11,7 @@ const good = (): Record<string, unknown> => ({
 const EDGE: unknown[] = [
   '', 'a', '-a', 'a_b', 'a.b', '1a', 'x'.repeat(63), 'x'.repeat(64), 'x'.repeat(128), 'x'.repeat(129), 'x'.repeat(257),
   'tab\there', 'nl\n', 'del\u007f', 'c1\u0085', 'lone\ud800', 'lo\udc00w', 'pair\ud83d\ude00', 'é', '"quote"', '\\', '__proto__', 'constructor', '7', '0x',
-  0, -1, 1.5, -0, 1e21, 1e-7, 0.1 + 0.2, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 2, true, false, null, [], ['a'], {}, { a: 1 }, { a: { b: 1 } }, { a: null },
+  0, -1, 1.5, -0, 123_456_789_012_345, 999_999_999_999_999, 1_234_567_890_123_456, 9_007_199_254_740_993, 1e21, 1e-7, 0.1 + 0.2, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 2, true, false, null, [], ['a'], {}, { a: 1 }, { a: { b: 1 } }, { a: null },
   '2026-01-05T10:00:00.000Z', '2026-01-05T10:00Z', '2026-01-05T10:00:00+05:30', '2026-13-45T10:00:00Z', '1969-12-31T23:59:59Z', '2026-01-05T10:00:00',
 ]
 const FIELDS = ['eventId', 'ts', 'experimentId', 'variant', 'unitId', 'service', 'metric', 'value', 'outcome', 'attributes', 'extra']
@@ -33,6 +33,10 @@ const TEXT_EDITS: Array<(s: string, r: () => number) => string> = [
   (s) => s.replace('{', '{"value":1,'),
   (s) => s.replace('"region":"eu"', '"region":"eu","region":"us"'),
   (s) => s.replace('"region"', '"9"'),
+  // Keys that share letters with event keys, matched in place by the scan: every one is refused as the schema refuses it.
+  (s, r) => s.replace(/"(eventId|experimentId|variant|value|ts|unitId|service|metric|outcome|attributes)"/, (_, k: string) => `"${pick(r, [k.slice(0, -1), `${k}x`, `${k[0]}`, k.toUpperCase(), `${k.slice(0, 2)}${k.slice(3)}`, 'values', 'variants', 'experimentI', 'eventID'])}"`),
+  (s) => s.replace(/"ts":(\d+)/, '"ts":1234567890123456'),
+  (s) => s.replace(/"ts":(\d+)/, '"ts":123456789012345'),
   (s) => `${s}x`,
   (s) => `\ufeff${s}`,
   (s) => s.slice(0, -1),
@@ -110,5 +114,24 @@ describe('scanEvent against JSON.parse and TelemetryEventSchema', () => {
     const iso = { ...e, ts: '2026-01-05T10:00:00.000Z', value: undefined, outcome: false }
     expect(scanLine(JSON.stringify(iso))).toEqual({ event: TelemetryEventSchema.parse(JSON.parse(JSON.stringify(iso))), verbatim: false, open: 0 })
     expect(scanEvent('{"eventId":"a","ts":1,"experimentId":"x","variant":"v","unitId":"u","metric":"m","value":1,"extra":1}')).toBeNull()
+  })
+})
+
+describe('numbers read while scanning', () => {
+  it('gives Number(text) for digits-only numbers of 1 to 20 digits, in value, ts and attributes', () => {
+    const r = prng(29)
+    for (let i = 0; i < 5_000; i++) {
+      const digits = 1 + Math.floor(r() * 20)
+      let text = String(1 + Math.floor(r() * 9))
+      while (text.length < digits) text += String(Math.floor(r() * 10))
+      const n = Number(text)
+      const ts = scanLine(`{"eventId":"e","ts":${text},"experimentId":"x","variant":"v","unitId":"u","metric":"m","value":1}`)
+      if (Number.isSafeInteger(n)) expect(ts?.event.ts, `case ${i}: ${text}`).toBe(n)
+      else expect(ts, `case ${i}: ts ${text} is not a safe integer`).toBeNull()
+      const s = scanLine(`{"eventId":"e","ts":1,"experimentId":"x","variant":"v","unitId":"u","metric":"m","value":${text},"attributes":{"n":${text}}}`)
+      expect(s?.event.value, `case ${i}: ${text}`).toBe(n)
+      expect(s?.event.attributes.n, `case ${i}: ${text}`).toBe(n)
+      expect(s?.verbatim, `case ${i}: ${text}`).toBe(String(n) === text)
+    }
   })
 })
