@@ -1,38 +1,47 @@
 /**
  * Benchmark (issue 16 item 2): many concurrent small batches against one big one, in ONE
- * process and ONE run, modes alternating:
- *   big       — 1 client, 50,000-event batches (the reference)
+ * process and ONE run, modes alternating (order rotated each round):
+ *   big       — 1 client, `--events`-event batches (the reference; 50,000 by default)
  *   grouped   — 16 clients, 100-event batches, group commit on (IngestService's InsertCoalescer)
  *   alone     — 16 clients, 100-event batches, group commit off (coalesceRows: 0)
  *   async     — 16 clients, 100-event batches, alone, the events insert sent with ClickHouse's
  *               async_insert=1, wait_for_async_insert=1 (the engine's own buffering)
- * Batches go through IngestService.ingest (validation, masking, dead letters, dedup tokens) as the
- * HTTP route calls it, without the socket. Then `--minutes M` of the grouped mode with RSS sampled.
- *   npx tsx bench/group-commit.ts [--events 50000] [--rounds 2] [--minutes 1]
+ * `--via service`: batches go through IngestService.ingest (validation, masking, dead letters,
+ * dedup tokens) as the HTTP route calls it, without the socket. `--via http`: the real server
+ * (buildServer over a runtime on the embedded engine) and its POST /v1/events route, the clients
+ * in a process of their own (bench/group-commit-client.ts), keep-alive connections.
+ * Then `--minutes M` of the grouped mode with RSS sampled every minute.
+ *   npx tsx bench/group-commit.ts [--via service|http] [--events 50000] [--rounds 2] [--minutes 1]
  */
+import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { pino } from 'pino'
-import { SystemClock } from '../src/adapters/clock/system-clock.js'
-import { MemoryStateStore } from '../src/adapters/state/memory-state.js'
-import { embeddedWarehouse } from '../src/adapters/warehouse/clickhouse-warehouse.js'
+import { buildServer } from '../src/api/server.js'
+import { loadConfig } from '../src/config.js'
 import { newRecord } from '../src/domain/experiment-record.js'
 import { ExperimentSpecSchema } from '../src/domain/experiment.js'
 import type { Warehouse } from '../src/ports/warehouse.js'
 import { IngestService } from '../src/services/ingest.js'
 import { migrate } from '../src/services/migrate.js'
+import { createRuntime, embeddedPorts } from '../src/services/runtime.js'
 
-const { values: args } = parseArgs({ options: { events: { type: 'string', default: '50000' }, rounds: { type: 'string', default: '2' }, minutes: { type: 'string', default: '1' }, clients: { type: 'string', default: '16' }, small: { type: 'string', default: '100' } } })
+const { values: args } = parseArgs({ options: { via: { type: 'string', default: 'service' }, events: { type: 'string', default: '50000' }, rounds: { type: 'string', default: '2' }, minutes: { type: 'string', default: '1' }, clients: { type: 'string', default: '16' }, small: { type: 'string', default: '100' }, modes: { type: 'string', default: 'big,grouped,alone,async' } } })
 const N = Number(args.events)
 const CLIENTS = Number(args.clients)
 const SMALL = Number(args.small)
+const HTTP = args.via === 'http'
 const dir = mkdtempSync(join(tmpdir(), 'runway-bench-group-'))
-const warehouse = embeddedWarehouse(dir)
+const log = pino({ level: 'error' })
+// The runtime as `runway serve` builds it (its jobs are not started: only the route is measured); big bodies allowed.
+const config = loadConfig({ RUNWAY_INGEST_MAX_BYTES: String(256 * 1024 * 1024), RUNWAY_INGEST_MAX_EVENTS: String(Math.max(N, 50_000)) }, { dataDir: dir, logLevel: 'silent' })
+const rt = createRuntime(config, await embeddedPorts(config, log), log)
+const { warehouse, state, clock } = rt
 await migrate(warehouse)
 const tag = Math.random().toString(36).slice(2, 8)
-const state = new MemoryStateStore()
 const spec = (id: string) =>
   ExperimentSpecSchema.parse({
     id, owner: 'bench', hypothesis: 'throughput', variants: [{ name: 'control', weight: 50 }, { name: 'treatment', weight: 50 }],
@@ -49,17 +58,19 @@ const asyncWarehouse: Warehouse = {
     await warehouse.command(`INSERT INTO events SETTINGS async_insert=1, wait_for_async_insert=1, async_insert_busy_timeout_ms=50, insert_deduplication_token='${o?.dedupToken ?? ''}' FORMAT JSONEachRow\n${text}`)
   },
 }
-const log = pino({ level: 'error' })
-const base = { state, clock: new SystemClock(), log, limits: { maxBytes: 1e12, maxEvents: 1e9 } }
+const base = { state, clock, log, limits: config.ingest }
 const services = {
-  big: new IngestService({ ...base, warehouse }),
-  // Explicit: group commit is off by default (RUNWAY_INGEST_GROUP_COMMIT_ROWS=0).
+  big: new IngestService({ ...base, warehouse, coalesceRows: 0 }),
   grouped: new IngestService({ ...base, warehouse, coalesceRows: 50_000 }),
   alone: new IngestService({ ...base, warehouse, coalesceRows: 0 }),
   async: new IngestService({ ...base, warehouse: asyncWarehouse, coalesceRows: 0 }),
 }
 type Mode = keyof typeof services
-const modes = Object.keys(services) as Mode[]
+const modes = args.modes!.split(',') as Mode[]
+const mutable = rt as { ingest: IngestService }
+const app = HTTP ? buildServer(rt) : null
+if (app) await app.listen({ host: '127.0.0.1', port: 0 })
+const url = app ? `http://127.0.0.1:${(app.server.address() as { port: number }).port}` : ''
 const ts = Date.now() - 60_000
 const body = (experimentId: string, from: number, n: number) =>
   Array.from({ length: n }, (_, k) => {
@@ -67,20 +78,25 @@ const body = (experimentId: string, from: number, n: number) =>
     return JSON.stringify({ eventId: `${experimentId}-${i}`, ts, experimentId, variant: i % 2 ? 'treatment' : 'control', unitId: `u-${i % 10_007}`, service: 'checkout', metric: 'conversion', value: (i % 7) / 7, attributes: { region: i % 3 ? 'eu' : 'us' } })
   }).join('\n')
 const count = async (x: string) => Number((await warehouse.select<{ n: string }>('SELECT count() AS n FROM events WHERE experiment_id = {x:String}', { x }))[0]!.n)
+interface Run { eventsPerSec: number; p50: number; p99: number }
 
-let runNo = 0
-async function run(mode: Mode, total: number): Promise<{ eventsPerSec: number; p50: number; p99: number }> {
-  const id = `bg-${tag}-${mode}-${runNo++}`
-  await state.put({ ...newRecord(spec(id), Date.now()), state: 'running' }, null)
-  const size = mode === 'big' ? total : SMALL
-  const clients = mode === 'big' ? 1 : CLIENTS
+/** The HTTP clients' own process; its line is the run's figures. */
+function clients(id: string, total: number, size: number, n: number): Promise<Run> {
+  const script = fileURLToPath(new URL('./group-commit-client.ts', import.meta.url))
+  const child = spawn(process.execPath, ['--import', 'tsx', script, '--url', url, '--experiment', id, '--events', String(total), '--size', String(size), '--clients', String(n), '--ts', String(ts)], { stdio: ['ignore', 'pipe', 'inherit'] })
+  let out = ''
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
+  return new Promise((resolve, reject) => child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as Run) : reject(new Error(`client exited ${code}`)))))
+}
+
+async function inProcess(mode: Mode, id: string, total: number, size: number, n: number): Promise<Run> {
   const bodies: string[] = []
   for (let i = 0; i < total; i += size) bodies.push(body(id, i, Math.min(size, total - i)))
   const latencies: number[] = []
   let next = 0
   const t = performance.now()
   await Promise.all(
-    Array.from({ length: clients }, async () => {
+    Array.from({ length: n }, async () => {
       while (next < bodies.length) {
         const b = bodies[next++]!
         const t0 = performance.now()
@@ -91,26 +107,40 @@ async function run(mode: Mode, total: number): Promise<{ eventsPerSec: number; p
     }),
   )
   const ms = performance.now() - t
-  const stored = await count(id)
-  if (stored !== total) throw new Error(`${mode} stored ${stored} of ${total}`)
   latencies.sort((a, b) => a - b)
   const q = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!)
   return { eventsPerSec: Math.round((total / ms) * 1000), p50: q(0.5), p99: q(0.99) }
 }
 
+let runNo = 0
+async function run(mode: Mode, total: number): Promise<Run> {
+  const id = `bg-${tag}-${mode}-${runNo++}`
+  await state.put({ ...newRecord(spec(id), Date.now()), state: 'running' }, null)
+  const size = mode === 'big' ? total : SMALL
+  const n = mode === 'big' ? 1 : CLIENTS
+  mutable.ingest = services[mode]
+  const r = HTTP ? await clients(id, total, size, n) : await inProcess(mode, id, total, size, n)
+  const stored = await count(id)
+  if (stored !== total) throw new Error(`${mode} stored ${stored} of ${total}`)
+  return r
+}
+
 for (const m of modes) await run(m, 2_000) // warm-up
-const results = Object.fromEntries(modes.map((m) => [m, [] as Array<{ eventsPerSec: number; p50: number; p99: number }>])) as Record<Mode, Array<{ eventsPerSec: number; p50: number; p99: number }>>
+const results = Object.fromEntries(modes.map((m) => [m, [] as Run[]])) as Record<Mode, Run[]>
 const load: number[] = []
 for (let r = 0; r < Number(args.rounds); r++) {
   load.push(Number(loadavg()[0]!.toFixed(1)))
   for (let j = 0; j < modes.length; j++) {
     const m = modes[(j + r) % modes.length]!
     results[m].push(await run(m, N))
+    console.error(JSON.stringify({ round: r, mode: m, ...results[m].at(-1), loadAvg1m: Number(loadavg()[0]!.toFixed(1)) }))
   }
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+/** The lower median: with two runs, the slower one (an unlucky run is not hidden by a lucky one). */
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!
 const rate = (m: Mode) => median(results[m].map((x) => x.eventsPerSec))
-const coalescer = services.grouped.coalescer!.stats
+const coalescer = { ...services.grouped.coalescer!.stats }
+const ratio = (m: Mode) => (modes.includes(m) && modes.includes('big') ? Number((rate(m) / rate('big')).toFixed(2)) : null)
 
 // Soak: the grouped mode for --minutes, RSS and JS heap printed every minute (stderr) as it goes.
 const rss: number[] = []
@@ -130,14 +160,13 @@ while (Date.now() < soakEnd) {
   soakEvents += 20_000
   if (Date.now() - soakStart >= 60_000 * rss.length) sample()
 }
+await app?.close()
 await warehouse.close()
 rmSync(dir, { recursive: true, force: true })
 console.log(JSON.stringify({
-  events: N, clients: CLIENTS, smallBatch: SMALL, loadAvg1m: load, ...results,
+  via: args.via, events: N, clients: CLIENTS, smallBatch: SMALL, loadAvg1m: load, ...results,
   median: Object.fromEntries(modes.map((m) => [m, rate(m)])),
-  ratioGroupedToBig: Number((rate('grouped') / rate('big')).toFixed(2)),
-  ratioAloneToBig: Number((rate('alone') / rate('big')).toFixed(2)),
-  ratioAsyncToBig: Number((rate('async') / rate('big')).toFixed(2)),
+  ratioGroupedToBig: ratio('grouped'), ratioAloneToBig: ratio('alone'), ratioAsyncToBig: ratio('async'),
   coalescer: { ...coalescer, callsPerInsert: Number((coalescer.calls / Math.max(1, coalescer.inserts)).toFixed(1)) },
   soak: { minutes: Number(args.minutes), events: soakEvents, rssMB: rss, heapMB: heap, loadAvg1m: Number(loadavg()[0]!.toFixed(1)) },
 }, null, 2))

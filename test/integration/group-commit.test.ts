@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SystemClock } from '../../src/adapters/clock/system-clock.js'
 import { MemoryStateStore } from '../../src/adapters/state/memory-state.js'
 import { type ClickHouseWarehouse, embeddedWarehouse } from '../../src/adapters/warehouse/clickhouse-warehouse.js'
+import { InsertCoalescer } from '../../src/adapters/warehouse/insert-coalescer.js'
 import { newRecord } from '../../src/domain/experiment-record.js'
 import { ExperimentSpecSchema } from '../../src/domain/experiment.js'
 import type { TableName, Warehouse } from '../../src/ports/warehouse.js'
@@ -106,5 +107,43 @@ describe('group commit of concurrent batches (InsertCoalescer in IngestService)'
     for (const b of failed) await ingest.ingest({ body: body('gc-d', b), format: 'ndjson', source: 't' })
     expect(await count('gc-d')).toBe(1_600)
     expect(await distinct('gc-d')).toBe(1_600)
+  })
+})
+
+describe('InsertCoalescer lingers for the callers it just answered', () => {
+  it('16 closed-loop callers end up in one insert each round, not two alternating halves or a lone first caller', async () => {
+    const sizes: number[] = []
+    // Each insert takes a few turns of the event loop, as the engine's does (off the main thread).
+    const slow: Warehouse = {
+      command: async () => {}, select: async () => [], close: async () => {},
+      insert: async (_t, rows) => {
+        sizes.push(rows.length)
+        for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r))
+      },
+    }
+    // A caller's own work between batches (validation, the HTTP round trip): a turn or three of the event loop.
+    const work = async (c: number) => {
+      for (let i = 0; i <= c % 3; i++) await new Promise((r) => setImmediate(r))
+    }
+    const co = new InsertCoalescer(slow, { tables: ['events'], maxRows: 50_000 })
+    await Promise.all(Array.from({ length: 16 }, async (_, c) => {
+      for (let b = 0; b < 20; b++) {
+        await work(c)
+        await co.insert('events', Array.from({ length: 10 }, (_, k) => ({ k })), { dedupToken: `c${c}-b${b}` })
+      }
+    }))
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(16 * 20 * 10)
+    // The first insert is the first caller alone, the last what remains; every one between carries all 16 callers.
+    expect(sizes.slice(1, -1).every((n) => n === 160)).toBe(true)
+    const off = new InsertCoalescer(slow, { tables: ['events'], maxRows: 50_000, lingerMs: 0 })
+    sizes.length = 0
+    await Promise.all(Array.from({ length: 16 }, async (_, c) => {
+      for (let b = 0; b < 20; b++) {
+        await work(c)
+        await off.insert('events', Array.from({ length: 10 }, (_, k) => ({ k })), { dedupToken: `off-c${c}-b${b}` })
+      }
+    }))
+    // Without lingering the callers split: some inserts carry fewer than all 16 (the reason the linger exists).
+    expect(sizes.some((n) => n < 160)).toBe(true)
   })
 })

@@ -19,6 +19,8 @@ export interface CoalescerOptions {
   durable?: Partial<Record<TableName, { at: TokenColumn; recent: () => Promise<ReadonlyArray<string>> }>>
   /** Most combined inserts running at once per table (default 1). */
   inFlight?: number
+  /** After an insert, at most how long to wait for the callers it answered to send again before the next one (default 5; 0: none). */
+  lingerMs?: number
 }
 
 interface Pending {
@@ -30,9 +32,15 @@ interface Pending {
 interface Lane {
   queue: Pending[]
   running: number
+  /** Calls the last insert answered plus those queued behind it: the callers that will be back. */
+  expected: number
+  /** When the last insert returned (performance.now()). */
+  doneAt: number
 }
 
 const RECENT_TOKENS = 100_000
+/** Long enough for callers on this machine to send their next batch after an answer (HTTP round trip included), short against a part's 10–50 ms. */
+const LINGER_MS = 5
 
 /**
  * Group commit for many small inserts (issue 16 item 2). Each insert costs the
@@ -107,7 +115,7 @@ export class InsertCoalescer implements Warehouse {
         return
       }
     }
-    const lane = this.lanes.get(table) ?? { queue: [], running: 0 }
+    const lane = this.lanes.get(table) ?? { queue: [], running: 0, expected: 1, doneAt: -Infinity }
     this.lanes.set(table, lane)
     return new Promise<void>((resolve, reject) => {
       lane.queue.push({ rows, token, done: (e) => (e === undefined ? resolve() : reject(e)) })
@@ -140,11 +148,35 @@ export class InsertCoalescer implements Warehouse {
     lane.running++
     try {
       while (lane.queue.length > 0) {
+        await this.linger(lane)
         const group = this.take(lane)
         await this.write(table, group)
+        lane.expected = group.length + lane.queue.length
+        lane.doneAt = performance.now()
       }
     } finally {
       lane.running--
+    }
+  }
+
+  /**
+   * Right after an insert, until the callers it answered are back (as many calls queued as it
+   * carried plus those that queued behind it), maxRows are queued, or lingerMs passed. Without
+   * it, closed-loop callers split into two cohorts that alternate (half-size parts), or a lone
+   * caller that comes back first is written alone. A lane idle longer than lingerMs does not wait.
+   */
+  private async linger(lane: Lane): Promise<void> {
+    const ms = this.opts.lingerMs ?? LINGER_MS
+    const start = performance.now()
+    if (ms <= 0 || start - lane.doneAt > ms) return
+    let rows = 0
+    let counted = 0
+    let spins = 0
+    while (performance.now() - start < ms) {
+      for (; counted < lane.queue.length; counted++) rows += lane.queue[counted]!.rows.length
+      if (lane.queue.length >= lane.expected || rows >= this.opts.maxRows) return
+      // A few turns of the event loop let in-process callers back; then 1 ms steps, not a busy wait.
+      await new Promise((r) => (spins++ < 8 ? setImmediate(r) : setTimeout(r, 1)))
     }
   }
 
