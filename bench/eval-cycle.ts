@@ -7,13 +7,16 @@
  * (INSERT … SELECT FROM numbers() into `events`; its unit_agg / sli_minute projections are
  * built by the insert as for ingested batches, and unit_metrics is the view over them).
  *
- *   npx tsx bench/eval-cycle.ts --events 1000000 --experiments 10,100,1000 --per-experiment-max 100
+ *   npx tsx bench/eval-cycle.ts --events 1000000 --experiments 10,100,1000 --per-experiment-max 100 [--oracle]
+ *
+ * --oracle also runs every query of the cycle's plan with the SQL text it replaced
+ * (test/fixtures/sql-oracle/), after the cycle, and prints those times: before and after in one run.
  *
  * One-at-a-time is run on at most --per-experiment-max experiments of a size and scaled to the
  * size linearly (its cost is per experiment), marked "extrapolated" in the output. The insert
  * time of each size is printed on its own line before the cycle runs.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -26,12 +29,15 @@ import { ExperimentSpecSchema, type ExperimentSpecInput } from '../src/domain/ex
 import { newRecord, type ExperimentRecord } from '../src/domain/experiment-record.js'
 import { parseWith } from '../src/domain/validation.js'
 import { EvaluateService } from '../src/services/evaluate.js'
+import { evaluationQueryPlan } from '../src/services/evaluate-batch.js'
 import { migrate } from '../src/services/migrate.js'
 
 const { values: args } = parseArgs({ options: {
   events: { type: 'string', default: '1000000' },
   experiments: { type: 'string', default: '10,100,1000' },
   'per-experiment-max': { type: 'string', default: '100' },
+  // Also time each planned query with the SQL text it replaced (test/fixtures/sql-oracle/): before/after in one run.
+  oracle: { type: 'boolean', default: false },
 } })
 const EVENTS = Number(args.events)
 const SIZES = args.experiments.split(',').map(Number)
@@ -112,6 +118,17 @@ try {
     const decisions = new Map<string, number>()
     for (const e of evaluations) decisions.set(e.verdict.decision, (decisions.get(e.verdict.decision) ?? 0) + 1)
     const batchRss = rssMb()
+
+    if (args.oracle) {
+      const oracleMs: Record<string, number> = {}
+      for (const q of evaluationQueryPlan(running, { now: NOW })) {
+        const q0 = performance.now()
+        await warehouse.select(readFileSync(new URL(`../test/fixtures/sql-oracle/${q.name}.sql`, import.meta.url), 'utf8'), q.params as never)
+        oracleMs[q.name.replace(/-batch$/, '')] = Math.round(performance.now() - q0)
+      }
+      const oracleReadS = Object.values(oracleMs).reduce((a, b) => a + b, 0) / 1000
+      console.log(JSON.stringify({ experiments: E, events: EVENTS, oracleReadS: +oracleReadS.toFixed(2), oracleQueryMs: oracleMs, peakRssMb: Number(rssMb()), load: load() }))
+    }
 
     const sample = records.slice(0, Math.min(E, PER_MAX))
     t = performance.now()

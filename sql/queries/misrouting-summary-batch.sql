@@ -2,6 +2,10 @@
 -- Experiment i has the assignment parameters of expected-assignment.sql at index i of each array
 -- ({experiments}, {layer_salts}, {variant_salts}, {alloc_starts}, {alloc_sizes}, {exposures},
 -- {variants} and {thresholds}, these two arrays of arrays); an experiment without logged units has no row.
+-- One aggregation per (experiment, unit) over the events, no join back: a unit is misrouted when it
+-- was logged under more than one variant (min != max) or under one that is not the gate's; recent
+-- likewise over its events since {since}. The gate's variant is computed once per unit, joined to
+-- the small specs list (the previous text joined every logged row to every unit's expected row).
 WITH
 specs AS
 (
@@ -10,13 +14,23 @@ specs AS
 ),
 logged AS
 (
-    SELECT experiment_id, unit_id, variant, max(last_ts) AS last_ts FROM unit_metrics WHERE experiment_id IN {experiments:Array(String)} GROUP BY experiment_id, unit_id, variant
+    SELECT
+        experiment_id,
+        unit_id,
+        toString(min(variant))                          AS first_variant,
+        toString(max(variant))                          AS last_variant,
+        countIf(ts >= {since:DateTime64(3)})            AS recent_events,
+        toString(minIf(variant, ts >= {since:DateTime64(3)})) AS recent_first_variant,
+        toString(maxIf(variant, ts >= {since:DateTime64(3)})) AS recent_last_variant
+    FROM events
+    WHERE experiment_id IN {experiments:Array(String)}
+    GROUP BY experiment_id, unit_id
 ),
 expected AS
 (
     SELECT
         experiment_id,
-        unit_id,
+        first_variant, last_variant, recent_events, recent_first_variant, recent_last_variant,
         toUInt8(offset >= 0 AND offset < alloc_size AND offset < alloc_size * exposure / 100) AS exposed,
         if(exposed = 1,
            variants[if(arrayFirstIndex(t -> variant_bucket < t, thresholds) = 0,
@@ -27,7 +41,8 @@ expected AS
     (
         SELECT
             u.experiment_id AS experiment_id,
-            u.unit_id AS unit_id,
+            u.first_variant AS first_variant, u.last_variant AS last_variant, u.recent_events AS recent_events,
+            u.recent_first_variant AS recent_first_variant, u.recent_last_variant AS recent_last_variant,
             s.alloc_size AS alloc_size,
             s.exposure AS exposure,
             s.variants AS variants,
@@ -35,16 +50,15 @@ expected AS
             murmurHash3_32(concat(s.layer_salt, ':', u.unit_id)) % 10000 AS layer_bucket,
             murmurHash3_32(concat(s.variant_salt, ':', u.unit_id)) % 10000 AS variant_bucket,
             toInt64(layer_bucket) - s.alloc_start AS offset
-        FROM (SELECT DISTINCT experiment_id, unit_id FROM logged) AS u
+        FROM logged AS u
         INNER JOIN specs AS s ON u.experiment_id = s.experiment_id
     )
 )
 SELECT
-    l.experiment_id AS experiment_id,
-    toUInt64(uniqExact(l.unit_id)) AS units,
-    toUInt64(uniqExactIf(l.unit_id, l.variant != e.expected_variant)) AS misrouted,
-    toUInt64(uniqExactIf(l.unit_id, l.last_ts >= {since:DateTime64(3)})) AS recent_units,
-    toUInt64(uniqExactIf(l.unit_id, l.last_ts >= {since:DateTime64(3)} AND l.variant != e.expected_variant)) AS recent_misrouted
-FROM logged AS l
-INNER JOIN expected AS e ON e.experiment_id = l.experiment_id AND e.unit_id = l.unit_id
-GROUP BY l.experiment_id
+    experiment_id,
+    toUInt64(count()) AS units,
+    toUInt64(countIf(first_variant != last_variant OR first_variant != expected_variant)) AS misrouted,
+    toUInt64(countIf(recent_events > 0)) AS recent_units,
+    toUInt64(countIf(recent_events > 0 AND (recent_first_variant != recent_last_variant OR recent_first_variant != expected_variant))) AS recent_misrouted
+FROM expected
+GROUP BY experiment_id
