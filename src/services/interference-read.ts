@@ -26,6 +26,58 @@ export function arrayParam(items: ReadonlyArray<string | readonly string[]>): st
 export const pairFrom = (p: CandidatePair) => Math.max(p.a.startedAt ?? 0, p.b.startedAt ?? 0)
 
 /**
+ * The parameters of interference-cells.sql: experiments numbered in id order, the shared metrics
+ * numbered, and flat lookup tables from small integer indices to measures and wanted cells (so
+ * the engine groups on integers, not on strings). Measures 1..E are the experiments' cross-tabs;
+ * E+1.. are (A, metric) for every shared metric of a pair, with A's aggregation.
+ */
+export function cellParams(pairs: readonly CandidatePair[]): Record<string, string> {
+  const experiments = [...new Set(pairs.flatMap((p) => [p.a.spec.id, p.b.spec.id]))].sort()
+  const E = experiments.length
+  const expIndex = new Map(experiments.map((e, i) => [e, i + 1]))
+  const metrics: string[] = []
+  const metricIndex = new Map<string, number>()
+  const measureIndex = new Map<string, number>()
+  const sumMeasure: number[] = new Array<number>(E).fill(0)
+  const cells: Array<[string, string, string]> = []
+  const cellAt: Array<[number, number, number]> = [] // (measure, experiment b, cell)
+  for (const p of pairs) {
+    const a = p.a.spec.id
+    const b = p.b.spec.id
+    const eb = expIndex.get(b)!
+    cells.push([a, b, ''])
+    cellAt.push([expIndex.get(a)!, eb, cells.length])
+    for (const m of sharedMetrics(p.a.spec, p.b.spec)) {
+      if (!metricIndex.has(m.name)) metricIndex.set(m.name, metrics.push(m.name))
+      let k = measureIndex.get(key(a, m.name))
+      if (k === undefined) {
+        k = sumMeasure.push(m.aggregation === 'sum' ? 1 : 0)
+        measureIndex.set(key(a, m.name), k)
+      }
+      cells.push([a, b, m.name])
+      cellAt.push([k, eb, cells.length])
+    }
+  }
+  const M = metrics.length
+  const measureOf = new Array<number>(E * M).fill(0)
+  for (const [am, k] of measureIndex) {
+    const [a, m] = am.split(SEP) as [string, string]
+    measureOf[(expIndex.get(a)! - 1) * M + metricIndex.get(m)! - 1] = k
+  }
+  const cellOf = new Array<number>(sumMeasure.length * E).fill(0)
+  for (const [k, eb, slot] of cellAt) cellOf[(k - 1) * E + eb - 1] = slot
+  const ints = (xs: number[]) => `[${xs.join(',')}]`
+  return {
+    experiments: arrayParam(experiments),
+    metrics: arrayParam(metrics),
+    measureOf: ints(measureOf),
+    sumMeasure: ints(sumMeasure),
+    cellOf: ints(cellOf),
+    cells: arrayParam(cells),
+  }
+}
+
+/**
  * Reads what one run needs for every pair in three queries, however many pairs there are:
  * the cross-tabs and cells of all (pair, shared metric) combinations, the control-arm bucket
  * sums of all experiments, and the previous p-values of all pairs (skipped when no pair has a
@@ -34,29 +86,11 @@ export const pairFrom = (p: CandidatePair) => Math.max(p.a.startedAt ?? 0, p.b.s
 export async function readPairs(warehouse: Warehouse, pairs: readonly CandidatePair[], bucketSeconds: number): Promise<Array<Omit<PairInput, 'fdr'>>> {
   if (pairs.length === 0) return []
   const shared = pairs.map((p) => sharedMetrics(p.a.spec, p.b.spec))
-  const experiments = new Set<string>()
-  const measures = new Map<string, [string, string]>()
-  const sums = new Map<string, [string, string]>()
-  const cells: Array<[string, string, string]> = []
   const series = new Map<string, [string, string, string]>()
   pairs.forEach((p, i) => {
-    const a = p.a.spec.id
-    const b = p.b.spec.id
-    experiments.add(a).add(b)
-    cells.push([a, b, ''])
-    for (const m of shared[i]!) {
-      measures.set(key(a, m.name), [a, m.name])
-      if (m.aggregation === 'sum') sums.set(key(a, m.name), [a, m.name])
-      cells.push([a, b, m.name])
-      for (const r of [p.a, p.b]) series.set(key(r.spec.id, m.name), [r.spec.id, controlOf(r.spec), m.name])
-    }
+    for (const m of shared[i]!) for (const r of [p.a, p.b]) series.set(key(r.spec.id, m.name), [r.spec.id, controlOf(r.spec), m.name])
   })
-  const cellRows = await warehouse.select<CellRow>(sqlQuery('interference-cells'), {
-    experiments: arrayParam([...experiments]),
-    measures: arrayParam([...measures.values()]),
-    sums: arrayParam([...sums.values()]),
-    cells: arrayParam(cells),
-  })
+  const cellRows = await warehouse.select<CellRow>(sqlQuery('interference-cells'), cellParams(pairs))
   const cellBy = new Map(cellRows.map((r) => [key(r.experiment_a, r.experiment_b, r.metric, r.variant_a, r.variant_b), r]))
   const previous = cellRows.length === 0 ? [] : await warehouse.select<PreviousRow>(sqlQuery('interference-previous'), {
     pairs: arrayParam(pairs.map((p) => [p.a.spec.id, p.b.spec.id])),
