@@ -118,17 +118,21 @@ export class IngestService {
       throw new TooLargeError(`batch is ${bytes} bytes; the limit is ${this.d.limits.maxBytes} bytes (RUNWAY_INGEST_MAX_BYTES)`, { maxBytes: this.d.limits.maxBytes })
     }
     const now = this.d.clock.now()
-    const run = async (ids: { batchId: string; dedupToken: string }): Promise<IngestResult> => {
+    const prepare = async (): Promise<Prepared> => {
       const lines = splitBody(batch.body, batch.format, this.lineLimits)
       if (lines.length > this.d.limits.maxEvents) {
         throw new TooLargeError(`batch has ${lines.length} events; the limit is ${this.d.limits.maxEvents} events (RUNWAY_INGEST_MAX_EVENTS)`, { maxEvents: this.d.limits.maxEvents })
       }
-      const { accepted, rejections, masked, dropped } = await this.store(lines, { source: batch.source, now, refuseNamespace: batch.refuseNamespace, ...ids })
+      return this.prepare(lines, { now, refuseNamespace: batch.refuseNamespace })
+    }
+    const write = async (prepared: Prepared, ids: { batchId: string; dedupToken: string }): Promise<IngestResult> => {
+      const { accepted, rejections, masked, dropped } = await this.write(prepared, { source: batch.source, now, ...ids })
       return { batchId: ids.batchId, accepted, rejected: rejections.length, errors: rejections.slice(0, MAX_REPORTED_ERRORS), masked, dropped }
     }
-    if (batch.idempotencyKey !== undefined) return this.keys.once(batch.idempotencyKey, batch.body, now, run)
+    // A keyed batch is validated while its key is looked up (ingest-idempotency.ts); it is stored only if the key is new.
+    if (batch.idempotencyKey !== undefined) return this.keys.once(batch.idempotencyKey, batch.body, now, prepare, write)
     const token = `body-${createHash('sha256').update(batch.body).digest('hex').slice(0, 32)}`
-    return run({ batchId: `${token}-${randomUUID().slice(0, 8)}`, dedupToken: token })
+    return write(await prepare(), { batchId: `${token}-${randomUUID().slice(0, 8)}`, dedupToken: token })
   }
 
   /**
@@ -137,16 +141,26 @@ export class IngestService {
    */
   async ingestLines(lines: ReadonlyArray<SourceLine>, options: { source: string; dedupToken: string; refuseNamespace?: NamespaceCheck; alreadyStored?: StoredCheck }): Promise<LinesResult> {
     const now = this.d.clock.now()
-    const stored = await this.store(
-      lines.map((l) => parseLine(l, this.lineLimits)),
-      { ...options, batchId: options.dedupToken, now },
-    )
+    const parsed = lines.map((l) => parseLine(l, this.lineLimits))
+    const prepared = await this.prepare(parsed, { now, refuseNamespace: options.refuseNamespace, alreadyStored: options.alreadyStored })
+    const stored = await this.write(prepared, { source: options.source, now, batchId: options.dedupToken, dedupToken: options.dedupToken })
     return { batchId: options.dedupToken, ...stored }
   }
 
-  private async store(lines: Line[], o: { source: string; dedupToken: string; batchId: string; now: number; refuseNamespace?: NamespaceCheck | undefined; alreadyStored?: StoredCheck | undefined }) {
-    const { now, batchId, dedupToken: token } = o
+  /** Validates, masks and writes the rows' text: everything but the inserts (no side effect, so a keyed batch can do it while its key is looked up). */
+  private async prepare(lines: Line[], o: { now: number; refuseNamespace?: NamespaceCheck | undefined; alreadyStored?: StoredCheck | undefined }): Promise<Prepared> {
+    const { now } = o
     const experiments = new Map((await this.d.state.list()).map((r) => [r.spec.id, r]))
+    // A batch's lines mostly name one experiment: comparing with the last id is cheaper than hashing each line's new string.
+    let lastId: string | null = null
+    let lastRecord: ExperimentRecord | undefined
+    const recordOf = (id: string) => {
+      if (id !== lastId) {
+        lastId = id
+        lastRecord = experiments.get(id)
+      }
+      return lastRecord
+    }
     const refused = o.refuseNamespace ? memo(o.refuseNamespace) : null
     const good: EventRow[] = []
     // The rows as events_in lines (sql/migrations/0023_events_in.sql): a verbatim line as it came, any other from its row.
@@ -157,7 +171,7 @@ export class IngestService {
     const receivedAt = toWarehouseTime(now)
     let skipped = 0
     for (const l of lines) {
-      const verdict = this.check(l, experiments, now, refused)
+      const verdict = this.check(l, recordOf, now, refused)
       if (typeof verdict === 'string') {
         const source = l.scanned?.event ?? l.value
         const experimentId = typeof (source as { experimentId?: unknown })?.experimentId === 'string' ? String((source as { experimentId: string }).experimentId) : ''
@@ -167,7 +181,7 @@ export class IngestService {
         // Checked after validation: a refused line that shares a stored event's id is still dead-lettered.
         skipped++
       } else {
-        const namespace = experiments.get(verdict.experimentId)!.spec.namespace
+        const namespace = recordOf(verdict.experimentId)!.spec.namespace
         let scrubber = rules.get(namespace)
         if (scrubber === undefined) rules.set(namespace, (scrubber = this.scrubber(namespace)))
         const row = toEventRow(verdict, now, receivedAt)
@@ -176,6 +190,13 @@ export class IngestService {
         ndjson += `${kept && l.scanned?.verbatim ? verbatimInputLine(l.raw, l.scanned.open, now) : rowInputLine(row, eventTimeMs(verdict.ts), now)}\n`
       }
     }
+    return { good, ndjson, scrubbed, bad, skipped }
+  }
+
+  /** The inserts of a prepared batch; resolves once all of them returned (the batch is then acknowledged). */
+  private async write(p: Prepared, o: { source: string; dedupToken: string; batchId: string; now: number }) {
+    const { now, batchId, dedupToken: token } = o
+    const { good, ndjson, scrubbed, bad, skipped } = p
     // One insert: the events and their per-unit aggregates (a projection of the same part) commit together.
     await this.sink.insert('events', withRowText(good, { into: 'events_in', ndjson }), { dedupToken: `${token}-events` })
     const counters = [...scrubbed].filter(([, c]) => c.masked + c.dropped > 0)
@@ -210,7 +231,7 @@ export class IngestService {
   }
 
   /** The event if the line is good, else the reason it is not. */
-  private check(l: Line, experiments: Map<string, ExperimentRecord>, now: number, refused: NamespaceCheck | null) {
+  private check(l: Line, recordOf: (id: string) => ExperimentRecord | undefined, now: number, refused: NamespaceCheck | null) {
     if (l.parseError) return `line ${l.line}: ${l.parseError}`
     // The usual event skips zod (same answer, proven by test/unit/domain/telemetry-fast.test.ts and
     // telemetry-scan.test.ts): scanned from its text, or checked on its parsed value; the rest, and every reason, is zod's.
@@ -222,7 +243,7 @@ export class IngestService {
       }
       e = parsed.data
     }
-    const record = experiments.get(e.experimentId)
+    const record = recordOf(e.experimentId)
     if (!record) return `line ${l.line}: unknown experiment "${e.experimentId}"`
     // Before anything about the experiment itself: a sender outside its namespace learns nothing more.
     const forbidden = refused?.(record.spec.namespace)
@@ -253,6 +274,17 @@ async function eventsMissing(warehouse: Warehouse, rows: ReadonlyArray<Record<st
   })
   const stored = new Set(present.map(key))
   return rows.filter((r) => !stored.has(key(r)))
+}
+
+/** A validated batch, not stored yet. */
+interface Prepared {
+  good: EventRow[]
+  /** The good rows as events_in lines. */
+  ndjson: string
+  scrubbed: Map<string, { masked: number; dropped: number }>
+  bad: Array<IngestRejection & { raw: string; experimentId: string }>
+  /** Good events skipped as already stored. */
+  skipped: number
 }
 
 interface Scrubber {
