@@ -47,7 +47,7 @@ async function main() {
         SELECT concat('bx-${i}-', toString(number)), toDateTime64('2026-03-02 00:00:00', 3, 'UTC') + toIntervalSecond(number % 3600), 'bx-${i}',
           if(murmurHash3_32(concat('bx-${i}', ':', toString(number))) % 2 = 0, 'control', 'treatment'),
           concat('u', toString(number)), '', 'latency', 100 + (murmurHash3_32(toString(number)) % 1000) / 10.0, map(), toDateTime64('2026-03-02 00:00:00', 3, 'UTC')
-        FROM numbers(${UNITS})`)
+        FROM numbers_mt(${UNITS}) SETTINGS max_insert_threads = 2`)
     }
     const generateS = (performance.now() - g0) / 1000
     console.error(`generated ${EXPERIMENTS} × ${UNITS} events in ${generateS.toFixed(1)} s (load ${load()})`)
@@ -56,10 +56,12 @@ async function main() {
     const select = rt.warehouse.select.bind(rt.warehouse)
     rt.warehouse.select = (async (sql: string, params?: Record<string, unknown>) => {
       const q0 = performance.now()
+      const c0 = process.cpuUsage()
       const name = /interference-\w+|^--[^\n]*/.exec(sql)?.[0] ?? sql.slice(0, 40)
       console.error(`query start: ${queryName(sql, name)} (load ${load()})`)
       const rows = await select(sql, params as never)
-      const entry = { query: queryName(sql, name), seconds: Number(((performance.now() - q0) / 1000).toFixed(2)), rows: rows.length, load: load() }
+      const cpu = process.cpuUsage(c0)
+      const entry = { query: queryName(sql, name), seconds: Number(((performance.now() - q0) / 1000).toFixed(2)), cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)), rows: rows.length, load: load(), peakRssGB: peakRss() }
       queries.push(entry)
       console.error(`query done: ${JSON.stringify(entry)}`)
       return rows
@@ -69,7 +71,7 @@ async function main() {
     const runS = (performance.now() - t0) / 1000
     console.log(JSON.stringify({ queries }))
     const flagged = run.rows.filter((r) => r.status === 'flagged').length
-    console.log(JSON.stringify({ experiments: EXPERIMENTS, running, units: UNITS, pairs: run.pairs, rows: run.rows.length, flagged, generateSeconds: Number(generateS.toFixed(1)), runSeconds: Number(runS.toFixed(2)), load: load(), perPairMs: Number(((runS * 1000) / Math.max(1, run.pairs)).toFixed(1)) }))
+    console.log(JSON.stringify({ experiments: EXPERIMENTS, running, units: UNITS, pairs: run.pairs, rows: run.rows.length, flagged, generateSeconds: Number(generateS.toFixed(1)), runSeconds: Number(runS.toFixed(2)), load: load(), peakRssGB: peakRss(), perPairMs: Number(((runS * 1000) / Math.max(1, run.pairs)).toFixed(1)) }))
   } finally {
     await rt.stop()
     rmSync(dataDir, { recursive: true, force: true })
@@ -81,9 +83,14 @@ function load(): string {
   return loadavg()[0]!.toFixed(2)
 }
 
+/** Peak resident memory of the process so far (the engine runs in it), in GB. */
+function peakRss(): number {
+  return Number((process.resourceUsage().maxRSS / 1e6).toFixed(2))
+}
+
 /** Which sql/queries file a query text is (each opens with its own comment). */
 function queryName(sql: string, fallback: string): string {
-  if (sql.includes('unit_variant AS')) return 'interference-cells'
+  if (sql.includes('{cellOf:')) return 'interference-cells'
   if (sql.includes('{series:')) return 'interference-baseline'
   if (sql.includes('min_p')) return 'interference-previous'
   return fallback
