@@ -110,12 +110,43 @@ function planOf(records: readonly ExperimentRecord[], now: number, misroutingWin
     alloc_starts: assignment.map((a) => a.alloc_start), alloc_sizes: assignment.map((a) => a.alloc_size),
     exposures: assignment.map((a) => a.exposure), variants: assignment.map((a) => a.variants), thresholds: assignment.map((a) => a.thresholds),
   }
+  // Which variant_bucket range [lo, hi) the gate gives each variant, by the SQL's own rule (the first
+  // threshold above the bucket, else the last variant), per bucket: misrouting-summary-batch.sql looks a
+  // unit's logged variant up here (transform) instead of carrying each experiment's arrays to every unit.
+  const ranges = records.flatMap((r, i) => variantBucketRanges(assignment[i]!.variants, assignment[i]!.thresholds).map((x) => ({ key: variantKey(r.spec.id, x.variant), ...x })))
+  Object.assign(misroutingParams, { variant_keys: ranges.map((x) => x.key), variant_lo: ranges.map((x) => x.lo), variant_hi: ranges.map((x) => x.hi) })
   return {
     specs,
     units: { name: 'variant-units-batch', params: { experiments } },
     misrouting: { name: 'misrouting-summary-batch', params: misroutingParams },
     unknown: { name: 'unknown-variant-dead-letters-batch', params: { experiments, since } },
   }
+}
+
+/** An unambiguous (experiment, variant) key, as misrouting-summary-batch.sql builds it (length in bytes first). */
+const variantKey = (experiment: string, variant: string) => `${Buffer.byteLength(experiment)}:${experiment}:${variant}`
+
+const BUCKETS = 10_000
+/** Each variant's bucket range under the gate; an empty range is [0, 0). Throws if a variant's buckets are not contiguous. */
+export function variantBucketRanges(variants: readonly string[], thresholds: readonly number[]): Array<{ variant: string; lo: number; hi: number }> {
+  const first = new Map<number, number>()
+  const last = new Map<number, number>()
+  const count = new Map<number, number>()
+  for (let b = 0; b < BUCKETS; b++) {
+    const i = thresholds.findIndex((t) => b < t)
+    const k = i === -1 ? variants.length - 1 : i
+    if (!first.has(k)) first.set(k, b)
+    last.set(k, b)
+    count.set(k, (count.get(k) ?? 0) + 1)
+  }
+  return variants.map((variant, k) => {
+    if (variants.indexOf(variant) !== k) throw new Error(`variant ${variant} named twice`)
+    const lo = first.get(k)
+    if (lo === undefined) return { variant, lo: 0, hi: 0 }
+    const hi = last.get(k)! + 1
+    if (hi - lo !== count.get(k)) throw new Error(`variant ${variant}: buckets not contiguous`)
+    return { variant, lo, hi }
+  })
 }
 
 /**

@@ -39,6 +39,9 @@ const specs: Array<Partial<ExperimentSpecInput>> = [
     metrics: { primary: { name: 'revenue', direction: 'increase', covariate: { prePeriod: '3d' } }, guardrails: [{ name: 'error_rate', type: 'proportion', direction: 'decrease', covariate: { prePeriod: '2d', metric: 'sessions', exposure: 'sessions' } }], secondary: [{ name: 'revenue_sum', source: 'revenue', aggregation: 'sum', direction: 'increase', covariate: { prePeriod: '1d' } }, { name: 'sessions', type: 'count', direction: 'increase', covariate: { prePeriod: '3d', metric: 'sessions' } }] } },
   { id: 'o-quantile', variants: v('control', 'treatment', 'c'), rollout: full,
     metrics: { primary: { name: 'p50', type: 'quantile', quantile: 0.5, source: 'latency_ms', direction: 'decrease' }, guardrails: [{ name: 'p99', type: 'quantile', quantile: 0.99, source: 'latency_ms', direction: 'decrease' }], secondary: [{ name: 'revenue_sum', source: 'revenue', aggregation: 'sum', direction: 'increase' }] } },
+  // Half exposed, uneven weights: units outside the exposure are logged anyway (misrouted as unexposed).
+  { id: 'o-partial', variants: [{ name: 'control', weight: 10 }, { name: 'b', weight: 30 }, { name: 'c', weight: 60 }], rollout: { steps: [{ exposure: 50, minDuration: '1h' }] },
+    metrics: { primary: { name: 'revenue', direction: 'increase' }, guardrails: [] } },
   { id: 'o-empty', variants: v('control', 'treatment'), rollout: full, metrics: { primary: { name: 'conversion', direction: 'increase' }, guardrails: [] } },
 ]
 const records: ExperimentRecord[] = specs.map((s) => runningRecord(specFixture(s), { startedAt: T0 }))
@@ -49,12 +52,15 @@ beforeAll(async () => {
   const events: Array<Record<string, unknown>> = []
   const push = (experiment: string, variant: string, unit: string, metric: string, ts: number, value: number) =>
     events.push({ event_id: `e${events.length}`, ts: toWarehouseTime(Math.min(ts, NOW)), experiment_id: experiment, variant, unit_id: unit, service: 'svc', metric, value, attributes: {}, received_at: toWarehouseTime(NOW) })
-  for (const r of records.slice(0, 4)) {
+  for (const r of records.slice(0, 5)) {
     const s = r.spec
     for (let u = 0; u < 400; u++) {
       const unit = `u${u}`
-      const a = assign({ experimentId: s.id, namespace: s.namespace, layer: s.layer, allocation: r.allocation, exposurePercent: 100, variants: s.variants, unitId: unit })
-      if (!a.exposed) continue
+      const a = assign({ experimentId: s.id, namespace: s.namespace, layer: s.layer, allocation: r.allocation, exposurePercent: s.rollout.steps[0]!.exposure, variants: s.variants, unitId: unit })
+      if (!a.exposed) {
+        if (s.id === 'o-partial' && u % 2 === 0) push(s.id, 'control', `u${u}`, 'revenue', T0 + 7 * HOUR, 1)
+        continue
+      }
       const other = s.variants[(s.variants.findIndex((x) => x.name === a.variant) + 1) % s.variants.length]!.name
       const variant = u % 17 === 0 ? other : a.variant
       const at = T0 + Math.floor(rnd() * 7.5 * HOUR)
