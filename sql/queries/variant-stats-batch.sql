@@ -35,3 +35,4 @@ FROM
 )
 GROUP BY key, variant
 ORDER BY key, variant
+SETTINGS optimize_aggregation_in_order = 1

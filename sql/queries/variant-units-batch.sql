@@ -12,3 +12,4 @@ FROM events
 WHERE experiment_id IN {experiments:Array(String)}
 GROUP BY experiment_id, variant
 ORDER BY experiment_id, variant
+SETTINGS optimize_aggregation_in_order = 1
