@@ -141,6 +141,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.le
 const rate = (m: Mode) => median(results[m].map((x) => x.eventsPerSec))
 const coalescer = { ...services.grouped.coalescer!.stats }
 const ratio = (m: Mode) => (modes.includes(m) && modes.includes('big') ? Number((rate(m) / rate('big')).toFixed(2)) : null)
+/** Per round, the mode against big in the same round (the load moves a lot between rounds on a shared machine). */
+const perRound = (m: Mode) => (modes.includes(m) && modes.includes('big') ? results[m].map((x, r) => Number((x.eventsPerSec / results.big[r]!.eventsPerSec).toFixed(2))) : null)
 
 // Soak: the grouped mode for --minutes, RSS and JS heap printed every minute (stderr) as it goes.
 const rss: number[] = []
@@ -167,6 +169,7 @@ console.log(JSON.stringify({
   via: args.via, events: N, clients: CLIENTS, smallBatch: SMALL, loadAvg1m: load, ...results,
   median: Object.fromEntries(modes.map((m) => [m, rate(m)])),
   ratioGroupedToBig: ratio('grouped'), ratioAloneToBig: ratio('alone'), ratioAsyncToBig: ratio('async'),
+  perRound: { grouped: perRound('grouped'), alone: perRound('alone'), async: perRound('async') },
   coalescer: { ...coalescer, callsPerInsert: Number((coalescer.calls / Math.max(1, coalescer.inserts)).toFixed(1)) },
   soak: { minutes: Number(args.minutes), events: soakEvents, rssMB: rss, heapMB: heap, loadAvg1m: Number(loadavg()[0]!.toFixed(1)) },
 }, null, 2))

@@ -39,8 +39,8 @@ const EnvSchema = z.object({
   RUNWAY_INGEST_MAX_EVENTS: z.coerce.number().int().positive().default(50_000),
   RUNWAY_INGEST_MAX_DEPTH: z.coerce.number().int().min(2).max(64).default(8),
   RUNWAY_INGEST_MAX_LINE_BYTES: z.coerce.number().int().min(256).default(64 * 1024),
-  /** Group commit (issue 16): concurrent HTTP batches combined into one insert of up to this many rows; 0 is off (bench/README-perf.md says why it is off by default). */
-  RUNWAY_INGEST_GROUP_COMMIT_ROWS: z.coerce.number().int().min(0).default(0),
+  /** Group commit (issue 16): concurrent batches' events combined into one insert of up to this many rows; 0 is off. On: each batch's token is stored with its events, so a retry is stored once across restarts too (bench/README-group-commit.md). */
+  RUNWAY_INGEST_GROUP_COMMIT_ROWS: z.coerce.number().int().min(0).default(50_000),
   RUNWAY_HTTP_REQUEST_TIMEOUT: DurationMs.pipe(z.number().positive()).default(60_000),
   RUNWAY_HTTP_HEADERS_TIMEOUT: DurationMs.pipe(z.number().positive()).default(10_000),
   RUNWAY_HTTP_KEEP_ALIVE_TIMEOUT: DurationMs.pipe(z.number().positive()).default(5_000),

@@ -19,7 +19,7 @@ export interface CoalescerOptions {
   durable?: Partial<Record<TableName, { at: TokenColumn; recent: () => Promise<ReadonlyArray<string>> }>>
   /** Most combined inserts running at once per table (default 1). */
   inFlight?: number
-  /** After an insert, at most how long to wait for the callers it answered to send again before the next one (default 5; 0: none). */
+  /** After an insert, at least how long to wait for the callers it answered to send again before the next one (default 5; 0: never wait). */
   lingerMs?: number
 }
 
@@ -34,13 +34,16 @@ interface Lane {
   running: number
   /** Calls the last insert answered plus those queued behind it: the callers that will be back. */
   expected: number
-  /** When the last insert returned (performance.now()). */
+  /** When the last insert returned (performance.now()), and how long it took. */
   doneAt: number
+  tookMs: number
 }
 
 const RECENT_TOKENS = 100_000
 /** Long enough for callers on this machine to send their next batch after an answer (HTTP round trip included), short against a part's 10–50 ms. */
 const LINGER_MS = 5
+/** The most a caller waits for others, however slow the last insert was. */
+const MAX_LINGER_MS = 100
 
 /**
  * Group commit for many small inserts (issue 16 item 2). Each insert costs the
@@ -115,7 +118,7 @@ export class InsertCoalescer implements Warehouse {
         return
       }
     }
-    const lane = this.lanes.get(table) ?? { queue: [], running: 0, expected: 1, doneAt: -Infinity }
+    const lane = this.lanes.get(table) ?? { queue: [], running: 0, expected: 1, doneAt: -Infinity, tookMs: 0 }
     this.lanes.set(table, lane)
     return new Promise<void>((resolve, reject) => {
       lane.queue.push({ rows, token, done: (e) => (e === undefined ? resolve() : reject(e)) })
@@ -150,9 +153,11 @@ export class InsertCoalescer implements Warehouse {
       while (lane.queue.length > 0) {
         await this.linger(lane)
         const group = this.take(lane)
+        const t0 = performance.now()
         await this.write(table, group)
         lane.expected = group.length + lane.queue.length
         lane.doneAt = performance.now()
+        lane.tookMs = lane.doneAt - t0
       }
     } finally {
       lane.running--
@@ -163,10 +168,14 @@ export class InsertCoalescer implements Warehouse {
    * Right after an insert, until the callers it answered are back (as many calls queued as it
    * carried plus those that queued behind it), maxRows are queued, or lingerMs passed. Without
    * it, closed-loop callers split into two cohorts that alternate (half-size parts), or a lone
-   * caller that comes back first is written alone. A lane idle longer than lingerMs does not wait.
+   * caller that comes back first is written alone. The wait is at most lingerMs or half the last
+   * insert's time, whichever is longer (at most 100 ms); a lane idle longer than that does not wait.
    */
   private async linger(lane: Lane): Promise<void> {
-    const ms = this.opts.lingerMs ?? LINGER_MS
+    // Waiting up to half an insert's time costs less than the second part it saves (a part's cost is mostly fixed),
+    // and on a loaded machine callers take longer than the floor to come back.
+    const floor = this.opts.lingerMs ?? LINGER_MS
+    const ms = floor <= 0 ? 0 : Math.max(floor, Math.min(lane.tookMs / 2, MAX_LINGER_MS))
     const start = performance.now()
     if (ms <= 0 || start - lane.doneAt > ms) return
     let rows = 0

@@ -4,7 +4,7 @@ import { ENV_VARS, loadConfig } from '../../../src/config.js'
 describe('ingest and HTTP settings', () => {
   it('defaults: depth 8, 64 KiB events, 60 s request, 10 s headers, 5 s keep-alive', () => {
     const c = loadConfig({})
-    expect(c.ingest).toEqual({ maxBytes: 10 * 1024 * 1024, maxEvents: 50_000, maxDepth: 8, maxLineBytes: 64 * 1024, groupCommitRows: 0 })
+    expect(c.ingest).toEqual({ maxBytes: 10 * 1024 * 1024, maxEvents: 50_000, maxDepth: 8, maxLineBytes: 64 * 1024, groupCommitRows: 50_000 })
     expect(c.http).toEqual({ requestTimeoutMs: 60_000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000 })
   })
 
