@@ -127,8 +127,22 @@ function planOf(records: readonly ExperimentRecord[], now: number, misroutingWin
 const variantKey = (experiment: string, variant: string) => `${Buffer.byteLength(experiment)}:${experiment}:${variant}`
 
 const BUCKETS = 10_000
+type Ranges = Array<{ variant: string; lo: number; hi: number }>
+// Most experiments share a few layouts (2–4 equal arms): the 10,000-bucket scan is done once per layout.
+const rangeCache = new Map<string, Ranges>()
+
 /** Each variant's bucket range under the gate; an empty range is [0, 0). Throws if a variant's buckets are not contiguous. */
-export function variantBucketRanges(variants: readonly string[], thresholds: readonly number[]): Array<{ variant: string; lo: number; hi: number }> {
+export function variantBucketRanges(variants: readonly string[], thresholds: readonly number[]): Ranges {
+  const key = JSON.stringify([variants, thresholds])
+  const hit = rangeCache.get(key)
+  if (hit) return hit
+  if (rangeCache.size > 10_000) rangeCache.clear()
+  const out = scanBuckets(variants, thresholds)
+  rangeCache.set(key, out)
+  return out
+}
+
+function scanBuckets(variants: readonly string[], thresholds: readonly number[]): Ranges {
   const first = new Map<number, number>()
   const last = new Map<number, number>()
   const count = new Map<number, number>()
