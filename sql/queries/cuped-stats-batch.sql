@@ -4,7 +4,7 @@
 -- Exposure: a unit's first event (of the exposure metric, when the spec names one), from its
 -- unit_metrics rows. The pre-period covariate counts the unit's events of the covariate metric in
 -- [exposed_at - pre_period, exposed_at), under any experiment: they are read once per (unit, metric)
--- into a (ts, value) array, for the exposed units only, and each exposure filters its own window
+-- into a (ts, value) array, for the CUPED experiments' units only, and each exposure filters its own window
 -- (the previous text joined every covariate event to every exposure of its unit, row by row).
 WITH
 specs AS
