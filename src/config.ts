@@ -39,8 +39,14 @@ const EnvSchema = z.object({
   RUNWAY_INGEST_MAX_EVENTS: z.coerce.number().int().positive().default(50_000),
   RUNWAY_INGEST_MAX_DEPTH: z.coerce.number().int().min(2).max(64).default(8),
   RUNWAY_INGEST_MAX_LINE_BYTES: z.coerce.number().int().min(256).default(64 * 1024),
-  /** Group commit (issue 16): concurrent batches' events combined into one insert of up to this many rows; 0 is off. On: each batch's token is stored with its events, so a retry is stored once across restarts too (bench/README-group-commit.md). */
-  RUNWAY_INGEST_GROUP_COMMIT_ROWS: z.coerce.number().int().min(0).default(50_000),
+  /**
+   * Group commit (issue 16): concurrent batches' events combined into one insert of up to this many rows; 0 is off.
+   * Each batch's token is stored with its events and read back by the process on start, so a retry is stored once
+   * across restarts too (bench/README-group-commit.md). Default: 50,000 on the embedded engine (one process owns
+   * the data); 0 with CLICKHOUSE_URL, where several runway processes may share one server and a retry can land on
+   * another process that does not know the tokens of the batches this one grouped.
+   */
+  RUNWAY_INGEST_GROUP_COMMIT_ROWS: z.coerce.number().int().min(0).optional(),
   RUNWAY_HTTP_REQUEST_TIMEOUT: DurationMs.pipe(z.number().positive()).default(60_000),
   RUNWAY_HTTP_HEADERS_TIMEOUT: DurationMs.pipe(z.number().positive()).default(10_000),
   RUNWAY_HTTP_KEEP_ALIVE_TIMEOUT: DurationMs.pipe(z.number().positive()).default(5_000),
@@ -209,7 +215,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.RUNWAY_HOST,
     port: e.RUNWAY_PORT,
     serverUrl: e.RUNWAY_URL ?? `http://${e.RUNWAY_HOST}:${e.RUNWAY_PORT}`,
-    ingest: { maxBytes: e.RUNWAY_INGEST_MAX_BYTES, maxEvents: e.RUNWAY_INGEST_MAX_EVENTS, maxDepth: e.RUNWAY_INGEST_MAX_DEPTH, maxLineBytes: e.RUNWAY_INGEST_MAX_LINE_BYTES, groupCommitRows: e.RUNWAY_INGEST_GROUP_COMMIT_ROWS },
+    ingest: { maxBytes: e.RUNWAY_INGEST_MAX_BYTES, maxEvents: e.RUNWAY_INGEST_MAX_EVENTS, maxDepth: e.RUNWAY_INGEST_MAX_DEPTH, maxLineBytes: e.RUNWAY_INGEST_MAX_LINE_BYTES, groupCommitRows: e.RUNWAY_INGEST_GROUP_COMMIT_ROWS ?? (e.CLICKHOUSE_URL ? 0 : 50_000) },
     http: { requestTimeoutMs: e.RUNWAY_HTTP_REQUEST_TIMEOUT, headersTimeoutMs: e.RUNWAY_HTTP_HEADERS_TIMEOUT, keepAliveTimeoutMs: e.RUNWAY_HTTP_KEEP_ALIVE_TIMEOUT },
     scheduleIntervalMs: e.RUNWAY_SCHEDULE_INTERVAL,
     interferenceIntervalMs: e.RUNWAY_INTERFERENCE_INTERVAL,

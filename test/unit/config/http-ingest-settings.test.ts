@@ -18,6 +18,9 @@ describe('ingest and HTTP settings', () => {
     })
     expect(c.ingest).toMatchObject({ maxDepth: 4, maxLineBytes: 2048 })
     expect(loadConfig({ RUNWAY_INGEST_GROUP_COMMIT_ROWS: '20000' }).ingest.groupCommitRows).toBe(20_000)
+    // A server may be shared by several runway processes, which do not know each other's grouped tokens: off unless set.
+    expect(loadConfig({ CLICKHOUSE_URL: 'http://127.0.0.1:8123' }).ingest.groupCommitRows).toBe(0)
+    expect(loadConfig({ CLICKHOUSE_URL: 'http://127.0.0.1:8123', RUNWAY_INGEST_GROUP_COMMIT_ROWS: '1000' }).ingest.groupCommitRows).toBe(1000)
     expect(() => loadConfig({ RUNWAY_INGEST_GROUP_COMMIT_ROWS: '-1' })).toThrow()
     expect(c.http).toEqual({ requestTimeoutMs: 120_000, headersTimeoutMs: 500, keepAliveTimeoutMs: 30_000 })
     for (const v of ['RUNWAY_INGEST_MAX_DEPTH', 'RUNWAY_INGEST_MAX_LINE_BYTES', 'RUNWAY_HTTP_REQUEST_TIMEOUT', 'RUNWAY_HTTP_HEADERS_TIMEOUT', 'RUNWAY_HTTP_KEEP_ALIVE_TIMEOUT']) {
