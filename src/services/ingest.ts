@@ -2,12 +2,11 @@ import { createHash, randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { ExperimentRecord } from '../domain/experiment-record.js'
 import { wellFormed } from '../domain/json-limits.js'
-import { type AttributeRules, scrubAttributes } from '../domain/pii.js'
+import type { AttributeRules } from '../domain/pii.js'
 import { BUILTIN_RULES } from '../domain/policy-config.js'
 import { type EventRow, TelemetryEventSchema, eventTimeMs, toEventRow, toWarehouseTime } from '../domain/telemetry.js'
 import { fastEvent } from '../domain/telemetry-fast.js'
 import { rowInputLine, verbatimInputLine } from '../domain/telemetry-scan.js'
-import { mayCarryPii } from '../domain/pii-fast.js'
 import { problemsOf } from '../domain/validation.js'
 import { TooLargeError } from '../errors.js'
 import type { Clock } from '../ports/clock.js'
@@ -18,6 +17,7 @@ import { withRowText } from '../adapters/warehouse/row-text.js'
 import { sqlQuery } from '../sql-files.js'
 import { EVENTS_BATCH_TOKEN, recentBatchTokens } from './ingest-group-tokens.js'
 import { IdempotencyKeys } from './ingest-idempotency.js'
+import { type Scrubber, memo, scrub } from './ingest-scrub.js'
 import { DEFAULT_LINE_LIMITS, type Line, type LineLimits, type SourceLine, parseLine, splitBody } from './ingest-lines.js'
 
 export interface IngestDeps {
@@ -285,51 +285,4 @@ interface Prepared {
   bad: Array<IngestRejection & { raw: string; experimentId: string }>
   /** Good events skipped as already stored. */
   skipped: number
-}
-
-interface Scrubber {
-  rules: AttributeRules
-  /** The wholly masked field names, lower case. */
-  fields: Set<string>
-}
-
-/**
- * Applies the data rules to a row's attributes before it is stored, counting per experiment;
- * true when the attributes are kept as they came.
- * scrubAttributes decides whenever it could change anything; an attribute set that no rule
- * touches and that no detector could match (mayCarryPii) is kept as it is, without it.
- */
-function scrub(row: EventRow, s: Scrubber, tally: Map<string, { masked: number; dropped: number }>): boolean {
-  if (untouched(row.attributes, s)) return true
-  const r = scrubAttributes(row.attributes, s.rules)
-  const c = tally.get(row.experiment_id)
-  if (c) {
-    c.masked += r.masked
-    c.dropped += r.dropped
-  } else tally.set(row.experiment_id, { masked: r.masked, dropped: r.dropped })
-  row.attributes = r.attributes
-  // The line is no longer the row: it is written from the row.
-  return false
-}
-
-function untouched(attributes: Record<string, string>, s: Scrubber): boolean {
-  if (s.rules.allowAttributes !== undefined) return false
-  for (const key in attributes) {
-    if (s.fields.size > 0 && s.fields.has(key.toLowerCase())) return false
-    if (s.rules.maskPii && mayCarryPii(attributes[key]!)) return false
-  }
-  return true
-}
-
-/** One answer per namespace for the batch. */
-function memo(check: NamespaceCheck): NamespaceCheck {
-  const answers = new Map<string, string | null>()
-  return (namespace) => {
-    let answer = answers.get(namespace)
-    if (answer === undefined) {
-      answer = check(namespace)
-      answers.set(namespace, answer)
-    }
-    return answer
-  }
 }
