@@ -88,7 +88,7 @@ try {
     const CHUNK = 2_000_000
     for (let off = 0; off < EVENTS; off += CHUNK) {
       const n = Math.min(CHUNK, EVENTS - off)
-      await warehouse.command(`INSERT INTO events SELECT
+      await warehouse.command(`INSERT INTO events (event_id, ts, experiment_id, variant, unit_id, service, metric, value, attributes, received_at) SELECT
         concat('${prefix}-', toString(number)) AS event_id,
         fromUnixTimestamp64Milli(toInt64(${NOW} - if(number % 20 = 0, 86400000 + (number * 7919) % 172800000, (number * 104729) % 21600000))) AS ts,
         concat('${prefix}-', toString(number % ${E})) AS experiment_id,
