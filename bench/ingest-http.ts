@@ -10,7 +10,9 @@
  * The client's cost (writing the request, reading the answer) is on the HTTP paths' clock, as it is
  * for a sender on the same machine. Each answer must say every line was accepted; every path's rows
  * are counted at the end of each round.
- *   npx tsx bench/ingest-http.ts [--events 30000] [--chunk 5000] [--rounds 3]
+ * Group commit is as configured (RUNWAY_INGEST_GROUP_COMMIT_ROWS, on by default on the embedded engine) unless
+ * --group-commit-rows sets it; the figure used is printed, since it changes what a lone sender waits for.
+ *   npx tsx bench/ingest-http.ts [--events 30000] [--chunk 5000] [--rounds 3] [--group-commit-rows 0]
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { Agent, request } from 'node:http'
@@ -26,7 +28,7 @@ import { ExperimentSpecSchema } from '../src/domain/experiment.js'
 import { type TelemetryEvent, toEventRow } from '../src/domain/telemetry.js'
 import { createRuntime, embeddedPorts } from '../src/services/runtime.js'
 
-const { values: args } = parseArgs({ options: { events: { type: 'string', default: '30000' }, chunk: { type: 'string', default: '5000' }, rounds: { type: 'string', default: '3' } } })
+const { values: args } = parseArgs({ options: { events: { type: 'string', default: '30000' }, chunk: { type: 'string', default: '5000' }, rounds: { type: 'string', default: '3' }, 'group-commit-rows': { type: 'string' } } })
 const N = Number(args.events)
 const CHUNK = Number(args.chunk)
 const ROUNDS = Number(args.rounds)
@@ -36,7 +38,8 @@ type Path = (typeof paths)[number]
 const dataDir = mkdtempSync(join(tmpdir(), 'runway-bench-ingest-http-'))
 const base = loadConfig({}, { dataDir, logLevel: 'silent' })
 // The body limit must hold a chunk; everything else as configured by default.
-const config = { ...base, ingest: { ...base.ingest, maxBytes: Math.max(base.ingest.maxBytes, CHUNK * 400) } }
+const groupCommitRows = args['group-commit-rows'] !== undefined ? Number(args['group-commit-rows']) : base.ingest.groupCommitRows
+const config = { ...base, ingest: { ...base.ingest, maxBytes: Math.max(base.ingest.maxBytes, CHUNK * 400), groupCommitRows } }
 const log = pino({ level: 'silent' })
 const rt = createRuntime(config, await embeddedPorts(config, log), log)
 await rt.start()
@@ -146,7 +149,7 @@ await app.close()
 await rt.stop()
 rmSync(dataDir, { recursive: true, force: true })
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-console.log(JSON.stringify({ events: N, chunk: CHUNK, rounds: ROUNDS, socket: true, loadAvg1m: load.map((l) => Number(l.toFixed(1))) }))
+console.log(JSON.stringify({ events: N, chunk: CHUNK, rounds: ROUNDS, socket: true, groupCommitRows, loadAvg1m: load.map((l) => Number(l.toFixed(1))) }))
 for (const p of paths) {
   console.log(JSON.stringify({ path: p, eventsPerSec: Math.round(median(rates[p])), runs: rates[p].map(Math.round), ratioToEngine: Number((median(rates[p]) / median(rates.engine)).toFixed(2)), jsUsPerEvent: Number(median(jsUs[p]).toFixed(2)) }))
 }
