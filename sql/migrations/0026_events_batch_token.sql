@@ -11,10 +11,10 @@ ALTER TABLE events ADD COLUMN IF NOT EXISTS batch_token String DEFAULT '';
 -- a client's own line never carries it).
 ALTER TABLE events_in ADD COLUMN IF NOT EXISTS g String DEFAULT '';
 
--- The view again with the token; migrations run before the process takes inserts.
-DROP VIEW IF EXISTS events_in_mv;
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS events_in_mv TO events AS
+-- The view gains the token in place (MODIFY QUERY is one metadata change): dropping and recreating it
+-- would leave a moment in which an insert into the Null table events_in, from another runway process
+-- on a shared server, reaches no table and is lost.
+ALTER TABLE events_in_mv MODIFY QUERY
 SELECT
     eventId                                  AS event_id,
     fromUnixTimestamp64Milli(ts, 'UTC')      AS ts,
