@@ -4,8 +4,11 @@
  * the control-arm series. Interaction p-values are always-valid (running minimum over
  * looks, stats/interference-interaction.ts) and Benjamini–Hochberg adjusted across every
  * pair × metric × treatment combination of the run, flagged at the namespace's FDR.
- * Assignment dependence is flagged when its χ² p-value is below `assignmentAlpha` (a
- * strict threshold: the χ² test is not sequential, and a real salting fault gives p ≈ 0).
+ * Assignment dependence is flagged when its χ² p-value, Benjamini–Hochberg adjusted across the
+ * run's pairs, is below `assignmentAlpha` (a strict level: the χ² test is not sequential, and a
+ * real salting fault gives p ≈ 0). Unadjusted, 1,225 independent pairs at 0.001 would flag about
+ * one pair on every run (bench/README-interference.md, 50 × 1M); adjusted, a run with no fault
+ * flags any with probability at most assignmentAlpha (Benjamini & Hochberg 1995).
  */
 import { assignmentIndependence } from '../stats/interference-assignment.js'
 import { baselineCorrelation } from '../stats/interference-correlation.js'
@@ -66,9 +69,8 @@ export function assessInterference({ pairs, alpha = 0.05, tuningN, assignmentAlp
     const ind = assignmentIndependence({ table: p.assignment.table })
     rows.push({
       ...blank, a: p.a, b: p.b, kind: 'assignment', metric: '', variantA: '', variantB: '', units: ind.units,
-      chiSquare: ind.chiSquare, df: ind.df, pValue: ind.pValue, adjustedP: ind.pValue, statsStatus: ind.status,
-      // A cross-tab with small expected counts is still flagged when p is tiny: a salting fault shows at once.
-      status: ind.pValue === null ? 'insufficient' : ind.pValue < assignmentAlpha ? 'flagged' : ind.status === 'ok' ? 'clear' : 'insufficient',
+      chiSquare: ind.chiSquare, df: ind.df, pValue: ind.pValue, adjustedP: null, statsStatus: ind.status,
+      status: ind.pValue === null ? 'insufficient' : ind.status === 'ok' ? 'clear' : 'insufficient',
     })
     fdrs.push(NaN)
     for (const it of p.interactions) {
@@ -85,6 +87,14 @@ export function assessInterference({ pairs, alpha = 0.05, tuningN, assignmentAlp
       fdrs.push(p.fdr)
     }
   }
+  const assigned = rows.map((r, i) => i).filter((i) => rows[i]!.kind === 'assignment')
+  const assignedP = benjaminiHochberg({ pValues: assigned.map((i) => rows[i]!.pValue) }).adjusted
+  assigned.forEach((i, k) => {
+    const row = rows[i]!
+    row.adjustedP = assignedP[k] ?? null
+    // A cross-tab with small expected counts is still flagged when p is tiny: a salting fault shows at once.
+    if (row.adjustedP !== null && row.adjustedP < assignmentAlpha) row.status = 'flagged'
+  })
   const idx = rows.map((r, i) => i).filter((i) => rows[i]!.kind === 'interaction')
   const { adjusted } = benjaminiHochberg({ pValues: idx.map((i) => rows[i]!.pValue) })
   idx.forEach((i, k) => {

@@ -24,7 +24,7 @@ export interface InterferenceDeps {
   bucketSeconds?: number
   /** Level of the always-valid confidence sequences (default 0.05). */
   alpha?: number
-  /** χ² p-value below which assignment dependence is flagged (default 0.001). */
+  /** Level below which a BH-adjusted (across the run's pairs) χ² p-value flags assignment dependence (default 0.001). */
   assignmentAlpha?: number
   /** Told of every finished run (the /metrics gauges). */
   onRun?: (run: InterferenceRun) => void

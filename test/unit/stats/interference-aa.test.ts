@@ -90,6 +90,30 @@ describe('interference A/A over pairs and looks', () => {
     expect(elsewhere).toBeLessThanOrEqual(4)
   })
 
+  it('assignment A/A across many pairs: BH keeps a run without any salting fault from flagging (unadjusted 0.001 per pair would)', () => {
+    // 300 independent pairs per run, each a 2 × 2 cross-tab of 400 units hashed independently.
+    const rng = createRng({ seed: 77 })
+    const runs = 100
+    const pairsPerRun = 300
+    let runsFlagged = 0
+    let runsWithRawBelow = 0
+    for (let run = 0; run < runs; run++) {
+      const pairs: PairInput[] = Array.from({ length: pairsPerRun }, (_, p) => {
+        const table = [[0, 0], [0, 0]]
+        for (let u = 0; u < 400; u++) table[rng.uniform() < 0.5 ? 0 : 1]![rng.uniform() < 0.5 ? 0 : 1]!++
+        return { a: `a${p}`, b: `b${p}`, fdr: 0.05, assignment: { variantsA: ['c', 't'], variantsB: ['c', 't'], table }, interactions: [], baseline: [] }
+      })
+      const rows = assessInterference({ pairs })
+      if (rows.some((r) => r.kind === 'assignment' && r.status === 'flagged')) runsFlagged++
+      if (rows.some((r) => r.kind === 'assignment' && r.pValue !== null && r.pValue < 0.001)) runsWithRawBelow++
+    }
+    console.log(`assignment A/A: ${runsFlagged}/${runs} runs flagged; ${runsWithRawBelow}/${runs} had a raw p < 0.001`)
+    // P(any flag) ≤ 0.001 per run under BH; 2 or more of 100 would have probability < 5e-3.
+    expect(runsFlagged).toBeLessThanOrEqual(1)
+    // Not vacuous: per-pair thresholds alone would flag many runs (1 − 0.999^300 ≈ 26%).
+    expect(runsWithRawBelow).toBeGreaterThanOrEqual(10)
+  })
+
   it('assignment dependence (a shared salt: every unit in the same arm of both) is flagged', () => {
     const cells = { n: 10, sum: 10, sumSquares: 20 }
     const rows = assessInterference({
