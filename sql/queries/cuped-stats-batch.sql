@@ -80,4 +80,3 @@ FROM outcome AS o
 LEFT JOIN pre ON o.key = pre.key AND o.variant = pre.variant AND o.unit_id = pre.unit_id
 GROUP BY o.key, o.variant
 ORDER BY o.key, o.variant
-SETTINGS join_use_nulls = 0

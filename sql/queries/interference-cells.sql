@@ -1,3 +1,5 @@
+-- engine-settings: max_block_size = 8192
+-- Small blocks: a unit's row expands to hundreds of rows in the ARRAY JOINs.
 -- Everything unit-level one run of the interference job needs, for every candidate pair at
 -- once, in one pass over the events of the pairs' experiments:
 --   metric = ''  : the cross-tab of A's by B's variants over the units both saw (n = units),
@@ -128,5 +130,3 @@ FROM
 )
 GROUP BY slot, va, vb
 ORDER BY experiment_a, experiment_b, metric, variant_a, variant_b
--- Small blocks: a unit's row expands to hundreds of rows in the ARRAY JOINs.
-SETTINGS max_block_size = 8192

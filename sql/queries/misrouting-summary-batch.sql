@@ -1,3 +1,4 @@
+-- engine-settings: optimize_aggregation_in_order = 1
 -- misrouting-summary.sql for many experiments in one pass (src/services/evaluate-batch.ts), the recent counts since {since:DateTime64(3)}.
 -- Experiment i has the assignment parameters of expected-assignment.sql at index i of {experiments},
 -- {layer_salts}, {variant_salts}, {alloc_starts}, {alloc_sizes} and {exposures}; the gate's variant
@@ -59,4 +60,3 @@ SELECT
     toUInt64(countIf(recent_events > 0 AND recent_misrouted)) AS recent_misrouted
 FROM checked
 GROUP BY experiment_id
-SETTINGS optimize_aggregation_in_order = 1

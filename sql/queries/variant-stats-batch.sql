@@ -1,3 +1,4 @@
+-- engine-settings: optimize_aggregation_in_order = 1
 -- variant-stats.sql for many (experiment, metric) specs in one pass (src/services/evaluate-batch.ts).
 -- Spec i is ({keys}[i], {experiments}[i], {metrics}[i], {types}[i], {aggregations}[i]); rows come back
 -- per key and variant. Two specs may read the same event metric with other types: the join fans out.
@@ -35,4 +36,3 @@ FROM
 )
 GROUP BY key, variant
 ORDER BY key, variant
-SETTINGS optimize_aggregation_in_order = 1

@@ -51,6 +51,9 @@ export const ALTER_COMMANDS: ReadonlySet<string> = new Set([
   'MATERIALIZE_PROJECTION',
   'MODIFY_TTL',
   'DROP_PARTITION',
+  // A materialized view's SELECT replaced in place (migration 0026): its query is walked and checked
+  // like CREATE MATERIALIZED VIEW's, and unlike drop + create no insert passes with no view.
+  'MODIFY_QUERY',
 ])
 
 /** AST nodes DDL adds to those of a query. */

@@ -198,6 +198,14 @@ describe('ClickHouse HTTP endpoint, writable (Runway processes using this wareho
       }
     }
   })
+
+  it("checks a view's new query (MODIFY QUERY) like a new view's: no file reads, no other databases", async () => {
+    const auth = { authorization: `Basic ${Buffer.from('analyst:s3cret').toString('base64')}` }
+    for (const select of ["SELECT * FROM file('/etc/passwd', 'LineAsString')", 'SELECT name FROM system.users', "SELECT * FROM url('http://127.0.0.1:1/', 'CSV')"]) {
+      const res = await post(`ALTER TABLE events_in_mv MODIFY QUERY ${select}`, '', '/rw', auth)
+      expect(res.status, `${select}: ${res.text}`).toBe(403)
+    }
+  })
 })
 
 describe('ClickHouse HTTP endpoint protocol', () => {

@@ -35,7 +35,13 @@ export class ClickHouseWarehouse implements Warehouse {
 
   async select<T>(sql: string, params: QueryParams = {}): Promise<T[]> {
     return this.wrap(async () => {
-      const rs = await this.client.query({ query: sql, query_params: params, format: 'JSONEachRow' })
+      // Engine hints a SQL file names in `-- engine-settings:` lines (e.g. aggregation in storage order, which
+      // bounds memory): applied on the embedded engine only, as the query's own SETTINGS clause (chDB would keep
+      // client settings for the session's later queries). They are not in the file's text, since runway's
+      // ClickHouse endpoint refuses SETTINGS inside a query, and a server answers the same rows without them.
+      const hints = this.textInsert ? engineSettingsOf(sql) : undefined
+      const query = hints ? `${sql.trimEnd()}\nSETTINGS ${Object.entries(hints).map(([k, v]) => `${k} = ${v}`).join(', ')}` : sql
+      const rs = await this.client.query({ query, query_params: params, format: 'JSONEachRow' })
       return (await rs.json()) as T[]
     }, 'query')
   }
@@ -86,6 +92,19 @@ export class ClickHouseWarehouse implements Warehouse {
       throw new DependencyError(`warehouse ${what} failed: ${message}`, error)
     }
   }
+}
+
+/** The settings of a SQL text's `-- engine-settings: name = value, …` lines (plain names and numbers only), or undefined. */
+export function engineSettingsOf(sql: string): Record<string, number> | undefined {
+  let out: Record<string, number> | undefined
+  for (const m of sql.matchAll(/^-- engine-settings:(.*)$/gm)) {
+    for (const pair of m[1]!.split(',')) {
+      const kv = /^\s*([a-z_]+)\s*=\s*(\d+)\s*$/.exec(pair)
+      if (!kv) throw new Error(`bad engine-settings line in SQL: ${m[0]}`)
+      ;(out ??= {})[kv[1]!] = Number(kv[2])
+    }
+  }
+  return out
 }
 
 /** The embedded default: ClickHouse in-process, data under `path`. */
