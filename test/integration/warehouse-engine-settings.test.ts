@@ -1,16 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { embeddedWarehouse, engineSettingsOf } from '../../src/adapters/warehouse/clickhouse-warehouse.js'
 import { sqlQuery } from '../../src/sql-files.js'
+import { tempDirs } from '../support/temp-dir.js'
 
-const dir = mkdtempSync(join(tmpdir(), 'runway-engine-settings-'))
-const warehouse = embeddedWarehouse(dir)
-afterAll(async () => {
-  await warehouse.close()
-  rmSync(dir, { recursive: true, force: true })
-})
+// No migrations needed: the queries read settings only.
+const warehouse = embeddedWarehouse(tempDirs('runway-engine-settings-')())
+afterAll(() => warehouse.close())
 
 describe('engine settings named by a SQL file (-- engine-settings:)', () => {
   it('are applied by the embedded engine to that query only', async () => {
