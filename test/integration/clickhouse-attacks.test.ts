@@ -164,6 +164,18 @@ describe('ClickHouse endpoint limits', () => {
     expect((await send('SELECT 1', {}, {}, '/long')).text).toBe('1\n')
   })
 
+  it('kills the query whenever the caller goes away, also during the checks before it and just after it is handed over', async () => {
+    // The checks before the query are several engine calls; an abort landing in them,
+    // or before the engine lists the query, must still end it (its limit is an hour).
+    for (const delayMs of [0, 1, 2, 4, 8, 16, 32, 64, 128]) {
+      const ac = new AbortController()
+      const run = longRawSql.run(`SELECT sum(number) FROM numbers_mt(1e13) AS early_abort_${delayMs}`, {}, { readonly: true, signal: ac.signal })
+      setTimeout(() => ac.abort(), delayMs)
+      await expect(run, `abort after ${delayMs} ms`).rejects.toMatchObject({ type: 'QUERY_WAS_CANCELLED' })
+    }
+    expect(await running('early_abort_')).toBe(false)
+  })
+
   it('inflates compressed bodies only up to the body limit', async () => {
     // 128 MiB of a query comment, gzip'd to about 128 KiB, streamed so this test does not hold it either.
     const gz = createGzip({ level: 1 })

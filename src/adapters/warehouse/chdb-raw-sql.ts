@@ -182,14 +182,17 @@ export class ChdbRawSql implements RawSql {
   /**
    * chDB cannot interrupt a running query from its own call, so the query text
    * carries a random marker and, when the caller aborts, another Session kills
-   * it by that marker (system.processes shows the text as sent).
+   * it by that marker (system.processes shows the text as sent). The caller may
+   * go away during the checks before it (then it never starts) or just after it
+   * is handed to the engine but before the engine lists it (then the first KILL
+   * finds nothing): so the kill is repeated until the query has ended.
    */
   private async cancellable(s: Session, sql: string, format: string, signal: AbortSignal | undefined): Promise<ChdbResult> {
     if (!signal) return query(s, sql, format)
+    if (signal.aborted) throw sqlError('QUERY_WAS_CANCELLED', 'Query was cancelled: the client went away')
     const marker = `/* runway-query ${randomUUID()} */`
-    const onAbort = () => {
-      void this.withSession((k) => query(k, `KILL QUERY WHERE startsWith(query, ${sqlString(marker)}) ASYNC`)).catch(() => undefined)
-    }
+    let ended = false
+    const onAbort = () => void this.killUntil(marker, () => ended)
     signal.addEventListener('abort', onAbort, { once: true })
     try {
       return await query(s, `${marker}\n${sql}`, format)
@@ -197,7 +200,18 @@ export class ChdbRawSql implements RawSql {
       if (signal.aborted) throw sqlError('QUERY_WAS_CANCELLED', 'Query was cancelled: the client went away')
       throw error
     } finally {
+      ended = true
       signal.removeEventListener('abort', onAbort)
+    }
+  }
+
+  /** Kills the query carrying `marker` once the engine lists it; retries while it has not ended. */
+  private async killUntil(marker: string, ended: () => boolean): Promise<void> {
+    for (let attempt = 0; !ended(); attempt++) {
+      const killed = await this.withSession(async (k) => (await query(k, `KILL QUERY WHERE startsWith(query, ${sqlString(marker)}) ASYNC`, 'TabSeparated')).text()).catch(() => '')
+      if (killed.trim() !== '' || ended()) return
+      // Not listed yet: the engine registers a query a moment after it is handed over.
+      await new Promise((resolve) => setTimeout(resolve, Math.min(10 * 2 ** attempt, 500)))
     }
   }
 
