@@ -17,12 +17,19 @@ export interface EvaluationReads {
 }
 
 type Num = number | string
-interface UnitsRow { experiment_id: string; variant: string; units: Num; events: Num; last_event_ms: Num | null }
+export interface UnitsRow { experiment_id: string; variant: string; units: Num; events: Num; last_event_ms: Num | null }
 interface MisroutingRow { experiment_id: string; units: Num; misrouted: Num; recent_units: Num; recent_misrouted: Num }
 interface UnknownRow { experiment_id: string; units: Num; recent_units: Num; events: Num; variants: string[] | string }
 
 /** One metric of one experiment, numbered: the key the batch queries group by. */
-interface Spec { key: number; experiment: string; metric: MetricSpec }
+export interface Spec { key: number; experiment: string; metric: MetricSpec }
+
+/**
+ * Rows for one of the cycle's queries from elsewhere (src/services/evaluate-incremental.ts: held
+ * sums moved by increments); undefined runs the query. `specs` are the kind's specs (metric kinds),
+ * `experiments` the cycle's (units).
+ */
+export type SupplyRows = (q: { name: string; kind: MetricQueryKind | 'units'; specs: Spec[]; experiments: string[] }) => Promise<unknown[] | undefined>
 
 const QUERY: Record<MetricQueryKind, string> = {
   stats: 'variant-stats-batch', ratio: 'ratio-stats-batch', cuped: 'cuped-stats-batch', quantile: 'quantile-stats-batch', windows: 'sli-windows-batch',
@@ -65,10 +72,11 @@ function metricQueries(specs: Spec[], now: number): Array<PlannedQuery & { kind:
 }
 
 /** Runs the metric queries; rows by spec key. */
-async function readMetricRows(select: <T>(name: string, params: Record<string, unknown>) => Promise<T[]>, specs: Spec[], now: number): Promise<Map<number, MetricRows>> {
+async function readMetricRows(select: <T>(name: string, params: Record<string, unknown>) => Promise<T[]>, specs: Spec[], now: number, supply?: SupplyRows): Promise<Map<number, MetricRows>> {
   const metricRows = new Map<number, MetricRows>(specs.map((s) => [s.key, {}]))
   for (const q of metricQueries(specs, now)) {
-    const rows = await select<{ key: Num; variant: string }>(q.name, q.params)
+    const supplied = (await supply?.({ name: q.name, kind: q.kind, specs: q.specs, experiments: [] })) as Array<{ key: Num; variant: string }> | undefined
+    const rows = supplied ?? await select<{ key: Num; variant: string }>(q.name, q.params)
     const grouped = groupBy(rows, (r) => Number(r.key))
     for (const s of q.specs) (metricRows.get(s.key)! as Record<MetricQueryKind, unknown[]>)[q.kind] = grouped.get(s.key) ?? []
   }
@@ -186,9 +194,11 @@ export function evaluationQueryPlan(records: readonly ExperimentRecord[], { now,
 export async function readEvaluationBatch(
   warehouse: Warehouse,
   records: readonly ExperimentRecord[],
-  { now, misroutingWindowMs = DEFAULT_MISROUTING_WINDOW_MS, onQuery }: {
+  { now, misroutingWindowMs = DEFAULT_MISROUTING_WINDOW_MS, onQuery, supply }: {
     now: number
     misroutingWindowMs?: number
+    /** Rows of some queries from elsewhere (the incremental reader); the rest are run. */
+    supply?: SupplyRows
     /** Told each query's name and duration (bench/eval-cycle.ts shows where a cycle's time goes). */
     onQuery?: (name: string, ms: number) => void
   },
@@ -203,8 +213,9 @@ export async function readEvaluationBatch(
   }
   const plan = planOf(records, now, misroutingWindowMs)
   // One after another, as the per-experiment path does: the embedded engine serves one query at a time.
-  const unitRows = await select<UnitsRow>(plan.units.name, plan.units.params)
-  const metricRows = await readMetricRows(select, plan.specs, now)
+  const suppliedUnits = (await supply?.({ name: plan.units.name, kind: 'units', specs: [], experiments: plan.units.params.experiments })) as UnitsRow[] | undefined
+  const unitRows = suppliedUnits ?? await select<UnitsRow>(plan.units.name, plan.units.params)
+  const metricRows = await readMetricRows(select, plan.specs, now, supply)
   const summary = await select<MisroutingRow>(plan.misrouting.name, plan.misrouting.params)
   const unknown = await select<UnknownRow>(plan.unknown.name, plan.unknown.params)
   const specs = plan.specs
