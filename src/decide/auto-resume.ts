@@ -14,7 +14,7 @@ export interface TelemetrySince {
 
 /**
  * The services that sent the experiment's telemetry before the pause, and their telemetry for any
- * experiment (sql/queries/upstream-telemetry.sql). A paused experiment exposes no units, so its
+ * experiment (sql/queries/upstream-telemetry-batch.sql). A paused experiment exposes no units, so its
  * own tagged telemetry cannot come back while it is paused: whether the source recovered is seen
  * upstream, in what the same services send for the experiments still running.
  */

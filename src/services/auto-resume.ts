@@ -1,9 +1,10 @@
 import type { Logger } from 'pino'
-import { autoResumeDecision, type UpstreamTelemetry } from '../decide/auto-resume.js'
+import { autoResumeDecision, type TelemetrySince, type UpstreamTelemetry } from '../decide/auto-resume.js'
+import type { ExperimentRecord } from '../domain/experiment-record.js'
+import type { LifecycleEvent } from '../domain/lifecycle.js'
 import { type PolicyConfig, rulesFor } from '../domain/policy-config.js'
-import { toWarehouseTime } from '../domain/telemetry.js'
 import type { Clock } from '../ports/clock.js'
-import type { Warehouse } from '../ports/warehouse.js'
+import type { QueryParams, Warehouse } from '../ports/warehouse.js'
 import { sqlQuery } from '../sql-files.js'
 import { readLedger } from './ledger.js'
 import type { PolicyGate } from './policy.js'
@@ -24,39 +25,52 @@ export interface AutoResumeDeps {
  * time (policy `autoResume`, default on, 15 minutes). The ledger entry names the policy as
  * actor, carries AUTO_RESUMED and says how long telemetry flowed. A paused experiment exposes no
  * units, so when its own telemetry cannot come back the services that sent it are read instead
- * (upstream-telemetry.sql): silent at the pause and healthy again for the hold time. A person's pause, or a pause
+ * (upstream-services-batch.sql, upstream-telemetry-batch.sql): silent at the pause and healthy again for the hold time. A person's pause, or a pause
  * for harm, SRM or an SLO, is never resumed here (decide/auto-resume.ts).
  */
 export class AutoResumeService {
   /** Paused experiments whose pause can never auto-resume (a person's, harm, SRM), by ledger seq: their ledger is not read again each tick. */
   private readonly ineligible = new Map<string, number>()
+  /**
+   * The pausing entry (the newest) of each paused experiment, by ledger seq: the ledger only grows, so
+   * while the seq is unchanged the newest entry is the same and is not read again each tick.
+   */
+  private readonly pauses = new Map<string, { seq: number; entry: LifecycleEvent | undefined }>()
 
   constructor(private readonly d: AutoResumeDeps) {}
 
+  /**
+   * One tick: every paused experiment is judged, with three queries in all however many are
+   * paused (their telemetry since the pause; for those without, their upstream's services, then
+   * those services' telemetry), then each that may resume is checked by policy and resumed.
+   */
   async run(): Promise<string[]> {
-    const resumed: string[] = []
+    const candidates: Array<{ record: ExperimentRecord; pause: LifecycleEvent }> = []
+    const live = new Set<string>()
     for (const r of await this.d.queue.snapshot()) {
-      if (r.state !== 'paused') {
-        this.ineligible.delete(r.spec.id)
-        continue
-      }
+      if (r.state !== 'paused') continue
+      live.add(r.spec.id)
       if (this.ineligible.get(r.spec.id) === r.ledgerSeq) continue
-      const pause = (await readLedger(this.d.warehouse, r.spec.id)).at(-1)
+      const pause = await this.pauseOf(r)
       const rules = rulesFor(this.d.policy(), r.spec.namespace).autoResume
-      const pre = autoResumeDecision({ record: r, pause, telemetry: { firstEventMs: null, lastEventMs: null, events: 0 }, now: this.d.clock.now(), rules })
+      const pre = autoResumeDecision({ record: r, pause, telemetry: NO_TELEMETRY, now: this.d.clock.now(), rules })
       if (!pre.resume && (pre.why === 'person-paused' || pre.why === 'not-a-telemetry-pause')) this.ineligible.set(r.spec.id, r.ledgerSeq)
       if (!pre.resume && pre.why !== 'no-telemetry') continue
-      const rows = await this.d.warehouse.select<{ first_event_ms: number | string | null; last_event_ms: number | string | null; events: number | string }>(sqlQuery('telemetry-recent'), {
-        experiment: r.spec.id,
-        since: toWarehouseTime(pause!.at),
-      })
-      const row = rows[0]
-      const events = Number(row?.events ?? 0)
-      const telemetry = { events, firstEventMs: events > 0 ? Number(row!.first_event_ms) : null, lastEventMs: events > 0 ? Number(row!.last_event_ms) : null }
-      const now = this.d.clock.now()
-      // A paused experiment exposes no units: without its own telemetry, look at its services'.
-      const upstream = events === 0 ? await this.upstream(r.spec.id, pause!.at, r.spec.evaluation.staleAfter) : null
-      const decision = autoResumeDecision({ record: r, pause, telemetry, upstream, now, rules })
+      candidates.push({ record: r, pause: pause! })
+    }
+    for (const map of [this.ineligible, this.pauses]) for (const id of map.keys()) if (!live.has(id)) map.delete(id)
+    if (candidates.length === 0) return []
+
+    const own = await this.telemetrySince(candidates)
+    const silent = candidates.filter((c) => (own.get(c.record.spec.id)?.events ?? 0) === 0)
+    // A paused experiment exposes no units: without its own telemetry, look at its services'.
+    const upstream = silent.length > 0 ? await this.upstream(silent) : new Map<string, UpstreamTelemetry>()
+    const now = this.d.clock.now()
+    const resumed: string[] = []
+    for (const { record: r, pause } of candidates) {
+      const rules = rulesFor(this.d.policy(), r.spec.namespace).autoResume
+      const telemetry = own.get(r.spec.id) ?? NO_TELEMETRY
+      const decision = autoResumeDecision({ record: r, pause, telemetry, upstream: telemetry.events === 0 ? (upstream.get(r.spec.id) ?? NO_UPSTREAM) : null, now, rules })
       if (!decision.resume) continue
       if (this.d.gatekeeper) {
         const policy = await this.d.gatekeeper.check(r.spec, 'start', r.step)
@@ -76,17 +90,64 @@ export class AutoResumeService {
     return resumed
   }
 
-  /** The experiment's upstream (the services that sent its telemetry) around the pause. */
-  private async upstream(experiment: string, pausedAt: number, staleAfter: number): Promise<UpstreamTelemetry> {
-    type Row = { services: string[] | string; last_before_ms: number | string; events_before: number | string; first_event_ms: number | string; last_event_ms: number | string; events: number | string }
-    const [row] = await this.d.warehouse.select<Row>(sqlQuery('upstream-telemetry'), { experiment, since: toWarehouseTime(pausedAt), from: toWarehouseTime(pausedAt - staleAfter) })
-    const services = row ? (typeof row.services === 'string' ? (JSON.parse(row.services) as string[]) : row.services) : []
-    const before = Number(row?.events_before ?? 0)
-    const events = Number(row?.events ?? 0)
-    return {
-      services,
-      lastBeforePauseMs: before > 0 ? Number(row!.last_before_ms) : null,
-      since: { events, firstEventMs: events > 0 ? Number(row!.first_event_ms) : null, lastEventMs: events > 0 ? Number(row!.last_event_ms) : null },
-    }
+  /** A sql/queries file with array parameters (both warehouse adapters send arrays as such, as evaluate-batch.ts does). */
+  private select<T>(name: string, params: Record<string, unknown>): Promise<T[]> {
+    return this.d.warehouse.select<T>(sqlQuery(name), params as QueryParams)
+  }
+
+  private async pauseOf(r: ExperimentRecord): Promise<LifecycleEvent | undefined> {
+    const cached = this.pauses.get(r.spec.id)
+    if (cached?.seq === r.ledgerSeq) return cached.entry
+    const entry = (await readLedger(this.d.warehouse, r.spec.id)).at(-1)
+    this.pauses.set(r.spec.id, { seq: r.ledgerSeq, entry })
+    return entry
+  }
+
+  /** Each candidate's own telemetry at or after its pause (telemetry-recent-batch.sql). */
+  private async telemetrySince(candidates: ReadonlyArray<{ record: ExperimentRecord; pause: LifecycleEvent }>): Promise<Map<string, TelemetrySince>> {
+    type Row = { experiment_id: string; first_event_ms: Num; last_event_ms: Num; events: Num }
+    const since = candidates.map((c) => c.pause.at)
+    const rows = await this.select<Row>('telemetry-recent-batch', {
+      experiments: candidates.map((c) => c.record.spec.id),
+      since_ms: since,
+      min_since_ms: Math.min(...since),
+    })
+    return new Map(rows.map((row) => [row.experiment_id, flow(row.events, row.first_event_ms, row.last_event_ms)]))
+  }
+
+  /** Each candidate's upstream (the services that sent its telemetry) around its pause. */
+  private async upstream(candidates: ReadonlyArray<{ record: ExperimentRecord; pause: LifecycleEvent }>): Promise<Map<string, UpstreamTelemetry>> {
+    const experiments = candidates.map((c) => c.record.spec.id)
+    const since = candidates.map((c) => c.pause.at)
+    const from = candidates.map((c) => c.pause.at - c.record.spec.evaluation.staleAfter)
+    const servicesRows = await this.select<{ experiment_id: string; services: string[] | string }>('upstream-services-batch', { experiments, since_ms: since })
+    const servicesOf = new Map(servicesRows.map((r) => [r.experiment_id, typeof r.services === 'string' ? (JSON.parse(r.services) as string[]) : r.services]))
+    const pairs = [...servicesOf].flatMap(([experiment, services]) => services.map((service) => [experiment, service] as const))
+    type Row = { experiment_id: string; last_before_ms: Num; events_before: Num; first_event_ms: Num; last_event_ms: Num; events: Num }
+    const rows = pairs.length === 0 ? [] : await this.select<Row>('upstream-telemetry-batch', {
+      experiments, since_ms: since, from_ms: from, min_from_ms: Math.min(...from),
+      pair_experiments: pairs.map((p) => p[0]), pair_services: pairs.map((p) => p[1]),
+    })
+    const byExperiment = new Map(rows.map((r) => [r.experiment_id, r]))
+    return new Map(candidates.map(({ record }) => {
+      const id = record.spec.id
+      const row = byExperiment.get(id)
+      const before = Number(row?.events_before ?? 0)
+      return [id, {
+        services: servicesOf.get(id) ?? [],
+        lastBeforePauseMs: before > 0 ? Number(row!.last_before_ms) : null,
+        since: flow(row?.events ?? 0, row?.first_event_ms ?? null, row?.last_event_ms ?? null),
+      }]
+    }))
   }
 }
+
+type Num = number | string
+const NO_TELEMETRY: TelemetrySince = { firstEventMs: null, lastEventMs: null, events: 0 }
+const NO_UPSTREAM: UpstreamTelemetry = { services: [], lastBeforePauseMs: null, since: NO_TELEMETRY }
+
+function flow(events: Num, first: Num | null, last: Num | null): TelemetrySince {
+  const n = Number(events)
+  return { events: n, firstEventMs: n > 0 ? Number(first) : null, lastEventMs: n > 0 ? Number(last) : null }
+}
+

@@ -78,7 +78,8 @@ export function cellParams(pairs: readonly CandidatePair[]): Record<string, stri
 }
 
 /**
- * Reads what one run needs for every pair in three queries, however many pairs there are:
+ * Reads what one run needs for every pair in three queries, however many pairs there are (the
+ * first skipped when none of the experiments has an event yet):
  * the cross-tabs and cells of all (pair, shared metric) combinations, the control-arm bucket
  * sums of all experiments, and the previous p-values of all pairs (skipped when no pair has a
  * shared unit: then no p-value is computed). The pairs' inputs are assembled in memory.
@@ -90,7 +91,9 @@ export async function readPairs(warehouse: Warehouse, pairs: readonly CandidateP
   pairs.forEach((p, i) => {
     for (const m of shared[i]!) for (const r of [p.a, p.b]) series.set(key(r.spec.id, m.name), [r.spec.id, controlOf(r.spec), m.name])
   })
-  const cellRows = await warehouse.select<CellRow>(sqlQuery('interference-cells'), cellParams(pairs))
+  const params = cellParams(pairs)
+  const anyEvent = (await warehouse.select(sqlQuery('interference-any-events'), { experiments: params.experiments! })).length > 0
+  const cellRows = anyEvent ? await warehouse.select<CellRow>(sqlQuery('interference-cells'), params) : []
   const cellBy = new Map(cellRows.map((r) => [key(r.experiment_a, r.experiment_b, r.metric, r.variant_a, r.variant_b), r]))
   const previous = cellRows.length === 0 ? [] : await warehouse.select<PreviousRow>(sqlQuery('interference-previous'), {
     pairs: arrayParam(pairs.map((p) => [p.a.spec.id, p.b.spec.id])),

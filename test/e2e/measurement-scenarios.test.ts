@@ -104,7 +104,7 @@ describe('issue 14 scenarios through the real loop (accelerated time, three seed
   }, 600_000)
 
   // A paused experiment exposes no units, so its own telemetry cannot come back: auto-resume reads its
-  // upstream, the service that sent it (upstream-telemetry.sql). Here the service also runs a second
+  // upstream, the service that sent it (upstream-services-batch.sql, upstream-telemetry-batch.sql). Here the service also runs a second
   // experiment whose staleness limit (3h) rides out the 2h gap; the fault stops both, and the second's
   // events show the service silent at the pause and back from 4h. Without it nothing would show recovery.
   it('telemetry stops, then resumes: paused, then running again (policy autoResume)', async () => {
