@@ -15,6 +15,16 @@
  * One-at-a-time is run on at most --per-experiment-max experiments of a size and scaled to the
  * size linearly (its cost is per experiment), marked "extrapolated" in the output. The insert
  * time of each size is printed on its own line before the cycle runs.
+ *
+ *   npx tsx bench/eval-cycle.ts --events 10000000 --experiments 1000 --incremental [--increment 0.01] [--rounds 2] [--check]
+ *
+ * --incremental runs the cycle as the evaluate-cycle job does by default (RUNWAY_EVAL_INCREMENTAL: an
+ * IncrementalEvaluationReader kept across cycles): a first cycle (full bases) over the N events
+ * received at T, then --rounds times: a further --increment × N events generated in the engine
+ * (received at T + k min, ts in the 6h before it, on existing units) and the next cycle, timed alone.
+ * Each cycle prints its per-query ms, seconds, the peak RSS sampled during it and maxRSS so far.
+ * --check also runs a full read (readEvaluationBatch) after each cycle and counts the experiments
+ * whose verdict evidence differs (it must be 0). One-at-a-time is not run in this mode.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
@@ -29,7 +39,10 @@ import { ExperimentSpecSchema, type ExperimentSpecInput } from '../src/domain/ex
 import { newRecord, type ExperimentRecord } from '../src/domain/experiment-record.js'
 import { parseWith } from '../src/domain/validation.js'
 import { EvaluateService } from '../src/services/evaluate.js'
-import { evaluationQueryPlan } from '../src/services/evaluate-batch.js'
+import { evaluationQueryPlan, readEvaluationBatch } from '../src/services/evaluate-batch.js'
+import { IncrementalEvaluationReader } from '../src/services/evaluate-incremental.js'
+import { decide } from '../src/decide/decide.js'
+import { verdictEvidence } from '../src/decide/verdict-evidence.js'
 import { migrate } from '../src/services/migrate.js'
 import { sqlQuery } from '../src/sql-files.js'
 
@@ -39,6 +52,10 @@ const { values: args } = parseArgs({ options: {
   'per-experiment-max': { type: 'string', default: '100' },
   // Also time each planned query with the SQL text it replaced (test/fixtures/sql-oracle/): before/after in one run.
   oracle: { type: 'boolean', default: false },
+  incremental: { type: 'boolean', default: false },
+  increment: { type: 'string', default: '0.01' },
+  rounds: { type: 'string', default: '2' },
+  check: { type: 'boolean', default: false },
 } })
 const EVENTS = Number(args.events)
 const SIZES = args.experiments.split(',').map(Number)
@@ -74,6 +91,96 @@ function record(input: ExperimentSpecInput): ExperimentRecord {
   return { ...newRecord(parsed.value, NOW - 6 * 3_600_000), state: 'running', startedAt: NOW - 6 * 3_600_000, stepStartedAt: NOW - 6 * 3_600_000, allocation: { start: 0, size: 10_000 } }
 }
 
+/**
+ * n events numbered from `off` for E experiments of `prefix`, received at `receivedMs`, ts in the 6h
+ * before `nowMs` (1 in 20 days earlier). Variant: the experiment's hash of the unit over its variant
+ * count (2–4, as in spec()); units number/E mod UNITS, so an increment's events land on existing units.
+ */
+async function insertEvents(prefix: string, E: number, off0: number, count: number, nowMs: number, receivedMs: number): Promise<void> {
+  const CHUNK = 2_000_000
+  for (let off = off0; off < off0 + count; off += CHUNK) {
+    const n = Math.min(CHUNK, off0 + count - off)
+    await warehouse.command(`INSERT INTO events (event_id, ts, experiment_id, variant, unit_id, service, metric, value, attributes, received_at) SELECT
+      concat('${prefix}-', toString(number)) AS event_id,
+      fromUnixTimestamp64Milli(toInt64(${nowMs} - if(number % 20 = 0, 86400000 + (number * 7919) % 172800000, (number * 104729) % 21600000))) AS ts,
+      concat('${prefix}-', toString(number % ${E})) AS experiment_id,
+      ['control', 'v1', 'v2', 'v3'][1 + murmurHash3_32(concat(experiment_id, ':', unit_id)) % (2 + (number % ${E}) % 3)] AS variant,
+      concat('u', toString(intDiv(number, ${E}) % ${UNITS})) AS unit_id,
+      'svc' AS service,
+      ['${METRICS.join("','")}'][1 + intHash32(number) % 4] AS metric,
+      multiIf(metric = 'error_rate', toFloat64(intHash32(number + 1) % 100 < 3), metric = 'latency_ms', 50 + (intHash32(number + 2) % 600), metric = 'sessions', 1 + intHash32(number + 3) % 3, (intHash32(number + 4) % 10000) / 100) AS value,
+      map() AS attributes,
+      fromUnixTimestamp64Milli(toInt64(${receivedMs})) AS received_at
+      FROM numbers(${off}, ${n})`)
+  }
+}
+
+/** The resident set's peak while `f` runs (sampled every 100 ms; maxRSS is the process's lifetime peak). */
+async function sampledRss<T>(f: () => Promise<T>): Promise<{ value: T; peakMb: number }> {
+  let peak = process.memoryUsage.rss()
+  const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()) }, 100)
+  try {
+    const value = await f()
+    return { value, peakMb: Math.round(Math.max(peak, process.memoryUsage.rss()) / 1048576) }
+  } finally {
+    clearInterval(timer)
+  }
+}
+
+/** --incremental: the job's reader kept across a first (full) cycle and --rounds incremental ones. */
+async function incrementalRounds(E: number, prefix: string, state: MemoryStateStore, clock: ManualClock, evaluator: EvaluateService): Promise<void> {
+  const GRACE = 5_000
+  const reader = new IncrementalEvaluationReader(warehouse, { graceMs: GRACE, rebaseMs: 6 * 3_600_000 })
+  const running = (await state.list()).filter((r) => r.state === 'running')
+  const INC = Math.round(EVENTS * Number(args.increment))
+  for (let k = 0; k <= Number(args.rounds); k++) {
+    let insertS = 0
+    if (k > 0) {
+      const t = performance.now()
+      await insertEvents(prefix, E, EVENTS + (k - 1) * INC, INC, NOW + k * 60_000, NOW + k * 60_000)
+      insertS = (performance.now() - t) / 1000
+    }
+    await clock.advanceTo(NOW + k * 60_000 + 2 * GRACE)
+    reader.retain(new Set(running.map((r) => r.spec.id)))
+    const queryMs: Record<string, number> = {}
+    const t = performance.now()
+    const { value: evaluations, peakMb } = await sampledRss(() => evaluator.evaluateMany(running, { reader, onQuery: (name, ms) => { queryMs[name.replace(/-batch$/, '')] = Math.round(ms) } }))
+    const cycleS = (performance.now() - t) / 1000
+    let check: Record<string, number> | undefined
+    if (args.check) {
+      // Floating sums added in another order differ in the last bits: numbers are compared to 1e-9 relative, all else exactly.
+      const full = await readEvaluationBatch(warehouse, running, { now: clock.now() })
+      check = { evidenceDiffers: 0, decisionsDiffer: 0, bitIdentical: 0, maxRelDiff: 0 }
+      evaluations.forEach((e, i) => {
+        const o = decide({ record: running[i]!, now: clock.now(), ...full.get(running[i]!.spec.id)! })
+        const a = verdictEvidence(e.outcome)
+        const b = verdictEvidence(o)
+        const rel = maxRelDiff(JSON.parse(a), JSON.parse(b))
+        check!.maxRelDiff = Math.max(check!.maxRelDiff!, rel)
+        if (a === b) check!.bitIdentical!++
+        if (rel > 1e-9) check!.evidenceDiffers!++
+        if (e.outcome.decision !== o.decision || JSON.stringify(e.outcome.reasons.map((r) => r.code)) !== JSON.stringify(o.reasons.map((r) => r.code))) check!.decisionsDiffer!++
+      })
+    }
+    console.log(JSON.stringify({
+      experiments: E, mode: k === 0 ? 'incremental, first cycle (full bases)' : `incremental, round ${k}`, baseEvents: EVENTS, eventsAdded: k === 0 ? 0 : INC,
+      insertS: +insertS.toFixed(1), cycleS: +cycleS.toFixed(2), queryMs, peakRssDuringCycleMb: peakMb, maxRssMb: Number(rssMb()),
+      ...(check ? { check } : {}), load: load(),
+    }))
+  }
+}
+
+/** The largest relative difference between numbers at the same place; Infinity when anything else differs. */
+function maxRelDiff(a: unknown, b: unknown): number {
+  if (typeof a === 'number' && typeof b === 'number') return a === b ? 0 : Math.abs(a - b) / Math.max(1e-300, Math.abs(a), Math.abs(b))
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)])
+    if (Array.isArray(a) !== Array.isArray(b)) return Infinity
+    return Math.max(0, ...[...keys].map((k) => maxRelDiff((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])))
+  }
+  return Object.is(a, b) ? 0 : Infinity
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'runway-bench-eval-cycle-'))
 const warehouse = embeddedWarehouse(dir)
 try {
@@ -86,28 +193,17 @@ try {
     // Variant: the experiment's hash of the unit over its variant count (2–4, as in spec()); ts within
     // the last 6h (SLO windows) and, for 1 event in 20, days earlier in the pre-period (CUPED).
     let t = performance.now()
-    const CHUNK = 2_000_000
-    for (let off = 0; off < EVENTS; off += CHUNK) {
-      const n = Math.min(CHUNK, EVENTS - off)
-      await warehouse.command(`INSERT INTO events (event_id, ts, experiment_id, variant, unit_id, service, metric, value, attributes, received_at) SELECT
-        concat('${prefix}-', toString(number)) AS event_id,
-        fromUnixTimestamp64Milli(toInt64(${NOW} - if(number % 20 = 0, 86400000 + (number * 7919) % 172800000, (number * 104729) % 21600000))) AS ts,
-        concat('${prefix}-', toString(number % ${E})) AS experiment_id,
-        ['control', 'v1', 'v2', 'v3'][1 + murmurHash3_32(concat(experiment_id, ':', unit_id)) % (2 + (number % ${E}) % 3)] AS variant,
-        concat('u', toString(intDiv(number, ${E}) % ${Math.max(1, Math.floor(UNITS / 1))})) AS unit_id,
-        'svc' AS service,
-        ['${METRICS.join("','")}'][1 + intHash32(number) % 4] AS metric,
-        multiIf(metric = 'error_rate', toFloat64(intHash32(number + 1) % 100 < 3), metric = 'latency_ms', 50 + (intHash32(number + 2) % 600), metric = 'sessions', 1 + intHash32(number + 3) % 3, (intHash32(number + 4) % 10000) / 100) AS value,
-        map() AS attributes,
-        fromUnixTimestamp64Milli(toInt64(${NOW})) AS received_at
-        FROM numbers(${off}, ${n})`)
-    }
+    await insertEvents(prefix, E, 0, EVENTS, NOW, NOW)
     const insertS = (performance.now() - t) / 1000
     console.log(JSON.stringify({ experiments: E, events: EVENTS, insertS: +insertS.toFixed(1), eventsPerS: Math.round(EVENTS / insertS), load: load() }))
     const state = new MemoryStateStore()
     for (const r of records) await state.put(r, null)
     const clock = new ManualClock(NOW)
     const evaluator = new EvaluateService({ warehouse, state, bus: new MemoryBus(), clock, log: pino({ level: 'silent' }), queue: { patch: async () => null as never } })
+    if (args.incremental) {
+      await incrementalRounds(E, prefix, state, clock, evaluator)
+      continue
+    }
 
     // The cycle first (cold for this size's rows), then one at a time.
     t = performance.now()

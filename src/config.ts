@@ -53,6 +53,9 @@ const EnvSchema = z.object({
   RUNWAY_SCHEDULE_INTERVAL: DurationMs.default(5_000),
   RUNWAY_INTERFERENCE_INTERVAL: DurationMs.pipe(z.number().positive()).default(300_000),
   RUNWAY_EVALUATE_TICK: DurationMs.pipe(z.number().int().positive()).default(1_000),
+  RUNWAY_EVAL_INCREMENTAL: Flag.default(true),
+  RUNWAY_EVAL_INCREMENTAL_GRACE: DurationMs.pipe(z.number().int().min(0).max(600_000)).default(5_000),
+  RUNWAY_EVAL_INCREMENTAL_REBASE: DurationMs.pipe(z.number().int().positive()).default(6 * 3_600_000),
   USER: z.string().default('cli'),
   RUNWAY_AGING_PER_HOUR: z.coerce.number().min(0).default(1),
   RUNWAY_ARCHIVE_AFTER: DurationMs.default(7 * 86_400_000),
@@ -126,6 +129,16 @@ export interface RunwayConfig {
    * evaluates them together. An experiment is evaluated at most one tick after it is due.
    */
   evaluateTickMs: number
+  /**
+   * The evaluate-cycle job's incremental reads (src/services/evaluate-incremental.ts; bench/README.md
+   * "Evaluation cycle"): RUNWAY_EVAL_INCREMENTAL (default on) keeps variant-stats, ratio-stats and
+   * variant-units sums in memory and adds each cycle only the units touched since. Exact while every
+   * event is visible within RUNWAY_EVAL_INCREMENTAL_GRACE (default 5s) of its received_at (ingest
+   * stamps it before its insert); those held sums leave out events received in the last grace. Each
+   * held entry is read again in full every RUNWAY_EVAL_INCREMENTAL_REBASE (default 6h), which bounds
+   * what a late-visible event can miss. One-off evaluations (CLI, API) always read in full.
+   */
+  evaluateIncremental: { enabled: boolean; graceMs: number; rebaseMs: number }
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   /** Who CLI actions are recorded as, unless --actor is given. */
   actor: string
@@ -220,6 +233,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     scheduleIntervalMs: e.RUNWAY_SCHEDULE_INTERVAL,
     interferenceIntervalMs: e.RUNWAY_INTERFERENCE_INTERVAL,
     evaluateTickMs: e.RUNWAY_EVALUATE_TICK,
+    evaluateIncremental: { enabled: e.RUNWAY_EVAL_INCREMENTAL, graceMs: e.RUNWAY_EVAL_INCREMENTAL_GRACE, rebaseMs: e.RUNWAY_EVAL_INCREMENTAL_REBASE },
     logLevel: e.RUNWAY_LOG_LEVEL,
     actor: e.USER,
     agingPerHour: e.RUNWAY_AGING_PER_HOUR,

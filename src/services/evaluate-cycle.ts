@@ -5,6 +5,7 @@ import type { StateStore } from '../ports/state-store.js'
 import type { QueryParams, Warehouse } from '../ports/warehouse.js'
 import { sqlQuery } from '../sql-files.js'
 import type { Evaluation, EvaluateService } from './evaluate.js'
+import type { IncrementalEvaluationReader } from './evaluate-incremental.js'
 
 /** The one schedule of the evaluate-cycle job (jobs/evaluate-cycle.yaml). */
 export const EVALUATE_CYCLE_SCHEDULE = 'evaluate-cycle'
@@ -29,6 +30,11 @@ export interface EvaluateCycleDeps {
   log: Logger
   /** Told each evaluated experiment and its verdict time (evaluation lag metric). */
   onEvaluated?: (experimentId: string, at: number) => void
+  /**
+   * Set (RUNWAY_EVAL_INCREMENTAL, the default): the cycle's reads keep their sums between cycles and
+   * read only what arrived since (src/services/evaluate-incremental.ts); unset: a full read each cycle.
+   */
+  incremental?: Pick<IncrementalEvaluationReader, 'read' | 'retain'>
 }
 
 /**
@@ -71,6 +77,8 @@ export class EvaluateCycle {
       if (due.length === 0) return null
       const live = new Set(all.filter((r) => r.state === 'running').map((r) => r.spec.id))
       for (const id of this.last.keys()) if (!live.has(id)) this.last.delete(id)
+      // Sums held for an experiment that left running are dropped: it is read in full if it runs again.
+      this.d.incremental?.retain(live)
       // Only experiments this process has not evaluated yet: a query per cycle would cost the
       // embedded engine as much as a metric kind (another worker's evaluations are not seen then).
       const unseen = due.filter((r) => !this.last.has(r.spec.id)).map((r) => r.spec.id)
@@ -79,7 +87,7 @@ export class EvaluateCycle {
       if (due.length === 0) return null
       // Marked before the read: a failed cycle waits an interval (as a failed per-experiment run did), not one tick.
       for (const r of due) this.last.set(r.spec.id, at)
-      const evaluations = await this.d.evaluator.evaluateMany(due)
+      const evaluations = await this.d.evaluator.evaluateMany(due, this.d.incremental ? { reader: this.d.incremental } : {})
       for (const e of evaluations) this.d.onEvaluated?.(e.verdict.experimentId, e.verdict.evaluatedAt)
       const result = { at, due: due.map((r) => r.spec.id), evaluations, ms: performance.now() - started }
       this.d.log.debug({ experiments: result.due.length, ms: Math.round(result.ms) }, 'evaluate-cycle')

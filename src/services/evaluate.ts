@@ -10,6 +10,7 @@ import type { Clock } from '../ports/clock.js'
 import type { StateStore } from '../ports/state-store.js'
 import type { Warehouse } from '../ports/warehouse.js'
 import { readEvaluationBatch } from './evaluate-batch.js'
+import type { IncrementalEvaluationReader } from './evaluate-incremental.js'
 import { readInterferenceFlags } from './interference-flags.js'
 import type { QueueService } from './queue.js'
 
@@ -71,15 +72,21 @@ export class EvaluateService {
    * whatever their number) and one read of the latest interference run's flagged pairs (an
    * INTERFERENCE_FLAGGED reason each), decide() for each, one insert of all their verdicts, then each
    * verdict's group-sequential look recorded and the verdict published, in the given order.
+   * With `reader` (the evaluate-cycle job's, when RUNWAY_EVAL_INCREMENTAL is on) the reads are its
+   * incremental ones (held sums moved by what arrived since its last cycle); without, a full read.
    */
-  async evaluateMany(records: readonly ExperimentRecord[], opts: { onQuery?: (name: string, ms: number) => void } = {}): Promise<Evaluation[]> {
+  async evaluateMany(records: readonly ExperimentRecord[], opts: {
+    onQuery?: (name: string, ms: number) => void
+    reader?: Pick<IncrementalEvaluationReader, 'read'>
+  } = {}): Promise<Evaluation[]> {
     if (records.length === 0) return []
     const now = this.d.clock.now()
-    const reads = await readEvaluationBatch(this.d.warehouse, records, {
+    const readOpts = {
       now,
       ...(this.d.misroutingWindowMs !== undefined ? { misroutingWindowMs: this.d.misroutingWindowMs } : {}),
       ...(opts.onQuery ? { onQuery: opts.onQuery } : {}),
-    })
+    }
+    const reads = opts.reader ? await opts.reader.read(records, readOpts) : await readEvaluationBatch(this.d.warehouse, records, readOpts)
     const flags = await readInterferenceFlags(this.d.warehouse, records.map((r) => r.spec.id))
     const evaluations: Evaluation[] = []
     for (const record of records) {

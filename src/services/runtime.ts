@@ -9,6 +9,7 @@ import { Controller } from './controller.js'
 import { EvaluateService } from './evaluate.js'
 import { VerdictRefusals } from './refusals.js'
 import { EVALUATE_CYCLE_SCHEDULE, EvaluateCycle, isLegacyEvaluationSchedule } from './evaluate-cycle.js'
+import { IncrementalEvaluationReader } from './evaluate-incremental.js'
 import { InterferenceService } from './interference.js'
 import { GateService } from './gate.js'
 import { GateConfigService } from './gate-config.js'
@@ -106,7 +107,13 @@ export function createRuntime(config: RunwayConfig, ports: Ports, log: Logger): 
   const gate = new GateService(ports.gateState)
   const gateConfig = new GateConfigService({ state, clock, log: log.child({ component: 'gate-config' }) })
   const evaluator = new EvaluateService({ warehouse, state, bus, clock, log, queue })
-  const cycle = new EvaluateCycle({ evaluator, state, warehouse, clock, log: log.child({ component: 'evaluate-cycle' }), onEvaluated: (id, at) => metrics.evaluated(id, at) })
+  const incremental = config.evaluateIncremental.enabled
+    ? new IncrementalEvaluationReader(warehouse, { graceMs: config.evaluateIncremental.graceMs, rebaseMs: config.evaluateIncremental.rebaseMs })
+    : undefined
+  const cycle = new EvaluateCycle({
+    evaluator, state, warehouse, clock, log: log.child({ component: 'evaluate-cycle' }), onEvaluated: (id, at) => metrics.evaluated(id, at),
+    ...(incremental ? { incremental } : {}),
+  })
   const controller = new Controller(queue, clock, log, gatekeeper)
   // Verdicts are applied with their refused and held ramps recorded (ledger, timeline, blockedBy).
   const verdictRefusals = new VerdictRefusals({ controller, queue })
