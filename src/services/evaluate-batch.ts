@@ -18,7 +18,7 @@ export interface EvaluationReads {
 
 type Num = number | string
 export interface UnitsRow { experiment_id: string; variant: string; units: Num; events: Num; last_event_ms: Num | null }
-interface MisroutingRow { experiment_id: string; units: Num; misrouted: Num; recent_units: Num; recent_misrouted: Num }
+export interface MisroutingRow { experiment_id: string; units: Num; misrouted: Num; recent_units: Num; recent_misrouted: Num }
 interface UnknownRow { experiment_id: string; units: Num; recent_units: Num; events: Num; variants: string[] | string }
 
 /** One metric of one experiment, numbered: the key the batch queries group by. */
@@ -27,9 +27,9 @@ export interface Spec { key: number; experiment: string; metric: MetricSpec }
 /**
  * Rows for one of the cycle's queries from elsewhere (src/services/evaluate-incremental.ts: held
  * sums moved by increments); undefined runs the query. `specs` are the kind's specs (metric kinds),
- * `experiments` the cycle's (units).
+ * `experiments` the cycle's (units, misrouting), `params` the query's own (misrouting: the assignments).
  */
-export type SupplyRows = (q: { name: string; kind: MetricQueryKind | 'units'; specs: Spec[]; experiments: string[] }) => Promise<unknown[] | undefined>
+export type SupplyRows = (q: { name: string; kind: MetricQueryKind | 'units' | 'misrouting'; specs: Spec[]; experiments: string[]; params?: Record<string, unknown> }) => Promise<unknown[] | undefined>
 
 const QUERY: Record<MetricQueryKind, string> = {
   stats: 'variant-stats-batch', ratio: 'ratio-stats-batch', cuped: 'cuped-stats-batch', quantile: 'quantile-stats-batch', windows: 'sli-windows-batch',
@@ -216,7 +216,8 @@ export async function readEvaluationBatch(
   const suppliedUnits = (await supply?.({ name: plan.units.name, kind: 'units', specs: [], experiments: plan.units.params.experiments })) as UnitsRow[] | undefined
   const unitRows = suppliedUnits ?? await select<UnitsRow>(plan.units.name, plan.units.params)
   const metricRows = await readMetricRows(select, plan.specs, now, supply)
-  const summary = await select<MisroutingRow>(plan.misrouting.name, plan.misrouting.params)
+  const suppliedSummary = (await supply?.({ name: plan.misrouting.name, kind: 'misrouting', specs: [], experiments: plan.units.params.experiments, params: plan.misrouting.params })) as MisroutingRow[] | undefined
+  const summary = suppliedSummary ?? await select<MisroutingRow>(plan.misrouting.name, plan.misrouting.params)
   const unknown = await select<UnknownRow>(plan.unknown.name, plan.unknown.params)
   const specs = plan.specs
 

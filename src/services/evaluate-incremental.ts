@@ -4,15 +4,18 @@ import { sourceOf, typeOf } from '../domain/metric.js'
 import type { QueryParams, Warehouse } from '../ports/warehouse.js'
 import { sqlQuery } from '../sql-files.js'
 import { applyIncrement, hasUnits, maxOrNull, type Sums, type SumsLayout } from '../stats/incremental-sums.js'
-import { readEvaluationBatch, type EvaluationReads, type Spec, type SupplyRows } from './evaluate-batch.js'
+import { readEvaluationBatch, type EvaluationReads, type MisroutingRow, type Spec, type SupplyRows } from './evaluate-batch.js'
 
-type Kind = 'stats' | 'ratio' | 'units'
-const QUERY: Record<Kind, string> = { stats: 'variant-stats-incremental', ratio: 'ratio-stats-incremental', units: 'variant-units-incremental' }
+type Kind = 'stats' | 'ratio' | 'units' | 'misrouting'
+const QUERY: Record<Kind, string> = { stats: 'variant-stats-incremental', ratio: 'ratio-stats-incremental', units: 'variant-units-incremental', misrouting: 'misrouting-summary-incremental' }
 const LAYOUT: Record<Kind, SumsLayout> = {
   stats: { additive: ['n', 'sum', 'sum_squares', 'sum_cubes', 'outside'], count: 'n' },
   ratio: { additive: ['n', 'sum', 'sum_squares', 'denominator_sum', 'denominator_sum_squares', 'cross_sum'], count: 'n' },
   units: { additive: ['units', 'events'], max: ['last_event_ms'], count: 'units' },
+  misrouting: { additive: ['units', 'misrouted'], count: 'units' },
 }
+/** Misrouting-summary's parameters that are one per experiment (index-aligned with `experiments`). */
+const ASSIGNMENT = ['layer_salts', 'variant_salts', 'alloc_starts', 'alloc_sizes', 'exposures', 'variants', 'thresholds'] as const
 
 /** What is held for one spec (metric kinds) or one experiment (units): sums by variant, and the watermark they are at. */
 interface Held { at: number; baseAt: number; byVariant: Map<string, Sums> }
@@ -24,24 +27,28 @@ export interface IncrementalOptions {
   rebaseMs: number
 }
 
+type Select = (name: string, params: Record<string, unknown>) => Promise<Array<Record<string, number | string | null>>>
+
 /** A stable name for a spec across cycles (the cycle's numeric keys are per cycle). */
 const specName = (s: Spec) => `${s.experiment}\u0000${JSON.stringify(s.metric)}`
 
 /**
- * The evaluation reads of readEvaluationBatch, with the three passes that are sums over units —
- * variant-stats, ratio-stats, variant-units — held in memory and moved forward each cycle by the
- * units touched since the last one (sql/queries/*-incremental.sql), so their cost follows the data
- * received since, not all data (issue 16 item 3). The first read of a spec or experiment, and every
- * read after `rebaseMs`, is a full pass over the events received up to now − graceMs. The other
- * passes (CUPED, quantile, SLO windows, misrouting, unknown-variant dead letters) are run in full
- * as today: see bench/README.md "Incremental cycle" for why and what they cost.
+ * The evaluation reads of readEvaluationBatch, with the passes that are sums over units —
+ * variant-stats, ratio-stats, variant-units and misrouting-summary's cumulative counts — held in
+ * memory and moved forward each cycle by the units touched since the last one
+ * (sql/queries/*-incremental.sql), so their cost follows the data received since, not all data
+ * (issue 16 item 3). The first read of a spec or experiment, and every read after `rebaseMs`, is a
+ * full pass over the events received up to now − graceMs. The other passes (CUPED, quantile, SLO
+ * windows, misrouting's recent window, unknown-variant dead letters) are run in full: see
+ * bench/README.md "Evaluation cycle (issue 16 item 3)" for why and what they cost. The evaluate-cycle
+ * job reads through one of these when RUNWAY_EVAL_INCREMENTAL is on (src/config.ts).
  *
  * Exact under one condition: every event is visible to the engine once its received_at is more than
  * graceMs in the past. An event that becomes visible later (a journal replayed after a crash, a
  * retried batch whose received_at is its first attempt's) is missed until the entry's next re-base.
  */
 export class IncrementalEvaluationReader {
-  private readonly held: Record<Kind, Map<string, Held>> = { stats: new Map(), ratio: new Map(), units: new Map() }
+  private readonly held: Record<Kind, Map<string, Held>> = { stats: new Map(), ratio: new Map(), units: new Map(), misrouting: new Map() }
 
   constructor(private readonly warehouse: Warehouse, private readonly opts: IncrementalOptions) {}
 
@@ -69,6 +76,7 @@ export class IncrementalEvaluationReader {
     }
     const supply: SupplyRows = async (q) => {
       if (q.kind === 'units') return this.advance('units', q.experiments.map((e) => ({ name: e, key: e })), to, now, select, (list) => ({ experiments: list.map((x) => x.key) }))
+      if (q.kind === 'misrouting') return this.misrouting(q.params!, to, now, select)
       if (q.kind !== 'stats' && q.kind !== 'ratio') return undefined
       const kind = q.kind
       const entries = q.specs.map((s) => ({ name: specName(s), key: s.key, spec: s }))
@@ -83,11 +91,35 @@ export class IncrementalEvaluationReader {
     }
   }
 
+  /**
+   * Misrouting: the cumulative units and misrouted held per experiment under its assignment (a unit's
+   * misrouting depends on it: a ramp or reallocation is a new entry, read from a base), moved by the
+   * touched units; the recent-window counts read in full over the events since the window start
+   * (misrouting-recent-batch.sql), as a unit leaves the window without any event to mark it.
+   */
+  private async misrouting(params: Record<string, unknown>, to: number, now: number, select: Select): Promise<MisroutingRow[]> {
+    const experiments = params.experiments as string[]
+    const entries = experiments.map((e, i) => ({ name: `${e}\u0000${JSON.stringify(ASSIGNMENT.map((a) => (params[a] as unknown[])[i]))}`, key: e, index: i }))
+    const subset = (list: typeof entries) => ({
+      ...params,
+      experiments: list.map((x) => x.key),
+      ...Object.fromEntries(ASSIGNMENT.map((a) => [a, list.map((x) => (params[a] as unknown[])[x.index])])),
+    })
+    // Counts held under an experiment's previous assignment are of no more use.
+    const names = new Set(entries.map((x) => x.name))
+    const cycle = new Set(experiments)
+    for (const k of this.held.misrouting.keys()) if (!names.has(k) && cycle.has(k.split('\u0000')[0]!)) this.held.misrouting.delete(k)
+    const cumulative = new Map((await this.advance('misrouting', entries, to, now, select, subset) as MisroutingRow[]).map((r) => [r.experiment_id, r]))
+    const recent = new Map((await select('misrouting-recent-batch', params)).map((r) => [String(r.experiment_id), r]))
+    return experiments.map((e) => ({
+      experiment_id: e, units: cumulative.get(e)?.units ?? 0, misrouted: cumulative.get(e)?.misrouted ?? 0,
+      recent_units: recent.get(e)?.recent_units ?? 0, recent_misrouted: recent.get(e)?.recent_misrouted ?? 0,
+    }))
+  }
+
   /** Brings each entry to `to` (a base for the new or stale ones, an increment per watermark for the rest) and returns its rows. */
   private async advance<E extends { name: string; key: number | string; spec?: Spec }>(
-    kind: Kind, entries: E[], to: number, now: number,
-    select: (name: string, params: Record<string, unknown>) => Promise<Array<Record<string, number | string | null>>>,
-    paramsFor: (list: E[]) => Record<string, unknown>,
+    kind: Kind, entries: E[], to: number, now: number, select: Select, paramsFor: (list: E[]) => Record<string, unknown>,
   ): Promise<unknown[]> {
     const map = this.held[kind]
     const groups = new Map<number, E[]>() // by watermark; -1: a base
@@ -97,7 +129,7 @@ export class IncrementalEvaluationReader {
       if (from === -1) map.delete(e.name)
       groups.set(from, [...(groups.get(from) ?? []), e])
     }
-    const idOf = kind === 'units' ? 'experiment_id' : 'key'
+    const idOf = kind === 'units' || kind === 'misrouting' ? 'experiment_id' : 'key'
     for (const [from, list] of groups) {
       if (from === to) continue
       const byKey = new Map(list.map((e) => [String(e.key), e]))
@@ -109,7 +141,7 @@ export class IncrementalEvaluationReader {
       }
       for (const r of rows) {
         const e = byKey.get(String(r[idOf]))
-        if (e) applyIncrement(map.get(e.name)!.byVariant, String(r.variant), r, LAYOUT[kind])
+        if (e) applyIncrement(map.get(e.name)!.byVariant, String(r.variant ?? ''), r, LAYOUT[kind])
       }
     }
     return entries.flatMap((e) => [...map.get(e.name)!.byVariant].filter(([, s]) => hasUnits(s, LAYOUT[kind])).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([variant, s]) => rowOf(kind, e.key, variant, s)))
@@ -118,6 +150,7 @@ export class IncrementalEvaluationReader {
 
 /** A held group as the batch query's row. */
 function rowOf(kind: Kind, key: number | string, variant: string, s: Sums): Record<string, unknown> {
+  if (kind === 'misrouting') return { experiment_id: key, units: s.units, misrouted: s.misrouted }
   if (kind === 'units') return { experiment_id: key, variant, units: s.units, events: s.events, last_event_ms: maxOrNull(s.last_event_ms!) }
   if (kind === 'stats') return { key, variant, n: s.n, sum: s.sum, sum_squares: s.sum_squares, sum_cubes: s.sum_cubes, in_unit_interval: s.outside === 0 ? 1 : 0 }
   return { key, variant, n: s.n, sum: s.sum, sum_squares: s.sum_squares, denominator_sum: s.denominator_sum, denominator_sum_squares: s.denominator_sum_squares, cross_sum: s.cross_sum }

@@ -1,0 +1,67 @@
+-- engine-settings: optimize_aggregation_in_order = 1
+-- The cumulative counts of misrouting-summary-batch.sql as an increment (src/services/evaluate-incremental.ts,
+-- issue 16 item 3): for every unit with an event received in ({from_ms}, {to_ms}] (every unit when
+-- {all:UInt8} = 1, the base), whether it was logged and misrouted over its events received <= {from_ms}
+-- ("old") and <= {to_ms} ("new"); the caller adds new − old to the units and misrouted it holds per
+-- experiment. A unit's misrouting is a function of its logged variants (min, max) and of its id under the
+-- experiment's assignment (exposed, variant bucket): the assignment is part of what the caller holds the
+-- counts under, so a ramp or reallocation reads a new base. The recent-window counts are not here
+-- (misrouting-recent-batch.sql): a unit leaves the window as time passes without any new event.
+-- Parameters: those of misrouting-summary-batch.sql except {since}, and {from_ms:Int64}, {to_ms:Int64}, {all:UInt8}.
+WITH
+touched AS
+(
+    SELECT DISTINCT experiment_id, unit_id FROM events
+    WHERE {all:UInt8} = 0 AND experiment_id IN {experiments:Array(String)}
+      AND received_at > fromUnixTimestamp64Milli({from_ms:Int64}) AND received_at <= fromUnixTimestamp64Milli({to_ms:Int64})
+),
+logged AS
+(
+    SELECT
+        experiment_id,
+        unit_id,
+        countIf(received_at <= fromUnixTimestamp64Milli({from_ms:Int64}))                    AS events_old,
+        toString(minIf(variant, received_at <= fromUnixTimestamp64Milli({from_ms:Int64})))   AS first_old,
+        toString(maxIf(variant, received_at <= fromUnixTimestamp64Milli({from_ms:Int64})))   AS last_old,
+        countIf(received_at <= fromUnixTimestamp64Milli({to_ms:Int64}))                      AS events_new,
+        toString(minIf(variant, received_at <= fromUnixTimestamp64Milli({to_ms:Int64})))     AS first_new,
+        toString(maxIf(variant, received_at <= fromUnixTimestamp64Milli({to_ms:Int64})))     AS last_new
+    FROM events
+    WHERE experiment_id IN {experiments:Array(String)}
+      AND ({all:UInt8} = 1 OR (experiment_id, unit_id) IN (SELECT experiment_id, unit_id FROM touched))
+    GROUP BY experiment_id, unit_id
+),
+gated AS
+(
+    SELECT
+        toString(experiment_id) AS experiment_id,
+        events_old, first_old, last_old, events_new, first_new, last_new,
+        murmurHash3_32(concat(transform(experiment_id, {experiments:Array(String)}, {layer_salts:Array(String)}, ''), ':', unit_id)) % 10000 AS layer_bucket,
+        murmurHash3_32(concat(transform(experiment_id, {experiments:Array(String)}, {variant_salts:Array(String)}, ''), ':', unit_id)) % 10000 AS variant_bucket,
+        transform(experiment_id, {experiments:Array(String)}, {alloc_sizes:Array(Int64)}, toInt64(0)) AS alloc_size,
+        toInt64(layer_bucket) - transform(experiment_id, {experiments:Array(String)}, {alloc_starts:Array(Int64)}, toInt64(0)) AS offset,
+        toUInt8(offset >= 0 AND offset < alloc_size AND offset < alloc_size * transform(experiment_id, {experiments:Array(String)}, {exposures:Array(Float64)}, toFloat64(0)) / 100) AS exposed,
+        concat(toString(length(experiment_id)), ':', experiment_id, ':') AS prefix
+    FROM logged
+),
+checked AS
+(
+    SELECT
+        experiment_id, events_old, events_new,
+        first_old != last_old OR exposed = 0
+            OR variant_bucket < transform(concat(prefix, first_old), {variant_keys:Array(String)}, {variant_lo:Array(Int64)}, toInt64(1))
+            OR variant_bucket >= transform(concat(prefix, first_old), {variant_keys:Array(String)}, {variant_hi:Array(Int64)}, toInt64(0)) AS misrouted_old,
+        first_new != last_new OR exposed = 0
+            OR variant_bucket < transform(concat(prefix, first_new), {variant_keys:Array(String)}, {variant_lo:Array(Int64)}, toInt64(1))
+            OR variant_bucket >= transform(concat(prefix, first_new), {variant_keys:Array(String)}, {variant_hi:Array(Int64)}, toInt64(0)) AS misrouted_new
+    FROM gated
+)
+SELECT
+    experiment_id,
+    toUInt64(countIf(events_old > 0)) AS units_old,
+    toUInt64(countIf(events_new > 0)) AS units_new,
+    toUInt64(countIf(events_old > 0 AND misrouted_old)) AS misrouted_old,
+    toUInt64(countIf(events_new > 0 AND misrouted_new)) AS misrouted_new
+FROM checked
+GROUP BY experiment_id
+ORDER BY experiment_id
