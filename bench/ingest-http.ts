@@ -16,9 +16,8 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { Agent, request } from 'node:http'
-import { loadavg, tmpdir } from 'node:os'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import pino from 'pino'
 import { buildServer } from '../src/api/server.js'
@@ -27,6 +26,7 @@ import { newRecord } from '../src/domain/experiment-record.js'
 import { ExperimentSpecSchema } from '../src/domain/experiment.js'
 import { type TelemetryEvent, toEventRow } from '../src/domain/telemetry.js'
 import { createRuntime, embeddedPorts } from '../src/services/runtime.js'
+import { runRounds } from './support/ingest-rounds.js'
 
 const { values: args } = parseArgs({ options: { events: { type: 'string', default: '30000' }, chunk: { type: 'string', default: '5000' }, rounds: { type: 'string', default: '3' }, 'group-commit-rows': { type: 'string' } } })
 const N = Number(args.events)
@@ -107,49 +107,10 @@ async function send(p: Path, id: string, c: unknown, k: number): Promise<void> {
 
 const count = async (x: string) => Number((await rt.warehouse.select<{ n: string }>('SELECT count() AS n FROM events WHERE experiment_id = {x:String}', { x }))[0]!.n)
 
-async function round(r: number): Promise<{ rate: Record<Path, number>; jsUs: Record<Path, number> }> {
-  const inputs = Object.fromEntries(paths.map((p) => [p, prepare(p, r)])) as Record<Path, unknown[]>
-  const ms = Object.fromEntries(paths.map((p) => [p, 0])) as Record<Path, number>
-  const busy = Object.fromEntries(paths.map((p) => [p, 0])) as Record<Path, number>
-  for (let k = 0; k < inputs.engine.length; k++) {
-    for (let j = 0; j < paths.length; j++) {
-      const p = paths[(j + k + r + paths.length) % paths.length]!
-      const elu = performance.eventLoopUtilization()
-      const t = performance.now()
-      await send(p, ids(p, r), inputs[p][k], k)
-      ms[p] += performance.now() - t
-      busy[p] += performance.eventLoopUtilization(elu).active
-    }
-  }
-  for (const p of paths) {
-    const stored = await count(ids(p, r))
-    if (stored !== N) throw new Error(`${p} stored ${stored} of ${N}`)
-  }
-  return {
-    rate: Object.fromEntries(paths.map((p) => [p, (N / ms[p]) * 1000])) as Record<Path, number>,
-    jsUs: Object.fromEntries(paths.map((p) => [p, (busy[p] * 1000) / N])) as Record<Path, number>,
-  }
-}
-
-await round(-1) // warm-up
-const rates = Object.fromEntries(paths.map((p) => [p, [] as number[]])) as Record<Path, number[]>
-const jsUs = Object.fromEntries(paths.map((p) => [p, [] as number[]])) as Record<Path, number[]>
-const load: number[] = []
-for (let r = 0; r < ROUNDS; r++) {
-  load.push(loadavg()[0]!)
-  const got = await round(r)
-  for (const p of paths) {
-    rates[p].push(got.rate[p])
-    jsUs[p].push(got.jsUs[p])
-  }
-}
-load.push(loadavg()[0]!)
+const { load, summary } = await runRounds({ paths, events: N, prepare, send: (p, r, c, k) => send(p, ids(p, r), c, k), count: (p, r) => count(ids(p, r)) }, ROUNDS)
 agent.destroy()
 await app.close()
 await rt.stop()
 rmSync(dataDir, { recursive: true, force: true })
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-console.log(JSON.stringify({ events: N, chunk: CHUNK, rounds: ROUNDS, socket: true, groupCommitRows, loadAvg1m: load.map((l) => Number(l.toFixed(1))) }))
-for (const p of paths) {
-  console.log(JSON.stringify({ path: p, eventsPerSec: Math.round(median(rates[p])), runs: rates[p].map(Math.round), ratioToEngine: Number((median(rates[p]) / median(rates.engine)).toFixed(2)), jsUsPerEvent: Number(median(jsUs[p]).toFixed(2)) }))
-}
+console.log(JSON.stringify({ events: N, chunk: CHUNK, rounds: ROUNDS, socket: true, groupCommitRows, loadAvg1m: load }))
+for (const o of summary) console.log(JSON.stringify(o))

@@ -15,9 +15,8 @@
  * Over a real socket (the server's POST /v1/events): bench/ingest-http.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
-import { loadavg, tmpdir } from 'node:os'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { pino } from 'pino'
 import { SystemClock } from '../src/adapters/clock/system-clock.js'
@@ -29,6 +28,7 @@ import { type TelemetryEvent, toEventRow } from '../src/domain/telemetry.js'
 import { verbatimInputLine } from '../src/domain/telemetry-scan.js'
 import { IngestService } from '../src/services/ingest.js'
 import { migrate } from '../src/services/migrate.js'
+import { runRounds } from './support/ingest-rounds.js'
 
 const { values: args } = parseArgs({ options: { events: { type: 'string', default: '100000' }, chunk: { type: 'string', default: '5000' }, rounds: { type: 'string', default: '3' }, paths: { type: 'string', default: 'engine,text,textIn,client,lines,http,httpKey' } } })
 const N = Number(args.events)
@@ -47,7 +47,6 @@ const ALL_PATHS = ['engine', 'text', 'textIn', 'client', 'lines', 'http', 'httpK
 type Path = (typeof ALL_PATHS)[number]
 const paths = args.paths.split(',') as Path[]
 for (const p of paths) if (!ALL_PATHS.includes(p)) throw new Error(`unknown path ${p}; one of ${ALL_PATHS.join(', ')}`)
-if (!paths.includes('engine')) throw new Error('the engine path is the ratios\' reference: keep it in --paths')
 const state = new MemoryStateStore()
 const ids = (p: Path, r: number) => `bi-${tag}-${p.toLowerCase()}-${r}`
 for (let r = -1; r < ROUNDS; r++) for (const p of paths) await state.put({ ...newRecord(spec(ids(p, r)), Date.now()), state: 'running' }, null)
@@ -88,53 +87,9 @@ async function send(p: Path, id: string, c: unknown, k: number): Promise<void> {
   else await ingest.ingest({ body: c as string, format: 'ndjson', source: 'bench', idempotencyKey: token })
 }
 
-/**
- * One round: chunk by chunk, every path sends its next chunk in turn (order rotated per chunk),
- * so a burst of load from the other tenants of the machine falls on every path alike.
- * Returns each path's rate over its own summed time.
- */
-async function round(r: number): Promise<{ rate: Record<Path, number>; jsUs: Record<Path, number> }> {
-  const inputs = Object.fromEntries(paths.map((p) => [p, prepare(p, r)])) as Record<Path, unknown[]>
-  const ms = Object.fromEntries(paths.map((p) => [p, 0])) as Record<Path, number>
-  const busy = Object.fromEntries(paths.map((p) => [p, 0])) as Record<Path, number>
-  const chunks = inputs.engine!.length
-  for (let k = 0; k < chunks; k++) {
-    for (let j = 0; j < paths.length; j++) {
-      const p = paths[(j + k + r + paths.length) % paths.length]!
-      const elu = performance.eventLoopUtilization()
-      const t = performance.now()
-      await send(p, ids(p, r), inputs[p]![k], k)
-      ms[p] += performance.now() - t
-      busy[p] += performance.eventLoopUtilization(elu).active
-    }
-  }
-  for (const p of paths) {
-    const stored = await count(ids(p, r))
-    if (stored !== N) throw new Error(`${p} stored ${stored} of ${N}`)
-  }
-  return {
-    rate: Object.fromEntries(paths.map((p) => [p, (N / ms[p]) * 1000])) as Record<Path, number>,
-    jsUs: Object.fromEntries(paths.map((p) => [p, (busy[p] * 1000) / N])) as Record<Path, number>,
-  }
-}
-
-await round(-1) // warm-up: engine start, JIT
-const rates = Object.fromEntries(paths.map((p) => [p, [] as number[]])) as Record<Path, number[]>
-const jsUs = Object.fromEntries(paths.map((p) => [p, [] as number[]])) as Record<Path, number[]>
-const load: number[] = []
-for (let r = 0; r < ROUNDS; r++) {
-  load.push(loadavg()[0]!)
-  const got = await round(r)
-  for (const p of paths) {
-    rates[p].push(got.rate[p])
-    jsUs[p].push(got.jsUs[p])
-  }
-}
-load.push(loadavg()[0]!)
+const { load, summary } = await runRounds({ paths, events: N, prepare, send: (p, r, c, k) => send(p, ids(p, r), c, k), count: (p, r) => count(ids(p, r)) }, ROUNDS)
 await warehouse.close()
 rmSync(dir, { recursive: true, force: true })
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-const out = Object.fromEntries(paths.map((p) => [p, { eventsPerSec: Math.round(median(rates[p])), runs: rates[p].map(Math.round), ratioToEngine: Number((median(rates[p]) / median(rates.engine)).toFixed(2)), jsUsPerEvent: Number(median(jsUs[p]).toFixed(2)) }]))
 // One line per path, so runs can be compared with diff and grep.
-console.log(JSON.stringify({ events: N, chunk: CHUNK, rounds: ROUNDS, loadAvg1m: load.map((l) => Number(l.toFixed(1))) }))
-for (const [p, o] of Object.entries(out)) console.log(JSON.stringify({ path: p, ...o }))
+console.log(JSON.stringify({ events: N, chunk: CHUNK, rounds: ROUNDS, loadAvg1m: load }))
+for (const o of summary) console.log(JSON.stringify(o))

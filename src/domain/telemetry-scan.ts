@@ -1,6 +1,8 @@
 import type { EventRow, TelemetryEvent } from './telemetry.js'
 import { ISO_8601 } from './telemetry-fast.js'
 import { isMetric, isSlug, keyAt, keyEnd } from './telemetry-scan-keys.js'
+import { canonicalAt, numEnd, numberAt, wasDigitsOnly } from './telemetry-scan-numbers.js'
+import { byShape } from './telemetry-scan-shape.js'
 
 /**
  * The usual event read straight from its line text, without JSON.parse (issue 16):
@@ -17,11 +19,6 @@ import { isMetric, isSlug, keyAt, keyEnd } from './telemetry-scan-keys.js'
 
 const isDigit = (c: number) => c >= 48 && c <= 57
 const isWs = (c: number) => c === 32 || c === 9 || c === 10 || c === 13
-
-/** Set by numEnd: the number was digits only (no sign, point or exponent). */
-let digitsOnly = true
-/** Set by numEnd for a digits-only number of at most 15 digits: its value (exact, so Number(text) is not needed); else -1. */
-let digitsValue = -1
 
 /** From just after a key: skips whitespace, the colon and whitespace; the value's index, or -1 without a colon. */
 function afterColon(s: string, i: number): number {
@@ -53,50 +50,6 @@ function strEnd(s: string, i: number): number {
   }
 }
 
-/** From i, the end of a JSON number (its grammar exactly: no leading zeros, digits after a point), else -1. */
-function numEnd(s: string, i: number): number {
-  digitsOnly = true
-  digitsValue = -1
-  if (s.charCodeAt(i) === 45) {
-    i++
-    digitsOnly = false
-  }
-  const start = i
-  const first = s.charCodeAt(i)
-  if (first === 48) {
-    i++
-    digitsValue = 0
-  } else if (first >= 49 && first <= 57) {
-    let v = first - 48
-    for (let c = s.charCodeAt(++i); isDigit(c); c = s.charCodeAt(++i)) v = v * 10 + (c - 48)
-    // Up to 15 digits every step is an exact integer below 2^53: v is what Number(text) gives.
-    if (i - start <= 15) digitsValue = v
-  } else return -1
-  if (s.charCodeAt(i) === 46) {
-    digitsOnly = false
-    if (!isDigit(s.charCodeAt(++i))) return -1
-    while (isDigit(s.charCodeAt(++i)));
-  }
-  const e = s.charCodeAt(i)
-  if (e === 101 || e === 69) {
-    digitsOnly = false
-    const sign = s.charCodeAt(++i)
-    if (sign === 43 || sign === 45) i++
-    if (!isDigit(s.charCodeAt(i))) return -1
-    while (isDigit(s.charCodeAt(++i)));
-  }
-  if (!digitsOnly) digitsValue = -1
-  return i
-}
-
-const NO_EXPONENT = /^-?\d+\.\d+$/
-
-/**
- * The engine reads a number's text itself: only the text JS would write for it (String(n)), in plain decimal form.
- * Digits only, at most 15 of them and no leading zero (numEnd's grammar), is always String(n): such an integer is exact.
- */
-const canonical = (text: string, n: number) => (digitsOnly ? digitsValue >= 0 || String(n) === text : NO_EXPONENT.test(text) && String(n) === text)
-
 export interface ScannedLine {
   event: TelemetryEvent
   /**
@@ -116,7 +69,15 @@ export function scanEvent(line: string): TelemetryEvent | null {
 
 const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k)
 
+
+/** The line read as above: first by the usual shape's pattern (telemetry-scan-shape.ts), else character by character. */
 export function scanLine(s: string): ScannedLine | null {
+  const shaped = byShape(s)
+  return shaped !== undefined ? shaped : scanChars(s)
+}
+
+/** scanLine's answer for any line, read character by character. */
+export function scanChars(s: string): ScannedLine | null {
   let i = 0
   while (isWs(s.charCodeAt(i))) i++
   const open = i
@@ -172,10 +133,9 @@ export function scanLine(s: string): ScannedLine | null {
         } else {
           const nEnd = numEnd(s, i)
           if (nEnd < 0) return null
-          const text = s.slice(i, nEnd)
-          const n = digitsValue >= 0 ? digitsValue : Number(text)
+          const n = numberAt(s, i, nEnd)
           if (!Number.isFinite(n)) return null
-          if (verbatim && !canonical(text, n)) verbatim = false
+          if (verbatim && !canonicalAt(s, i, nEnd, n)) verbatim = false
           out[k] = n
           i = nEnd
         }
@@ -212,17 +172,15 @@ export function scanLine(s: string): ScannedLine | null {
     } else if (bit === 2 || bit === 128) {
       const nEnd = numEnd(s, i)
       if (nEnd < 0) return null
-      const exact = digitsValue
-      const text = exact >= 0 && bit === 2 ? '' : s.slice(i, nEnd)
-      const n = exact >= 0 ? exact : Number(text)
-      i = nEnd
+      const n = numberAt(s, i, nEnd)
       if (bit === 2) {
         ts = n
-        if (!digitsOnly) verbatim = false
+        if (!wasDigitsOnly()) verbatim = false
       } else {
         value = n
-        if (verbatim && !canonical(text, n)) verbatim = false
+        if (verbatim && !canonicalAt(s, i, nEnd, n)) verbatim = false
       }
+      i = nEnd
     } else return null
     while (isWs(s.charCodeAt(i))) i++
     const next = s.charCodeAt(i++)

@@ -1,0 +1,96 @@
+/**
+ * The usual line matched by one pattern, before scanLine's character loop (issue 16 item 1): the
+ * engine's compiled regular expression reads the line's fixed parts (keys, quotes, commas) faster
+ * than a JS loop over its characters, which was half of what an accepted event cost in JS.
+ *
+ * The shape is what JSON.stringify writes for the usual event, in the two key orders that senders use
+ * (bench and hand-written: …metric, value|outcome, attributes; the SDK: …metric, attributes,
+ * value|outcome): no whitespace, no escapes, no surrogates, service and attributes optional, ts in
+ * digits. A line of that shape whose values pass scanLine's checks gets exactly scanLine's answer; any
+ * other line, or any doubt (a key scanLine refuses, a slug that does not match), is left to scanLine
+ * (answer undefined), which decides. test/unit/domain/telemetry-scan.test.ts checks both against
+ * JSON.parse + zod on generated lines, many of them of this shape.
+ */
+import type { TelemetryEvent } from './telemetry.js'
+import { isMetric, isSlug } from './telemetry-scan-keys.js'
+import { canonicalAt, numEnd, numberAt } from './telemetry-scan-numbers.js'
+import type { ScannedLine } from './telemetry-scan.js'
+
+/** A string's characters: none that scanLine's strEnd refuses (controls, backslash, 0x7f–0x9f), no quote, and no surrogate at all (pairs are left to scanLine). */
+const CHARS = '[^"\\\\\\u0000-\\u001f\\u007f-\\u009f\\ud800-\\udfff]*'
+/** A JSON number (its grammar exactly, as numEnd reads it). */
+const NUMBER = '-?(?:0|[1-9]\\d*)(?:\\.\\d+)?(?:[eE][+-]?\\d+)?'
+const PAIR_TEXT = `"${CHARS}":(?:"${CHARS}"|true|false|${NUMBER})`
+/** The attributes object's inside (group), checked whole here and read pair by pair by PAIR. */
+const BODY = `((?:${PAIR_TEXT}(?:,${PAIR_TEXT})*)?)`
+const OUTCOME = `(?:"value":(${NUMBER})|"outcome":(true|false))`
+/**
+ * Groups: 1 eventId, 2 ts, 3 experimentId, 4 variant, 5 unitId, 6 service, 7 metric; then either
+ * 8 value, 9 outcome, 10 attributes (bench order) or 11 attributes, 12 value, 13 outcome (SDK order).
+ */
+const SHAPE = new RegExp(
+  `^\\{"eventId":"(${CHARS})","ts":(0|[1-9]\\d*),"experimentId":"(${CHARS})","variant":"(${CHARS})","unitId":"(${CHARS})",(?:"service":"(${CHARS})",)?"metric":"(${CHARS})",` +
+    `(?:${OUTCOME}(?:,"attributes":\\{${BODY}\\})?|"attributes":\\{${BODY}\\},${OUTCOME})\\}$`,
+)
+/** One attribute of a body SHAPE matched: 1 key, then 2 a string, 3 a boolean or 4 a number. */
+const PAIR = new RegExp(`"(${CHARS})":(?:"(${CHARS})"|(true|false)|(${NUMBER}))(?:,|$)`, 'y')
+
+const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k)
+
+/** scanLine's answer for a line of the usual shape; undefined: not that shape (or in doubt), ask scanLine. */
+export function byShape(s: string): ScannedLine | undefined {
+  const m = SHAPE.exec(s)
+  if (m === null) return undefined
+  const eventId = m[1]!
+  const tsText = m[2]!
+  const experimentId = m[3]!
+  const variant = m[4]!
+  const unitId = m[5]!
+  const service = m[6]
+  const metric = m[7]!
+  const valueText = m[8] ?? m[12]
+  const outcomeText = m[9] ?? m[13]
+  const body = m[10] ?? m[11]
+  if (eventId.length < 1 || eventId.length > 128 || unitId.length < 1 || unitId.length > 256) return undefined
+  if (service !== undefined && (service.length < 1 || service.length > 128)) return undefined
+  if (!isSlug(experimentId) || !isSlug(variant) || !isMetric(metric)) return undefined
+  numEnd(tsText, 0)
+  const ts = numberAt(tsText, 0, tsText.length)
+  if (!Number.isSafeInteger(ts)) return undefined
+  let verbatim = true
+  let value: number | null = null
+  if (valueText !== undefined) {
+    numEnd(valueText, 0)
+    value = numberAt(valueText, 0, valueText.length)
+    if (!Number.isFinite(value)) return undefined
+    if (!canonicalAt(valueText, 0, valueText.length, value)) verbatim = false
+  }
+  const attributes: Record<string, string | number | boolean> = {}
+  if (body !== undefined && body.length > 0) {
+    PAIR.lastIndex = 0
+    while (PAIR.lastIndex < body.length) {
+      const a = PAIR.exec(body)
+      if (a === null) return undefined
+      const k = a[1]!
+      // As scanLine: a key JSON.parse would order first (index-like), '__proto__' and a repeated key are its to refuse.
+      const first = k.charCodeAt(0)
+      if (k === '__proto__' || (first >= 48 && first <= 57) || hasOwn(attributes, k)) return undefined
+      if (a[2] !== undefined) attributes[k] = a[2]
+      else if (a[3] !== undefined) attributes[k] = a[3] === 'true'
+      else {
+        const t = a[4]!
+        numEnd(t, 0)
+        const n = numberAt(t, 0, t.length)
+        if (!Number.isFinite(n)) return undefined
+        if (verbatim && !canonicalAt(t, 0, t.length, n)) verbatim = false
+        attributes[k] = n
+      }
+    }
+  }
+  // scanLine's literals, so both give objects of one shape.
+  const event: TelemetryEvent =
+    value !== null
+      ? { eventId, ts, experimentId, variant, unitId, service: service ?? 'unknown', metric, attributes, value }
+      : { eventId, ts, experimentId, variant, unitId, service: service ?? 'unknown', metric, attributes, outcome: outcomeText === 'true' }
+  return { event, verbatim, open: 0 }
+}
