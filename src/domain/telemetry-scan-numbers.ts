@@ -97,3 +97,37 @@ export const numberAt = (s: string, i: number, end: number) => (Number.isNaN(num
 /** Whether the number text s[i, end) that numEnd just read, of value n, is canonical (see canonical). */
 export const canonicalAt = (s: string, i: number, end: number, n: number) => numPlain || canonical(s.slice(i, end), n)
 
+
+/**
+ * The last number texts that needed Number and String (more than 15 significant digits, or an exponent) with
+ * what those gave: a batch repeats a few such values (a ratio, a price), and one Map look-up of the whole
+ * text costs less than both. Only their answers are kept, so the answer is always theirs.
+ */
+const slow = new Map<string, { value: number; canonical: boolean }>()
+let textCanonical = false
+
+/**
+ * The value of a whole number text (a pattern's capture, in JSON's number grammar), with textIsCanonical()
+ * then answering canonicalAt for it: the same answers as numEnd + numberAt + canonicalAt.
+ */
+export function valueOfText(t: string): number {
+  numEnd(t, 0)
+  if (numPlain) {
+    textCanonical = true
+    return numValue
+  }
+  const seen = slow.get(t)
+  if (seen !== undefined) {
+    textCanonical = seen.canonical
+    return seen.value
+  }
+  const value = numberAt(t, 0, t.length)
+  textCanonical = canonicalAt(t, 0, t.length, value)
+  // Bounded: a batch of all-different values only pays for the look-up.
+  if (slow.size >= 64) slow.clear()
+  slow.set(t, { value, canonical: textCanonical })
+  return value
+}
+
+/** Whether the text valueOfText just read is canonical (canonicalAt). */
+export const textIsCanonical = () => textCanonical

@@ -13,7 +13,7 @@
  */
 import type { TelemetryEvent } from './telemetry.js'
 import { isMetric, isSlug } from './telemetry-scan-keys.js'
-import { canonicalAt, numEnd, numberAt } from './telemetry-scan-numbers.js'
+import { textIsCanonical, valueOfText } from './telemetry-scan-numbers.js'
 import type { ScannedLine } from './telemetry-scan.js'
 
 /** A string's characters: none that scanLine's strEnd refuses (controls, backslash, 0x7f–0x9f), no quote, and no surrogate at all (pairs are left to scanLine). */
@@ -21,7 +21,7 @@ const CHARS = '[^"\\\\\\u0000-\\u001f\\u007f-\\u009f\\ud800-\\udfff]*'
 /** A JSON number (its grammar exactly, as numEnd reads it). */
 const NUMBER = '-?(?:0|[1-9]\\d*)(?:\\.\\d+)?(?:[eE][+-]?\\d+)?'
 const PAIR_TEXT = `"${CHARS}":(?:"${CHARS}"|true|false|${NUMBER})`
-/** The attributes object's inside (group), checked whole here and read pair by pair by PAIR. */
+/** The attributes object's inside (group), checked whole here and then read pair by pair with indexOf. */
 const BODY = `((?:${PAIR_TEXT}(?:,${PAIR_TEXT})*)?)`
 const OUTCOME = `(?:"value":(${NUMBER})|"outcome":(true|false))`
 /**
@@ -32,9 +32,6 @@ const SHAPE = new RegExp(
   `^\\{"eventId":"(${CHARS})","ts":(0|[1-9]\\d*),"experimentId":"(${CHARS})","variant":"(${CHARS})","unitId":"(${CHARS})",(?:"service":"(${CHARS})",)?"metric":"(${CHARS})",` +
     `(?:${OUTCOME}(?:,"attributes":\\{${BODY}\\})?|"attributes":\\{${BODY}\\},${OUTCOME})\\}$`,
 )
-/** One attribute of a body SHAPE matched: 1 key, then 2 a string, 3 a boolean or 4 a number. */
-const PAIR = new RegExp(`"(${CHARS})":(?:"(${CHARS})"|(true|false)|(${NUMBER}))(?:,|$)`, 'y')
-
 const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k)
 
 /** scanLine's answer for a line of the usual shape; undefined: not that shape (or in doubt), ask scanLine. */
@@ -54,37 +51,47 @@ export function byShape(s: string): ScannedLine | undefined {
   if (eventId.length < 1 || eventId.length > 128 || unitId.length < 1 || unitId.length > 256) return undefined
   if (service !== undefined && (service.length < 1 || service.length > 128)) return undefined
   if (!isSlug(experimentId) || !isSlug(variant) || !isMetric(metric)) return undefined
-  numEnd(tsText, 0)
-  const ts = numberAt(tsText, 0, tsText.length)
+  const ts = valueOfText(tsText)
   if (!Number.isSafeInteger(ts)) return undefined
   let verbatim = true
   let value: number | null = null
   if (valueText !== undefined) {
-    numEnd(valueText, 0)
-    value = numberAt(valueText, 0, valueText.length)
+    value = valueOfText(valueText)
     if (!Number.isFinite(value)) return undefined
-    if (!canonicalAt(valueText, 0, valueText.length, value)) verbatim = false
+    if (!textIsCanonical()) verbatim = false
   }
   const attributes: Record<string, string | number | boolean> = {}
   if (body !== undefined && body.length > 0) {
-    PAIR.lastIndex = 0
-    while (PAIR.lastIndex < body.length) {
-      const a = PAIR.exec(body)
-      if (a === null) return undefined
-      const k = a[1]!
+    // SHAPE matched the body, so its grammar is known: quoted keys and strings hold no quote or escape, and a
+    // number holds no comma. Each part is found with indexOf, not matched again.
+    for (let i = 0; i < body.length; ) {
+      const kEnd = body.indexOf('"', i + 1)
+      const k = body.slice(i + 1, kEnd)
       // As scanLine: a key JSON.parse would order first (index-like), '__proto__' and a repeated key are its to refuse.
       const first = k.charCodeAt(0)
       if (k === '__proto__' || (first >= 48 && first <= 57) || hasOwn(attributes, k)) return undefined
-      if (a[2] !== undefined) attributes[k] = a[2]
-      else if (a[3] !== undefined) attributes[k] = a[3] === 'true'
-      else {
-        const t = a[4]!
-        numEnd(t, 0)
-        const n = numberAt(t, 0, t.length)
+      const v = kEnd + 2
+      const c = body.charCodeAt(v)
+      let next: number
+      if (c === 34) {
+        const vEnd = body.indexOf('"', v + 1)
+        attributes[k] = body.slice(v + 1, vEnd)
+        next = vEnd + 1
+      } else if (c === 116) {
+        attributes[k] = true
+        next = v + 4
+      } else if (c === 102) {
+        attributes[k] = false
+        next = v + 5
+      } else {
+        const comma = body.indexOf(',', v)
+        next = comma < 0 ? body.length : comma
+        const n = valueOfText(body.slice(v, next))
         if (!Number.isFinite(n)) return undefined
-        if (verbatim && !canonicalAt(t, 0, t.length, n)) verbatim = false
+        if (!textIsCanonical()) verbatim = false
         attributes[k] = n
       }
+      i = next + 1 // past the comma
     }
   }
   // scanLine's literals, so both give objects of one shape.

@@ -6,7 +6,7 @@ import type { AttributeRules } from '../domain/pii.js'
 import { BUILTIN_RULES } from '../domain/policy-config.js'
 import { type EventRow, TelemetryEventSchema, eventTimeMs, toEventRow, toWarehouseTime } from '../domain/telemetry.js'
 import { fastEvent } from '../domain/telemetry-fast.js'
-import { rowInputLine, verbatimInputLine } from '../domain/telemetry-scan.js'
+import { rowInputLine } from '../domain/telemetry-scan.js'
 import { problemsOf } from '../domain/validation.js'
 import { TooLargeError } from '../errors.js'
 import type { Clock } from '../ports/clock.js'
@@ -150,7 +150,10 @@ export class IngestService {
   /** Validates, masks and writes the rows' text: everything but the inserts (no side effect, so a keyed batch can do it while its key is looked up). */
   private async prepare(lines: Line[], o: { now: number; refuseNamespace?: NamespaceCheck | undefined; alreadyStored?: StoredCheck | undefined }): Promise<Prepared> {
     const { now } = o
-    const experiments = new Map((await this.d.state.list()).map((r) => [r.spec.id, r]))
+    // The stored records as they are (frozen, read only here) where the store can give them: list() clones
+    // every record, once per batch, which grows with the number of experiments rather than with the batch.
+    const records = this.d.state.snapshot ? await this.d.state.snapshot() : await this.d.state.list()
+    const experiments = new Map(records.map((r) => [r.spec.id, r]))
     // A batch's lines mostly name one experiment: comparing with the last id is cheaper than hashing each line's new string.
     let lastId: string | null = null
     let lastRecord: ExperimentRecord | undefined
@@ -169,6 +172,8 @@ export class IngestService {
     const rules = new Map<string, Scrubber>()
     const bad: Array<IngestRejection & { raw: string; experimentId: string }> = []
     const receivedAt = toWarehouseTime(now)
+    // What verbatimInputLine puts in front of a verbatim line, written once per batch.
+    const head = `{"r":${now},`
     let skipped = 0
     for (const l of lines) {
       const verdict = this.check(l, recordOf, now, refused)
@@ -187,7 +192,9 @@ export class IngestService {
         const row = toEventRow(verdict, now, receivedAt)
         const kept = scrub(row, scrubber, scrubbed)
         good.push(row)
-        ndjson += `${kept && l.scanned?.verbatim ? verbatimInputLine(l.raw, l.scanned.open, now) : rowInputLine(row, eventTimeMs(verdict.ts), now)}\n`
+        // verbatimInputLine(l.raw, open, now), with its head written once per batch.
+        if (kept && l.scanned?.verbatim) ndjson += `${head}${l.raw.slice(l.scanned.open + 1)}\n`
+        else ndjson += `${rowInputLine(row, eventTimeMs(verdict.ts), now)}\n`
       }
     }
     return { good, ndjson, scrubbed, bad, skipped }
@@ -248,12 +255,18 @@ export class IngestService {
     // Before anything about the experiment itself: a sender outside its namespace learns nothing more.
     const forbidden = refused?.(record.spec.namespace)
     if (forbidden) return `line ${l.line}: forbidden: ${forbidden}`
-    if (!record.spec.variants.some((v) => v.name === e.variant)) {
+    if (!hasVariant(record, e.variant)) {
       return `line ${l.line}: experiment "${e.experimentId}" has no variant "${e.variant}" (has ${record.spec.variants.map((v) => v.name).join(', ')})`
     }
     if (eventTimeMs(e.ts) > now + MAX_FUTURE_MS) return `line ${l.line}: ts is more than 24h in the future`
     return e
   }
+}
+
+/** Whether the experiment has the variant (a loop: no closure per line). */
+function hasVariant(record: ExperimentRecord, variant: string): boolean {
+  for (const v of record.spec.variants) if (v.name === variant) return true
+  return false
 }
 
 /** The event rows not in `events` yet, by (experiment, event id): a retry whose combined insert may have landed. */
