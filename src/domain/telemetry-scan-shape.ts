@@ -32,10 +32,15 @@ const SHAPE = new RegExp(
   `^\\{"eventId":"(${CHARS})","ts":(0|[1-9]\\d*),"experimentId":"(${CHARS})","variant":"(${CHARS})","unitId":"(${CHARS})",(?:"service":"(${CHARS})",)?"metric":"(${CHARS})",` +
     `(?:${OUTCOME}(?:,"attributes":\\{${BODY}\\})?|"attributes":\\{${BODY}\\},${OUTCOME})\\}$`,
 )
+const MAX_SHAPED = 16 * 1024
+
 const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k)
 
 /** scanLine's answer for a line of the usual shape; undefined: not that shape (or in doubt), ask scanLine. */
 export function byShape(s: string): ScannedLine | undefined {
+  // A usual event is well under 1 KB; a long line (many attributes) is left to the loop, so the pattern's
+  // backtracking stack never grows with what a sender writes.
+  if (s.length > MAX_SHAPED) return undefined
   const m = SHAPE.exec(s)
   if (m === null) return undefined
   const eventId = m[1]!

@@ -129,6 +129,10 @@ describe('scanEvent against JSON.parse and TelemetryEventSchema', () => {
     const iso = { ...e, ts: '2026-01-05T10:00:00.000Z', value: undefined, outcome: false }
     expect(scanLine(JSON.stringify(iso))).toEqual({ event: TelemetryEventSchema.parse(JSON.parse(JSON.stringify(iso))), verbatim: false, open: 0 })
     expect(scanEvent('{"eventId":"a","ts":1,"experimentId":"x","variant":"v","unitId":"u","metric":"m","value":1,"extra":1}')).toBeNull()
+    // A long line (here 1,500 attributes, over 16 KB) is left by the pattern to the loop, which reads it all the same.
+    const long = { ...e, attributes: Object.fromEntries(Array.from({ length: 1_500 }, (_, k) => [`k${k}`, k % 2 ? `v${k}` : k / 7])) }
+    expect(byShape(JSON.stringify(long))).toBeUndefined()
+    expect(scanLine(JSON.stringify(long))).toEqual({ event: TelemetryEventSchema.parse(long), verbatim: true, open: 0 })
     // An attribute named __proto__ would set the object's prototype if assigned: left to JSON.parse and the schema.
     for (const read of [scanLine, scanChars]) expect(read('{"eventId":"a","ts":1,"experimentId":"x","variant":"v","unitId":"u","metric":"m","value":1,"attributes":{"__proto__":"x"}}')).toBeNull()
   })
