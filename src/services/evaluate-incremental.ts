@@ -4,7 +4,7 @@ import { sourceOf, typeOf } from '../domain/metric.js'
 import type { QueryParams, Warehouse } from '../ports/warehouse.js'
 import { sqlQuery } from '../sql-files.js'
 import { applyIncrement, hasUnits, maxOrNull, type Sums, type SumsLayout } from '../stats/incremental-sums.js'
-import { readEvaluationBatch, type EvaluationReads, type MisroutingRow, type Spec, type SupplyRows } from './evaluate-batch.js'
+import { readEvaluationBatch, type EvaluationReads, type MisroutingRow, type Spec, type SupplyRows, type UnitsRow } from './evaluate-batch.js'
 
 type Kind = 'stats' | 'ratio' | 'units' | 'misrouting'
 const QUERY: Record<Kind, string> = { stats: 'variant-stats-incremental', ratio: 'ratio-stats-incremental', units: 'variant-units-incremental', misrouting: 'misrouting-summary-incremental' }
@@ -75,7 +75,11 @@ export class IncrementalEvaluationReader {
       return rows
     }
     const supply: SupplyRows = async (q) => {
-      if (q.kind === 'units') return this.advance('units', q.experiments.map((e) => ({ name: e, key: e })), to, now, select, (list) => ({ experiments: list.map((x) => x.key) }))
+      if (q.kind === 'units') {
+        const held = await this.advance('units', q.experiments.map((e) => ({ name: e, key: e })), to, now, select, (list) => ({ experiments: list.map((x) => x.key) }))
+        if (to >= now) return held
+        return withRecentLastEvents(held as UnitsRow[], await select('variant-last-event-recent-batch', { experiments: q.experiments, from_ms: to }))
+      }
       if (q.kind === 'misrouting') return this.misrouting(q.params!, to, now, select)
       if (q.kind !== 'stats' && q.kind !== 'ratio') return undefined
       const kind = q.kind
@@ -146,6 +150,26 @@ export class IncrementalEvaluationReader {
     }
     return entries.flatMap((e) => [...map.get(e.name)!.byVariant].filter(([, s]) => hasUnits(s, LAYOUT[kind])).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([variant, s]) => rowOf(kind, e.key, variant, s)))
   }
+}
+
+/**
+ * The held variant-units rows with each (experiment, variant)'s last event time raised to the newest
+ * event received within the grace (variant-last-event-recent-batch.sql): freshness is judged on what
+ * is visible now, the sums on what is settled. A variant seen only within the grace is a row with no
+ * units (decide() counts a missing variant as 0 units, so SRM is unchanged), in the batch's order.
+ */
+function withRecentLastEvents(held: UnitsRow[], recent: Array<Record<string, number | string | null>>): UnitsRow[] {
+  const key = (e: string, v: string) => `${e}\u0000${v}`
+  const out = new Map(held.map((r) => [key(r.experiment_id, r.variant), { ...r }]))
+  for (const r of recent) {
+    if (r.last_event_ms === null) continue
+    const k = key(String(r.experiment_id), String(r.variant))
+    const row = out.get(k)
+    const ms = Number(r.last_event_ms)
+    if (!row) out.set(k, { experiment_id: String(r.experiment_id), variant: String(r.variant), units: 0, events: 0, last_event_ms: ms })
+    else if (row.last_event_ms === null || Number(row.last_event_ms) < ms) row.last_event_ms = ms
+  }
+  return [...out.values()].sort((a, b) => (key(a.experiment_id, a.variant) < key(b.experiment_id, b.variant) ? -1 : key(a.experiment_id, a.variant) > key(b.experiment_id, b.variant) ? 1 : 0))
 }
 
 /** A held group as the batch query's row. */
