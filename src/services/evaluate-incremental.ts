@@ -43,9 +43,10 @@ const specName = (s: Spec) => `${s.experiment}\u0000${JSON.stringify(s.metric)}`
  * bench/README.md "Evaluation cycle (issue 16 item 3)" for why and what they cost. The evaluate-cycle
  * job reads through one of these when RUNWAY_EVAL_INCREMENTAL is on (src/config.ts).
  *
- * Exact under one condition: every event is visible to the engine once its received_at is more than
- * graceMs in the past. An event that becomes visible later (a journal replayed after a crash, a
- * retried batch whose received_at is its first attempt's) is missed until the entry's next re-base.
+ * Exact whatever the grace: an event that becomes visible after the watermark passed its received_at
+ * (a journal replayed after a crash, a retried batch whose received_at is its first attempt's, an
+ * insert slower than the grace) is found by dropLate's count check at the next cycle, and that
+ * experiment is read from a base. The grace only makes such rebases rare (in-flight inserts).
  */
 export class IncrementalEvaluationReader {
   private readonly held: Record<Kind, Map<string, Held>> = { stats: new Map(), ratio: new Map(), units: new Map(), misrouting: new Map() }
@@ -55,6 +56,32 @@ export class IncrementalEvaluationReader {
   /** Drops what is held for experiments not in `keep` (stopped, paused: read in full when they run again). */
   retain(keep: ReadonlySet<string>): void {
     for (const map of Object.values(this.held)) for (const k of map.keys()) if (!keep.has(k.split('\u0000')[0]!)) map.delete(k)
+  }
+
+  /** Experiments whose held sums were dropped because events became visible behind their watermark (since this reader was made). */
+  lateRebases = 0
+
+  /**
+   * The check that keeps the held sums exact whatever the grace: every experiment's held event count
+   * (variant-units' events, as of its watermark) against the events visible now with received_at at or
+   * before that watermark (events-received-upto-batch.sql). They differ only when events became
+   * visible after the watermark passed them (an insert slower than the grace, a replayed journal, a
+   * retried batch keeping its first received_at) or were deleted (retention): then everything held for
+   * that experiment is dropped and this cycle reads it from a base. All of an experiment's entries move
+   * to the same watermark each cycle, so the units entry's stands for all of them.
+   */
+  private async dropLate(experiments: readonly string[], select: Select): Promise<void> {
+    const held = experiments.flatMap((e) => {
+      const h = this.held.units.get(e)
+      return h ? [{ e, at: h.at, events: [...h.byVariant.values()].reduce((n, x) => n + Number(x.events ?? 0), 0) }] : []
+    })
+    if (held.length === 0) return
+    const rows = await select('events-received-upto-batch', { experiments: held.map((x) => x.e), watermarks_ms: held.map((x) => x.at) })
+    const seen = new Map(rows.map((r) => [String(r.experiment_id), Number(r.events)]))
+    const late = new Set(held.filter((x) => (seen.get(x.e) ?? 0) !== x.events).map((x) => x.e))
+    if (late.size === 0) return
+    this.lateRebases += late.size
+    for (const map of Object.values(this.held)) for (const k of map.keys()) if (late.has(k.split('\u0000')[0]!)) map.delete(k)
   }
 
   /** Drops everything held: the next read is a full pass. */
@@ -87,6 +114,7 @@ export class IncrementalEvaluationReader {
       return this.advance(kind, entries, to, now, select, (list) => paramsOf(kind, list.map((x) => x.spec!)))
     }
     try {
+      await this.dropLate(records.map((r) => r.spec.id), select)
       return await readEvaluationBatch(this.warehouse, records, { now, misroutingWindowMs, onQuery, supply })
     } catch (error) {
       // Some entries may have moved and others not: nothing held is trusted after a failed cycle.
