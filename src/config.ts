@@ -54,7 +54,7 @@ const EnvSchema = z.object({
   RUNWAY_INTERFERENCE_INTERVAL: DurationMs.pipe(z.number().positive()).default(300_000),
   RUNWAY_EVALUATE_TICK: DurationMs.pipe(z.number().int().positive()).default(1_000),
   RUNWAY_EVAL_INCREMENTAL: Flag.default(true),
-  RUNWAY_EVAL_INCREMENTAL_GRACE: DurationMs.pipe(z.number().int().min(0).max(600_000)).default(5_000),
+  RUNWAY_EVAL_INCREMENTAL_GRACE: DurationMs.pipe(z.number().int().min(0).max(600_000)).default(2_000),
   RUNWAY_EVAL_INCREMENTAL_REBASE: DurationMs.pipe(z.number().int().positive()).default(6 * 3_600_000),
   USER: z.string().default('cli'),
   RUNWAY_AGING_PER_HOUR: z.coerce.number().min(0).default(1),
@@ -132,11 +132,12 @@ export interface RunwayConfig {
   /**
    * The evaluate-cycle job's incremental reads (src/services/evaluate-incremental.ts; bench/README.md
    * "Evaluation cycle"): RUNWAY_EVAL_INCREMENTAL (default on) keeps variant-stats, ratio-stats and
-   * variant-units sums in memory and adds each cycle only the units touched since. Exact while every
-   * event is visible within RUNWAY_EVAL_INCREMENTAL_GRACE (default 5s) of its received_at (ingest
-   * stamps it before its insert); those held sums leave out events received in the last grace. Each
-   * held entry is read again in full every RUNWAY_EVAL_INCREMENTAL_REBASE (default 6h), which bounds
-   * what a late-visible event can miss. One-off evaluations (CLI, API) always read in full.
+   * variant-units sums in memory and adds each cycle only the units touched since. The held sums leave
+   * out events received in the last RUNWAY_EVAL_INCREMENTAL_GRACE (default 2s: what an insert usually
+   * takes, as ingest stamps received_at before it); an event visible later than that is found by the
+   * next cycle's count check and its experiment read from a base, so the grace trades re-bases against
+   * delay, not exactness. Each held entry is read again in full every RUNWAY_EVAL_INCREMENTAL_REBASE
+   * (default 6h). One-off evaluations (CLI, API) always read in full.
    */
   evaluateIncremental: { enabled: boolean; graceMs: number; rebaseMs: number }
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
