@@ -31,7 +31,7 @@ export interface EvaluateCycleDeps {
   /** Told each evaluated experiment and its verdict time (evaluation lag metric). */
   onEvaluated?: (experimentId: string, at: number) => void
   /**
-   * Set (RUNWAY_EVAL_INCREMENTAL, the default): the cycle's reads keep their sums between cycles and
+   * Set (RUNWAY_EVAL_INCREMENTAL=1; off by default): the cycle's reads keep their sums between cycles and
    * read only what arrived since (src/services/evaluate-incremental.ts); unset: a full read each cycle.
    */
   incremental?: Pick<IncrementalEvaluationReader, 'read' | 'retain'>
