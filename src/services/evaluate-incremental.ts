@@ -29,6 +29,9 @@ export interface IncrementalOptions {
 
 type Select = (name: string, params: Record<string, unknown>) => Promise<Array<Record<string, number | string | null>>>
 
+/** The experiment of a held entry's name (every name starts with it, then \u0000 if more follows). */
+const experimentOf = (name: string) => name.split('\u0000')[0]!
+
 /** A stable name for a spec across cycles (the cycle's numeric keys are per cycle). */
 const specName = (s: Spec) => `${s.experiment}\u0000${JSON.stringify(s.metric)}`
 
@@ -55,7 +58,7 @@ export class IncrementalEvaluationReader {
 
   /** Drops what is held for experiments not in `keep` (stopped, paused: read in full when they run again). */
   retain(keep: ReadonlySet<string>): void {
-    for (const map of Object.values(this.held)) for (const k of map.keys()) if (!keep.has(k.split('\u0000')[0]!)) map.delete(k)
+    this.dropExperiments((e) => !keep.has(e))
   }
 
   /** Experiments whose held sums were dropped because events became visible behind their watermark (since this reader was made). */
@@ -81,7 +84,12 @@ export class IncrementalEvaluationReader {
     const late = new Set(held.filter((x) => (seen.get(x.e) ?? 0) !== x.events).map((x) => x.e))
     if (late.size === 0) return
     this.lateRebases += late.size
-    for (const map of Object.values(this.held)) for (const k of map.keys()) if (late.has(k.split('\u0000')[0]!)) map.delete(k)
+    this.dropExperiments((e) => late.has(e))
+  }
+
+  /** Drops every held entry (all kinds) of the experiments `drop` names. */
+  private dropExperiments(drop: (experiment: string) => boolean): void {
+    for (const map of Object.values(this.held)) for (const k of map.keys()) if (drop(experimentOf(k))) map.delete(k)
   }
 
   /** Drops everything held: the next read is a full pass. */
@@ -140,7 +148,7 @@ export class IncrementalEvaluationReader {
     // Counts held under an experiment's previous assignment are of no more use.
     const names = new Set(entries.map((x) => x.name))
     const cycle = new Set(experiments)
-    for (const k of this.held.misrouting.keys()) if (!names.has(k) && cycle.has(k.split('\u0000')[0]!)) this.held.misrouting.delete(k)
+    for (const k of this.held.misrouting.keys()) if (!names.has(k) && cycle.has(experimentOf(k))) this.held.misrouting.delete(k)
     const cumulative = new Map((await this.advance('misrouting', entries, to, now, select, subset) as MisroutingRow[]).map((r) => [r.experiment_id, r]))
     const recent = new Map((await select('misrouting-recent-batch', params)).map((r) => [String(r.experiment_id), r]))
     return experiments.map((e) => ({

@@ -15,6 +15,7 @@ import { IncrementalEvaluationReader } from '../../src/services/evaluate-increme
 import { EvaluateService } from '../../src/services/evaluate.js'
 import { sqlQuery } from '../../src/sql-files.js'
 import { DAY, HOUR, MINUTE, T0, runningRecord, specFixture } from '../support/fixtures.js'
+import { maxRelDiff } from '../support/max-rel-diff.js'
 import { migratedWarehouse } from '../support/migrated-warehouse.js'
 import { prng } from '../support/random-scenario.js'
 
@@ -82,16 +83,6 @@ function roundEvents(r: number, ids: readonly ExperimentRecord[]): { now: Row[];
     }
   }
   return out
-}
-
-/** The largest relative difference between numbers at the same place; Infinity when anything else differs. */
-function maxRelDiff(a: unknown, b: unknown): number {
-  if (typeof a === 'number' && typeof b === 'number') return a === b ? 0 : Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b))
-  if (a && b && typeof a === 'object' && typeof b === 'object') {
-    if (Array.isArray(a) !== Array.isArray(b) || Object.keys(a).length !== Object.keys(b).length) return Infinity
-    return Math.max(0, ...Object.keys(a).map((k) => maxRelDiff((a as Row)[k], (b as Row)[k])))
-  }
-  return Object.is(a, b) ? 0 : Infinity
 }
 
 describe('evaluate-cycle with incremental reads against a full read', () => {

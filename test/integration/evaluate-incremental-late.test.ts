@@ -3,6 +3,7 @@ import { toWarehouseTime } from '../../src/domain/telemetry.js'
 import { readEvaluationBatch } from '../../src/services/evaluate-batch.js'
 import { IncrementalEvaluationReader } from '../../src/services/evaluate-incremental.js'
 import { MINUTE, SECOND, T0, runningRecord, specFixture } from '../support/fixtures.js'
+import { maxRelDiff } from '../support/max-rel-diff.js'
 import { migratedWarehouse } from '../support/migrated-warehouse.js'
 
 /**
@@ -11,16 +12,6 @@ import { migratedWarehouse } from '../support/migrated-warehouse.js'
  * count check finds them at the next cycle and that experiment is read from a base. The oracle is the
  * batch SQL's full read (readEvaluationBatch) at the same `now`, with nothing inside the grace.
  */
-/** The largest relative difference between numbers at the same place; Infinity when anything else differs. */
-function relDiff(a: unknown, b: unknown): number {
-  if (typeof a === 'number' && typeof b === 'number') return a === b ? 0 : Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b))
-  if (a && b && typeof a === 'object' && typeof b === 'object') {
-    if (Array.isArray(a) !== Array.isArray(b) || Object.keys(a).length !== Object.keys(b).length) return Infinity
-    return Math.max(0, ...Object.keys(a).map((k) => relDiff((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])))
-  }
-  return Object.is(a, b) ? 0 : Infinity
-}
-
 const wh = migratedWarehouse('runway-evaluate-incremental-late-')
 const GRACE = 5 * SECOND
 
@@ -44,7 +35,7 @@ describe('incremental reads and events visible late', () => {
         expect(a.units, r.spec.id).toEqual(b.units)
         expect(a.misrouting, r.spec.id).toEqual(b.misrouting)
         // Sums moved by increments differ from one pass in the last bits only.
-        expect(relDiff(a.metrics, b.metrics), r.spec.id).toBeLessThanOrEqual(1e-12)
+        expect(maxRelDiff(a.metrics, b.metrics), r.spec.id).toBeLessThanOrEqual(1e-12)
       }
     }
 
