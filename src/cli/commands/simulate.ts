@@ -118,6 +118,7 @@ const num = (x: number | null) => (x === null ? '-' : Number(x.toPrecision(3)).t
 
 /** One interference row for the text summary: the assignment χ² or one metric's treatment × treatment Δ. */
 function interferenceCells(r: SimulationSummary['interference'][number]): Array<string | number> {
-  const test = r.kind === 'assignment' ? `assignment χ²=${num(r.chiSquare)}` : `${r.metric} ${r.variants?.join('×') ?? ''}`
+  // No χ² without shared units (status insufficient): 'χ²=-' read like a broken value.
+  const test = r.kind === 'assignment' ? (r.chiSquare === null ? 'assignment' : `assignment χ²=${num(r.chiSquare)}`) : `${r.metric} ${r.variants?.join('×') ?? ''}`
   return [r.experiments.join(' × '), test, r.kind === 'assignment' ? '-' : num(r.delta), num(r.adjustedP), r.units, r.action && r.action !== 'flagged' ? `${r.status} (${r.action})` : r.status]
 }
