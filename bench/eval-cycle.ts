@@ -26,8 +26,18 @@
  * --check also runs a full read (readEvaluationBatch) after each cycle and counts the experiments
  * whose verdict evidence differs beyond 1e-9 relative, and whose decision or reason codes differ
  * (--check-last: after the last round only). One-at-a-time is not run in this mode.
+ *
+ *   nice -n 19 npx tsx bench/eval-cycle.ts --events 100000000 --experiments 1000 --data-dir /work/bench-data/e100m --generate-only
+ *   flock /tmp/bench.lock npx tsx bench/eval-cycle.ts --events 100000000 --experiments 1000 --data-dir /work/bench-data/e100m --incremental
+ *
+ * --data-dir DIR keeps the generated N events (one size only) in DIR/base, with DIR/base.json saying
+ * what it holds (events, experiments, generator version); it is generated only when absent, and a
+ * DIR/base.json that names another dataset is an error, not a silent regeneration. Each run works on a
+ * copy (DIR/run-<pid>, removed after), so the rounds' increments never reach the base and every run
+ * starts from the same dataset. --generate-only stops after the base is written.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -45,6 +55,7 @@ import { IncrementalEvaluationReader } from '../src/services/evaluate-incrementa
 import { decide } from '../src/decide/decide.js'
 import { verdictEvidence } from '../src/decide/verdict-evidence.js'
 import { migrate } from '../src/services/migrate.js'
+import type { Warehouse } from '../src/ports/warehouse.js'
 import { sqlQuery } from '../src/sql-files.js'
 
 const { values: args } = parseArgs({ options: {
@@ -59,6 +70,8 @@ const { values: args } = parseArgs({ options: {
   check: { type: 'boolean', default: false },
   // Only after the last round (a full read at 100M costs as much as the first cycle).
   'check-last': { type: 'boolean', default: false },
+  'data-dir': { type: 'string' },
+  'generate-only': { type: 'boolean', default: false },
 } })
 const EVENTS = Number(args.events)
 const SIZES = args.experiments.split(',').map(Number)
@@ -99,11 +112,11 @@ function record(input: ExperimentSpecInput): ExperimentRecord {
  * before `nowMs` (1 in 20 days earlier). Variant: the experiment's hash of the unit over its variant
  * count (2–4, as in spec()); units number/E mod UNITS, so an increment's events land on existing units.
  */
-async function insertEvents(prefix: string, E: number, off0: number, count: number, nowMs: number, receivedMs: number): Promise<void> {
+async function insertEvents(w: Warehouse, prefix: string, E: number, off0: number, count: number, nowMs: number, receivedMs: number): Promise<void> {
   const CHUNK = 2_000_000
   for (let off = off0; off < off0 + count; off += CHUNK) {
     const n = Math.min(CHUNK, off0 + count - off)
-    await warehouse.command(`INSERT INTO events (event_id, ts, experiment_id, variant, unit_id, service, metric, value, attributes, received_at) SELECT
+    await w.command(`INSERT INTO events (event_id, ts, experiment_id, variant, unit_id, service, metric, value, attributes, received_at) SELECT
       concat('${prefix}-', toString(number)) AS event_id,
       fromUnixTimestamp64Milli(toInt64(${nowMs} - if(number % 20 = 0, 86400000 + (number * 7919) % 172800000, (number * 104729) % 21600000))) AS ts,
       concat('${prefix}-', toString(number % ${E})) AS experiment_id,
@@ -140,7 +153,7 @@ async function incrementalRounds(E: number, prefix: string, state: MemoryStateSt
     let insertS = 0
     if (k > 0) {
       const t = performance.now()
-      await insertEvents(prefix, E, EVENTS + (k - 1) * INC, INC, NOW + k * 60_000, NOW + k * 60_000)
+      await insertEvents(warehouse, prefix, E, EVENTS + (k - 1) * INC, INC, NOW + k * 60_000, NOW + k * 60_000)
       insertS = (performance.now() - t) / 1000
     }
     await clock.advanceTo(NOW + k * 60_000 + 2 * GRACE)
@@ -184,8 +197,55 @@ function maxRelDiff(a: unknown, b: unknown): number {
   return Object.is(a, b) ? 0 : Infinity
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'runway-bench-eval-cycle-'))
-const warehouse = embeddedWarehouse(dir)
+/** What a kept base holds; a change to insertEvents or the migrations' tables bumps `generator`. */
+const BASE_META = { events: EVENTS, experiments: SIZES.join(','), units: UNITS, now: NOW, generator: 1 }
+
+/**
+ * The data dir this run opens: a fresh temporary one, or (--data-dir) a copy of the kept base, which is
+ * generated first when absent. Returns the dir, whether the size's events are already in it, and its cleanup.
+ */
+async function openDataDir(): Promise<{ dir: string; generated: boolean; done: () => void }> {
+  const keep = args['data-dir']
+  if (!keep) {
+    const dir = mkdtempSync(join(tmpdir(), 'runway-bench-eval-cycle-'))
+    return { dir, generated: false, done: () => rmSync(dir, { recursive: true, force: true }) }
+  }
+  if (SIZES.length !== 1) throw new Error('--data-dir keeps one size: pass one --experiments value')
+  const base = join(keep, 'base')
+  const metaPath = join(keep, 'base.json')
+  if (existsSync(metaPath)) {
+    const held = readFileSync(metaPath, 'utf8').trim()
+    if (held !== JSON.stringify(BASE_META)) throw new Error(`${keep} holds ${held}, not ${JSON.stringify(BASE_META)}`)
+  } else {
+    // Generated into a side dir and renamed: an interrupted generation leaves no base that looks whole.
+    const partial = join(keep, `partial-${process.pid}`)
+    rmSync(partial, { recursive: true, force: true })
+    const w = embeddedWarehouse(partial)
+    try {
+      await migrate(w)
+      const E = SIZES[0]!
+      const t = performance.now()
+      await insertEvents(w, `x${E}`, E, 0, EVENTS, NOW, NOW)
+      const insertS = (performance.now() - t) / 1000
+      console.log(JSON.stringify({ generated: keep, experiments: E, events: EVENTS, insertS: +insertS.toFixed(1), eventsPerS: Math.round(EVENTS / insertS), load: load() }))
+    } finally {
+      await w.close()
+    }
+    rmSync(base, { recursive: true, force: true })
+    renameSync(partial, base)
+    writeFileSync(metaPath, JSON.stringify(BASE_META) + '\n')
+  }
+  if (args['generate-only']) return { dir: '', generated: true, done: () => {} }
+  const dir = join(keep, `run-${process.pid}`)
+  const t = performance.now()
+  execFileSync('cp', ['-a', '--reflink=auto', base, dir])
+  console.log(JSON.stringify({ copiedBase: base, to: dir, copyS: +((performance.now() - t) / 1000).toFixed(1), load: load() }))
+  return { dir, generated: true, done: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+const opened = await openDataDir()
+if (args['generate-only']) process.exit(0)
+const warehouse = embeddedWarehouse(opened.dir)
 try {
   await migrate(warehouse)
   console.log(`events ${EVENTS}, units ${UNITS}, sizes ${SIZES.join('/')}, load ${load()}`)
@@ -196,9 +256,9 @@ try {
     // Variant: the experiment's hash of the unit over its variant count (2–4, as in spec()); ts within
     // the last 6h (SLO windows) and, for 1 event in 20, days earlier in the pre-period (CUPED).
     let t = performance.now()
-    await insertEvents(prefix, E, 0, EVENTS, NOW, NOW)
+    if (!opened.generated) await insertEvents(warehouse, prefix, E, 0, EVENTS, NOW, NOW)
     const insertS = (performance.now() - t) / 1000
-    console.log(JSON.stringify({ experiments: E, events: EVENTS, insertS: +insertS.toFixed(1), eventsPerS: Math.round(EVENTS / insertS), load: load() }))
+    console.log(JSON.stringify({ experiments: E, events: EVENTS, insertS: +insertS.toFixed(1), eventsPerS: Math.round(EVENTS / insertS), ...(opened.generated ? { reusedBase: args['data-dir'] } : {}), load: load() }))
     const state = new MemoryStateStore()
     for (const r of records) await state.put(r, null)
     const clock = new ManualClock(NOW)
@@ -247,5 +307,5 @@ try {
   }
 } finally {
   await warehouse.close()
-  rmSync(dir, { recursive: true, force: true })
+  opened.done()
 }
