@@ -21,7 +21,8 @@
  * --incremental runs the cycle as the evaluate-cycle job does by default (RUNWAY_EVAL_INCREMENTAL: an
  * IncrementalEvaluationReader kept across cycles): a first cycle (full bases) over the N events
  * received at T, then --rounds times: a further --increment × N events generated in the engine
- * (received at T + k min, ts in the 6h before it, on existing units) and the next cycle, timed alone.
+ * (received at T + k min, ts in the 6h before it, on unit ids the base already has in every experiment)
+ * and the next cycle, timed alone.
  * Each cycle prints its per-query ms, seconds, the peak RSS sampled during it and maxRSS so far.
  * --check also runs a full read (readEvaluationBatch) after each cycle and counts the experiments
  * whose verdict evidence differs beyond 1e-9 relative, and whose decision or reason codes differ
@@ -112,7 +113,10 @@ function record(input: ExperimentSpecInput): ExperimentRecord {
  * before `nowMs` (1 in 20 days earlier). Variant: the experiment's hash of the unit over its variant
  * count (2–4, as in spec()); units number/E mod UNITS, so an increment's events land on existing units.
  */
-async function insertEvents(w: Warehouse, prefix: string, E: number, off0: number, count: number, nowMs: number, receivedMs: number): Promise<void> {
+async function insertEvents(w: Warehouse, prefix: string, E: number, off0: number, count: number, nowMs: number, receivedMs: number, onExisting = false): Promise<void> {
+  // onExisting (the rounds' increments): unit ids spread over those the base gave every experiment
+  // (0 … N/E − 1), so a touched unit has old events; before 2026-12-03 10:25 UTC increments went to new ids.
+  const unit = onExisting ? `(intDiv(number, ${E}) * 7919) % ${Math.max(1, Math.min(UNITS, Math.floor(EVENTS / E)))}` : `intDiv(number, ${E}) % ${UNITS}`
   const CHUNK = 2_000_000
   for (let off = off0; off < off0 + count; off += CHUNK) {
     const n = Math.min(CHUNK, off0 + count - off)
@@ -121,7 +125,7 @@ async function insertEvents(w: Warehouse, prefix: string, E: number, off0: numbe
       fromUnixTimestamp64Milli(toInt64(${nowMs} - if(number % 20 = 0, 86400000 + (number * 7919) % 172800000, (number * 104729) % 21600000))) AS ts,
       concat('${prefix}-', toString(number % ${E})) AS experiment_id,
       ['control', 'v1', 'v2', 'v3'][1 + murmurHash3_32(concat(experiment_id, ':', unit_id)) % (2 + (number % ${E}) % 3)] AS variant,
-      concat('u', toString(intDiv(number, ${E}) % ${UNITS})) AS unit_id,
+      concat('u', toString(${unit})) AS unit_id,
       'svc' AS service,
       ['${METRICS.join("','")}'][1 + intHash32(number) % 4] AS metric,
       multiIf(metric = 'error_rate', toFloat64(intHash32(number + 1) % 100 < 3), metric = 'latency_ms', 50 + (intHash32(number + 2) % 600), metric = 'sessions', 1 + intHash32(number + 3) % 3, (intHash32(number + 4) % 10000) / 100) AS value,
@@ -153,7 +157,7 @@ async function incrementalRounds(E: number, prefix: string, state: MemoryStateSt
     let insertS = 0
     if (k > 0) {
       const t = performance.now()
-      await insertEvents(warehouse, prefix, E, EVENTS + (k - 1) * INC, INC, NOW + k * 60_000, NOW + k * 60_000)
+      await insertEvents(warehouse, prefix, E, EVENTS + (k - 1) * INC, INC, NOW + k * 60_000, NOW + k * 60_000, true)
       insertS = (performance.now() - t) / 1000
     }
     await clock.advanceTo(NOW + k * 60_000 + 2 * GRACE)

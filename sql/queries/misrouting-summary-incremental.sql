@@ -1,20 +1,13 @@
--- engine-settings: optimize_aggregation_in_order = 1
 -- The cumulative counts of misrouting-summary-batch.sql as an increment (src/services/evaluate-incremental.ts,
--- issue 16 item 3): for every unit with an event received in ({from_ms}, {to_ms}] (every unit when
--- {all:UInt8} = 1, the base), whether it was logged and misrouted over its events received <= {from_ms}
+-- issue 16 item 3): for every unit of the cycle's touched table ({touched:Identifier},
+-- eval-touched-fill.sql), whether it was logged and misrouted over its events received <= {from_ms}
 -- ("old") and <= {to_ms} ("new"); the caller adds new − old to the units and misrouted it holds per
 -- experiment. A unit's misrouting is a function of its logged variants (min, max) and of its id under the
 -- experiment's assignment (exposed, variant bucket): the assignment is part of what the caller holds the
 -- counts under, so a ramp or reallocation reads a new base. The recent-window counts are not here
 -- (misrouting-recent-batch.sql): a unit leaves the window as time passes without any new event.
--- Parameters: those of misrouting-summary-batch.sql except {since}, and {from_ms:Int64}, {to_ms:Int64}, {all:UInt8}.
+-- Parameters: those of misrouting-summary-batch.sql except {since}, and {touched:Identifier}, {from_ms:Int64}, {to_ms:Int64}.
 WITH
-touched AS
-(
-    SELECT DISTINCT experiment_id, unit_id FROM events
-    WHERE {all:UInt8} = 0 AND experiment_id IN {experiments:Array(String)}
-      AND received_at > fromUnixTimestamp64Milli({from_ms:Int64}) AND received_at <= fromUnixTimestamp64Milli({to_ms:Int64})
-),
 logged AS
 (
     SELECT
@@ -26,9 +19,8 @@ logged AS
         countIf(received_at <= fromUnixTimestamp64Milli({to_ms:Int64}))                      AS events_new,
         toString(minIf(variant, received_at <= fromUnixTimestamp64Milli({to_ms:Int64})))     AS first_new,
         toString(maxIf(variant, received_at <= fromUnixTimestamp64Milli({to_ms:Int64})))     AS last_new
-    FROM events
+    FROM {touched:Identifier}
     WHERE experiment_id IN {experiments:Array(String)}
-      AND ({all:UInt8} = 1 OR (experiment_id, unit_id) IN (SELECT experiment_id, unit_id FROM touched))
     GROUP BY experiment_id, unit_id
 ),
 gated AS

@@ -1,5 +1,5 @@
--- ratio-stats-batch.sql as an increment (src/services/evaluate-incremental.ts): per touched unit (an event
--- received in ({from_ms}, {to_ms}], or every unit when {all:UInt8} = 1) its Y and D over the events
+-- ratio-stats-batch.sql as an increment (src/services/evaluate-incremental.ts): per unit of the cycle's
+-- touched table ({touched:Identifier}, eval-touched-fill.sql) its Y and D over the events
 -- received <= {from_ms} ("old") and <= {to_ms} ("new"), summed per (key, variant) in both columns; the
 -- caller adds new − old (see variant-stats-incremental.sql). A unit counts once it has an event of
 -- either leg, as in the batch query. Spec i is ({keys}[i], {experiments}[i], {numerators}[i], {denominators}[i]).
@@ -15,12 +15,6 @@ legs AS
     UNION ALL
     SELECT key, experiment_id, denominator AS metric, toUInt8(0) AS is_numerator FROM specs
 ),
-touched AS
-(
-    SELECT DISTINCT experiment_id, unit_id FROM events
-    WHERE {all:UInt8} = 0 AND experiment_id IN (SELECT experiment_id FROM specs)
-      AND received_at > fromUnixTimestamp64Milli({from_ms:Int64}) AND received_at <= fromUnixTimestamp64Milli({to_ms:Int64})
-),
 per_unit AS
 (
     SELECT l.key AS key, e.variant AS variant, e.unit_id AS unit_id,
@@ -30,10 +24,9 @@ per_unit AS
            sumIf(e.value, l.is_numerator = 0 AND e.received_at <= fromUnixTimestamp64Milli({from_ms:Int64})) AS d_old,
            sumIf(e.value, l.is_numerator = 1 AND e.received_at <= fromUnixTimestamp64Milli({to_ms:Int64})) AS y_new,
            sumIf(e.value, l.is_numerator = 0 AND e.received_at <= fromUnixTimestamp64Milli({to_ms:Int64})) AS d_new
-    FROM events AS e
+    FROM {touched:Identifier} AS e
     INNER JOIN legs AS l ON e.experiment_id = l.experiment_id AND e.metric = l.metric
     WHERE (e.experiment_id, e.metric) IN (SELECT experiment_id, metric FROM legs)
-      AND ({all:UInt8} = 1 OR (e.experiment_id, e.unit_id) IN (SELECT experiment_id, unit_id FROM touched))
     GROUP BY l.key, e.variant, e.unit_id
 )
 SELECT

@@ -1,6 +1,7 @@
 -- variant-stats-batch.sql as an increment (src/services/evaluate-incremental.ts, issue 16 item 3): for
--- every unit with an event received in ({from_ms}, {to_ms}] (or every unit when {all:UInt8} = 1, the
--- base), the unit's x over its events received <= {from_ms} ("old") and <= {to_ms} ("new"), summed per
+-- every unit in the cycle's touched table ({touched:Identifier}, eval-touched-fill.sql: all events up to
+-- {to_ms} of the units with an event received after the oldest held watermark <= {from_ms}), the
+-- unit's x over its events received <= {from_ms} ("old") and <= {to_ms} ("new"), summed per
 -- (key, variant) as two columns each: the caller adds new − old to what it holds. No running sum is
 -- subtracted from itself by the engine and a unit absent before (no old event) contributes nothing old.
 -- Events received after {to_ms} are in neither and are read by the next increment. `outside` counts
@@ -12,12 +13,6 @@ specs AS
     SELECT s.1 AS key, s.2 AS experiment_id, s.3 AS metric, s.4 AS type, s.5 AS aggregation
     FROM (SELECT arrayJoin(arrayZip({keys:Array(UInt32)}, {experiments:Array(String)}, {metrics:Array(String)}, {types:Array(String)}, {aggregations:Array(String)})) AS s)
 ),
-touched AS
-(
-    SELECT DISTINCT experiment_id, unit_id FROM events
-    WHERE {all:UInt8} = 0 AND experiment_id IN (SELECT experiment_id FROM specs)
-      AND received_at > fromUnixTimestamp64Milli({from_ms:Int64}) AND received_at <= fromUnixTimestamp64Milli({to_ms:Int64})
-),
 per_unit AS
 (
     SELECT experiment_id, metric, variant, unit_id,
@@ -25,9 +20,8 @@ per_unit AS
            sumIf(value, received_at <= fromUnixTimestamp64Milli({from_ms:Int64})) AS total_old,
            countIf(received_at <= fromUnixTimestamp64Milli({to_ms:Int64})) AS events_new,
            sumIf(value, received_at <= fromUnixTimestamp64Milli({to_ms:Int64})) AS total_new
-    FROM events
+    FROM {touched:Identifier}
     WHERE (experiment_id, metric) IN (SELECT experiment_id, metric FROM specs)
-      AND ({all:UInt8} = 1 OR (experiment_id, unit_id) IN (SELECT experiment_id, unit_id FROM touched))
     GROUP BY experiment_id, metric, variant, unit_id
 )
 SELECT

@@ -1,16 +1,9 @@
--- variant-units-batch.sql as an increment (src/services/evaluate-incremental.ts): per touched unit (an
--- event received in ({from_ms}, {to_ms}], or every unit when {all:UInt8} = 1) whether it had events of
+-- variant-units-batch.sql as an increment (src/services/evaluate-incremental.ts): per unit of the cycle's
+-- touched table ({touched:Identifier}, eval-touched-fill.sql) whether it had events of
 -- the variant received <= {from_ms} ("old") and <= {to_ms} ("new"), and how many: the caller adds
 -- new − old to units and events. last_event_ms is the newest ts among the touched units' events received
 -- <= {to_ms}: a max only grows as events arrive, so the caller keeps the larger of it and what it holds.
--- Parameters: {experiments:Array(String)}, {from_ms:Int64}, {to_ms:Int64}, {all:UInt8}.
-WITH
-touched AS
-(
-    SELECT DISTINCT experiment_id, unit_id FROM events
-    WHERE {all:UInt8} = 0 AND experiment_id IN {experiments:Array(String)}
-      AND received_at > fromUnixTimestamp64Milli({from_ms:Int64}) AND received_at <= fromUnixTimestamp64Milli({to_ms:Int64})
-)
+-- Parameters: {touched:Identifier}, {experiments:Array(String)}, {from_ms:Int64}, {to_ms:Int64}.
 SELECT
     experiment_id, variant,
     toUInt64(countIf(unit_old > 0)) AS units_old,  toUInt64(countIf(unit_new > 0)) AS units_new,
@@ -22,9 +15,8 @@ FROM
            countIf(received_at <= fromUnixTimestamp64Milli({from_ms:Int64})) AS unit_old,
            countIf(received_at <= fromUnixTimestamp64Milli({to_ms:Int64})) AS unit_new,
            toUnixTimestamp64Milli(maxIf(ts, received_at <= fromUnixTimestamp64Milli({to_ms:Int64}))) AS last_ms
-    FROM events
+    FROM {touched:Identifier}
     WHERE experiment_id IN {experiments:Array(String)}
-      AND ({all:UInt8} = 1 OR (experiment_id, unit_id) IN (SELECT experiment_id, unit_id FROM touched))
     GROUP BY experiment_id, variant, unit_id
 )
 GROUP BY experiment_id, variant

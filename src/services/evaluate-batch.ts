@@ -36,7 +36,7 @@ const QUERY: Record<MetricQueryKind, string> = {
 }
 
 /** Each kind's named parameters: one array per column, index i for spec i (the SQL zips them). */
-function kindParams(kind: MetricQueryKind, specs: Spec[], now: number): Record<string, unknown> {
+export function kindParams(kind: MetricQueryKind, specs: Spec[], now: number): Record<string, unknown> {
   const col = <T>(f: (s: Spec) => T) => specs.map(f)
   const base = { keys: col((s) => s.key), experiments: col((s) => s.experiment) }
   const m = (s: Spec) => s.metric

@@ -1,29 +1,22 @@
 import { DEFAULT_MISROUTING_WINDOW_MS } from '../decide/misrouting.js'
 import type { ExperimentRecord } from '../domain/experiment-record.js'
-import { sourceOf, typeOf } from '../domain/metric.js'
 import type { QueryParams, Warehouse } from '../ports/warehouse.js'
 import { sqlQuery } from '../sql-files.js'
-import { applyIncrement, hasUnits, maxOrNull, type Sums, type SumsLayout } from '../stats/incremental-sums.js'
-import { readEvaluationBatch, type EvaluationReads, type MisroutingRow, type Spec, type SupplyRows, type UnitsRow } from './evaluate-batch.js'
+import { applyIncrement, hasUnits, type Sums } from '../stats/incremental-sums.js'
+import { kindParams, readEvaluationBatch, type EvaluationReads, type MisroutingRow, type Spec, type SupplyRows, type UnitsRow } from './evaluate-batch.js'
+import { BASE, INCREMENT, LAYOUT, rebaseAfterMs, rowOf, withRecentLastEvents, type Kind } from './evaluate-incremental-rows.js'
+import { TouchedTable } from './evaluate-incremental-touched.js'
 
-type Kind = 'stats' | 'ratio' | 'units' | 'misrouting'
-const QUERY: Record<Kind, string> = { stats: 'variant-stats-incremental', ratio: 'ratio-stats-incremental', units: 'variant-units-incremental', misrouting: 'misrouting-summary-incremental' }
-const LAYOUT: Record<Kind, SumsLayout> = {
-  stats: { additive: ['n', 'sum', 'sum_squares', 'sum_cubes', 'outside'], count: 'n' },
-  ratio: { additive: ['n', 'sum', 'sum_squares', 'denominator_sum', 'denominator_sum_squares', 'cross_sum'], count: 'n' },
-  units: { additive: ['units', 'events'], max: ['last_event_ms'], count: 'units' },
-  misrouting: { additive: ['units', 'misrouted'], count: 'units' },
-}
 /** Misrouting-summary's parameters that are one per experiment (index-aligned with `experiments`). */
 const ASSIGNMENT = ['layer_salts', 'variant_salts', 'alloc_starts', 'alloc_sizes', 'exposures', 'variants', 'thresholds'] as const
 
-/** What is held for one spec (metric kinds) or one experiment (units): sums by variant, and the watermark they are at. */
-interface Held { at: number; baseAt: number; byVariant: Map<string, Sums> }
+/** What is held for one spec (metric kinds) or one experiment (units): sums by variant, the watermark they are at, when to re-base. */
+interface Held { at: number; rebaseAt: number; byVariant: Map<string, Sums> }
 
 export interface IncrementalOptions {
   /** Events received within this long before the cycle's `now` wait for the next cycle (in-flight inserts, group commit). */
   graceMs: number
-  /** A held entry older than this since its base is read again in full (bounds drift from events that arrived late with an old received_at). */
+  /** A held entry is read again from a base this long after its last one at most (half as long at least, fixed per experiment: rebaseAfterMs). */
   rebaseMs: number
 }
 
@@ -52,7 +45,8 @@ const specName = (s: Spec) => `${s.experiment}\u0000${JSON.stringify(s.metric)}`
  * experiment is read from a base. The grace only makes such rebases rare (in-flight inserts).
  */
 export class IncrementalEvaluationReader {
-  private readonly held: Record<Kind, Map<string, Held>> = { stats: new Map(), ratio: new Map(), units: new Map(), misrouting: new Map() }
+  private readonly held: Record<Kind, Map<string, Held>> = { stats: new Map(), ratio: new Map(), cuped: new Map(), units: new Map(), misrouting: new Map() }
+  private readonly touched = new TouchedTable()
 
   constructor(private readonly warehouse: Warehouse, private readonly opts: IncrementalOptions) {}
 
@@ -116,19 +110,40 @@ export class IncrementalEvaluationReader {
         return withRecentLastEvents(held as UnitsRow[], await select('variant-last-event-recent-batch', { experiments: q.experiments, from_ms: to }))
       }
       if (q.kind === 'misrouting') return this.misrouting(q.params!, to, now, select)
-      if (q.kind !== 'stats' && q.kind !== 'ratio') return undefined
+      if (q.kind !== 'stats' && q.kind !== 'ratio' && q.kind !== 'cuped') return undefined
       const kind = q.kind
       const entries = q.specs.map((s) => ({ name: specName(s), key: s.key, spec: s }))
-      return this.advance(kind, entries, to, now, select, (list) => paramsOf(kind, list.map((x) => x.spec!)))
+      return this.advance(kind, entries, to, now, select, (list) => kindParams(kind, list.map((x) => x.spec!), now))
     }
     try {
       await this.dropLate(records.map((r) => r.spec.id), select)
+      this.window = { from: this.oldestIncrement(new Set(records.map((r) => r.spec.id)), to, now), to }
       return await readEvaluationBatch(this.warehouse, records, { now, misroutingWindowMs, onQuery, supply })
     } catch (error) {
       // Some entries may have moved and others not: nothing held is trusted after a failed cycle.
       this.reset()
       throw error
+    } finally {
+      this.window = undefined
+      await this.touched.drop(select)
     }
+  }
+
+  /** This cycle's increment window: from the oldest watermark an entry moves from this cycle, to the new one. */
+  private window: { from: number; to: number } | undefined
+
+  /** Whether an entry is read from a base this cycle (new, due, or ahead of the watermark: the clock went back). */
+  private dueForBase(h: Held | undefined, to: number, now: number): h is undefined {
+    return !h || now >= h.rebaseAt || h.at > to
+  }
+
+  /** The oldest watermark among the entries of `experiments` that move by an increment this cycle (`to` when none). */
+  private oldestIncrement(experiments: ReadonlySet<string>, to: number, now: number): number {
+    let from = to
+    for (const map of Object.values(this.held)) {
+      for (const [name, h] of map) if (experiments.has(experimentOf(name)) && !this.dueForBase(h, to, now)) from = Math.min(from, h.at)
+    }
+    return from
   }
 
   /**
@@ -157,7 +172,7 @@ export class IncrementalEvaluationReader {
     }))
   }
 
-  /** Brings each entry to `to` (a base for the new or stale ones, an increment per watermark for the rest) and returns its rows. */
+  /** Brings each entry to `to` (a base for the new or due ones, an increment per watermark for the rest) and returns its rows. */
   private async advance<E extends { name: string; key: number | string; spec?: Spec }>(
     kind: Kind, entries: E[], to: number, now: number, select: Select, paramsFor: (list: E[]) => Record<string, unknown>,
   ): Promise<unknown[]> {
@@ -165,7 +180,7 @@ export class IncrementalEvaluationReader {
     const groups = new Map<number, E[]>() // by watermark; -1: a base
     for (const e of entries) {
       const h = map.get(e.name)
-      const from = !h || now - h.baseAt >= this.opts.rebaseMs || h.at > to ? -1 : h.at
+      const from = this.dueForBase(h, to, now) ? -1 : h.at
       if (from === -1) map.delete(e.name)
       groups.set(from, [...(groups.get(from) ?? []), e])
     }
@@ -173,9 +188,12 @@ export class IncrementalEvaluationReader {
     for (const [from, list] of groups) {
       if (from === to) continue
       const byKey = new Map(list.map((e) => [String(e.key), e]))
-      const rows = await select(QUERY[kind], { ...paramsFor(list), from_ms: Math.max(from, 0), to_ms: to, all: from === -1 ? 1 : 0 })
+      const rows = from === -1
+        ? await select(BASE[kind], { ...paramsFor(list), to_ms: to })
+        : await select(INCREMENT[kind], { ...paramsFor(list), touched: await this.touchedSince(from, to, select), from_ms: from, to_ms: to })
       for (const e of list) {
-        const h = map.get(e.name) ?? { at: to, baseAt: now, byVariant: new Map<string, Sums>() }
+        const experiment = experimentOf(e.name)
+        const h = map.get(e.name) ?? { at: to, rebaseAt: now + rebaseAfterMs(experiment, this.opts.rebaseMs), byVariant: new Map<string, Sums>() }
         h.at = to
         map.set(e.name, h)
       }
@@ -186,39 +204,11 @@ export class IncrementalEvaluationReader {
     }
     return entries.flatMap((e) => [...map.get(e.name)!.byVariant].filter(([, s]) => hasUnits(s, LAYOUT[kind])).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([variant, s]) => rowOf(kind, e.key, variant, s)))
   }
-}
 
-/**
- * The held variant-units rows with each (experiment, variant)'s last event time raised to the newest
- * event received within the grace (variant-last-event-recent-batch.sql): freshness is judged on what
- * is visible now, the sums on what is settled. A variant seen only within the grace is a row with no
- * units (decide() counts a missing variant as 0 units, so SRM is unchanged), in the batch's order.
- */
-function withRecentLastEvents(held: UnitsRow[], recent: Array<Record<string, number | string | null>>): UnitsRow[] {
-  const key = (e: string, v: string) => `${e}\u0000${v}`
-  const out = new Map(held.map((r) => [key(r.experiment_id, r.variant), { ...r }]))
-  for (const r of recent) {
-    if (r.last_event_ms === null) continue
-    const k = key(String(r.experiment_id), String(r.variant))
-    const row = out.get(k)
-    const ms = Number(r.last_event_ms)
-    if (!row) out.set(k, { experiment_id: String(r.experiment_id), variant: String(r.variant), units: 0, events: 0, last_event_ms: ms })
-    else if (row.last_event_ms === null || Number(row.last_event_ms) < ms) row.last_event_ms = ms
+  /** The cycle's touched table, filled on first use for the cycle's window (which covers every increment's). */
+  private async touchedSince(from: number, to: number, select: Select): Promise<string> {
+    const w = this.window
+    if (!w || w.from > from || w.to !== to) throw new Error(`increment from ${from} outside the cycle's window`)
+    return this.touched.fill(w.from, w.to, select)
   }
-  return [...out.values()].sort((a, b) => (key(a.experiment_id, a.variant) < key(b.experiment_id, b.variant) ? -1 : key(a.experiment_id, a.variant) > key(b.experiment_id, b.variant) ? 1 : 0))
-}
-
-/** A held group as the batch query's row. */
-function rowOf(kind: Kind, key: number | string, variant: string, s: Sums): Record<string, unknown> {
-  if (kind === 'misrouting') return { experiment_id: key, units: s.units, misrouted: s.misrouted }
-  if (kind === 'units') return { experiment_id: key, variant, units: s.units, events: s.events, last_event_ms: maxOrNull(s.last_event_ms!) }
-  if (kind === 'stats') return { key, variant, n: s.n, sum: s.sum, sum_squares: s.sum_squares, sum_cubes: s.sum_cubes, in_unit_interval: s.outside === 0 ? 1 : 0 }
-  return { key, variant, n: s.n, sum: s.sum, sum_squares: s.sum_squares, denominator_sum: s.denominator_sum, denominator_sum_squares: s.denominator_sum_squares, cross_sum: s.cross_sum }
-}
-
-/** The incremental query's spec arrays, as the batch query's (evaluate-batch.ts kindParams). */
-function paramsOf(kind: 'stats' | 'ratio', specs: Spec[]): Record<string, unknown> {
-  const base = { keys: specs.map((s) => s.key), experiments: specs.map((s) => s.experiment) }
-  if (kind === 'ratio') return { ...base, numerators: specs.map((s) => s.metric.numerator!), denominators: specs.map((s) => s.metric.denominator!) }
-  return { ...base, metrics: specs.map((s) => sourceOf(s.metric)), types: specs.map((s) => typeOf(s.metric)), aggregations: specs.map((s) => s.metric.aggregation) }
 }

@@ -1,0 +1,2 @@
+-- Drops the cycle's touched table (eval-touched-create.sql). Parameters: {touched:Identifier}.
+DROP TABLE IF EXISTS {touched:Identifier}
