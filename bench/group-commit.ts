@@ -29,7 +29,7 @@ import { IngestService } from '../src/services/ingest.js'
 import { migrate } from '../src/services/migrate.js'
 import { createRuntime, embeddedPorts } from '../src/services/runtime.js'
 
-const { values: args } = parseArgs({ options: { via: { type: 'string', default: 'service' }, events: { type: 'string', default: '50000' }, rounds: { type: 'string', default: '2' }, minutes: { type: 'string', default: '1' }, clients: { type: 'string', default: '16' }, small: { type: 'string', default: '100' }, modes: { type: 'string', default: 'big,grouped,alone,async' } } })
+const { values: args } = parseArgs({ options: { via: { type: 'string', default: 'service' }, events: { type: 'string', default: '50000' }, rounds: { type: 'string', default: '2' }, minutes: { type: 'string', default: '1' }, clients: { type: 'string', default: '16' }, small: { type: 'string', default: '100' }, modes: { type: 'string', default: 'big,grouped,alone,async' }, client: { type: 'string', default: 'http' } } })
 const N = Number(args.events)
 const CLIENTS = Number(args.clients)
 const SMALL = Number(args.small)
@@ -78,12 +78,14 @@ const body = (experimentId: string, from: number, n: number) =>
     return JSON.stringify({ eventId: `${experimentId}-${i}`, ts, experimentId, variant: i % 2 ? 'treatment' : 'control', unitId: `u-${i % 10_007}`, service: 'checkout', metric: 'conversion', value: (i % 7) / 7, attributes: { region: i % 3 ? 'eu' : 'us' } })
   }).join('\n')
 const count = async (x: string) => Number((await warehouse.select<{ n: string }>('SELECT count() AS n FROM events WHERE experiment_id = {x:String}', { x }))[0]!.n)
-interface Run { eventsPerSec: number; p50: number; p99: number }
+interface Run { eventsPerSec: number; p50: number; p99: number; callsPerInsert?: number; insertMs?: number; lingerMs?: number }
+type CoalescerStats = NonNullable<IngestService['coalescer']>['stats']
+const round1 = (x: number) => Math.round(x * 10) / 10
 
 /** The HTTP clients' own process; its line is the run's figures. */
 function clients(id: string, total: number, size: number, n: number): Promise<Run> {
   const script = fileURLToPath(new URL('./group-commit-client.ts', import.meta.url))
-  const child = spawn(process.execPath, ['--import', 'tsx', script, '--url', url, '--experiment', id, '--events', String(total), '--size', String(size), '--clients', String(n), '--ts', String(ts)], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', script, '--url', url, '--experiment', id, '--events', String(total), '--size', String(size), '--clients', String(n), '--ts', String(ts), '--client', args.client!], { stdio: ['ignore', 'pipe', 'inherit'] })
   let out = ''
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
   return new Promise((resolve, reject) => child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as Run) : reject(new Error(`client exited ${code}`)))))
@@ -119,10 +121,15 @@ async function run(mode: Mode, total: number): Promise<Run> {
   const size = mode === 'big' ? total : SMALL
   const n = mode === 'big' ? 1 : CLIENTS
   mutable.ingest = services[mode]
+  const before = { ...(services[mode].coalescer?.stats ?? {}) } as Partial<CoalescerStats>
   const r = HTTP ? await clients(id, total, size, n) : await inProcess(mode, id, total, size, n)
   const stored = await count(id)
   if (stored !== total) throw new Error(`${mode} stored ${stored} of ${total}`)
-  return r
+  const after = services[mode].coalescer?.stats
+  if (after === undefined) return r
+  // What one grouped round trip is made of: calls per insert, and the mean insert and linger per insert.
+  const inserts = Math.max(1, after.inserts - before.inserts!)
+  return { ...r, callsPerInsert: round1((after.calls - before.calls!) / inserts), insertMs: round1((after.insertMs - before.insertMs!) / inserts), lingerMs: round1((after.lingerMs - before.lingerMs!) / inserts) }
 }
 
 for (const m of modes) await run(m, 2_000) // warm-up
