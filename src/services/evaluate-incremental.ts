@@ -30,14 +30,18 @@ const specName = (s: Spec) => `${s.experiment}\u0000${JSON.stringify(s.metric)}`
 
 /**
  * The evaluation reads of readEvaluationBatch, with the passes that are sums over units —
- * variant-stats, ratio-stats, variant-units and misrouting-summary's cumulative counts — held in
- * memory and moved forward each cycle by the units touched since the last one
- * (sql/queries/*-incremental.sql), so their cost follows the data received since, not all data
- * (issue 16 item 3). The first read of a spec or experiment, and every read after `rebaseMs`, is a
- * full pass over the events received up to now − graceMs. The other passes (CUPED, quantile, SLO
- * windows, misrouting's recent window, unknown-variant dead letters) are run in full: see
- * bench/README.md "Evaluation cycle (issue 16 item 3)" for why and what they cost. The evaluate-cycle
- * job reads through one of these when RUNWAY_EVAL_INCREMENTAL is on (src/config.ts).
+ * variant-stats, ratio-stats, cuped-stats, variant-units and misrouting-summary's cumulative counts —
+ * held in memory and moved forward each cycle by the units touched since the last one, so their cost
+ * follows the data received since, not all data (issue 16 item 3). The touched units are found once
+ * per cycle: every event up to the new watermark of each unit id with an event received since the
+ * oldest held one goes into the reader's own Memory table (TouchedTable), and each pass's increment
+ * (sql/queries/*-incremental.sql) aggregates its units old and new from there. The first read of a
+ * spec or experiment, and a re-base (rebaseAfterMs: between half and all of `rebaseMs`, fixed per
+ * experiment, so re-bases spread over cycles), is the batch aggregation bounded by received_at
+ * (sql/queries/*-base.sql). The other passes (quantile, SLO windows, misrouting's recent window,
+ * unknown-variant dead letters) are run in full: see bench/README.md "Evaluation cycle (issue 16
+ * item 3)" for why and what they cost. The evaluate-cycle job reads through one of these when
+ * RUNWAY_EVAL_INCREMENTAL is on (src/config.ts).
  *
  * Exact whatever the grace: an event that becomes visible after the watermark passed its received_at
  * (a journal replayed after a crash, a retried batch whose received_at is its first attempt's, an
