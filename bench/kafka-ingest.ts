@@ -119,6 +119,8 @@ const result = {
   kafkaToWarehouse: { ms: Math.round(kafkaMs), joinMs: Math.round(joinedMs), eventsPerSec: rate(N, kafkaMs), afterJoinEventsPerSec: rate(N, kafkaMs - joinedMs), chunks: consumer.stats.chunks, stored },
   recoveryLookup: { eventsPerChunk: CHUNK, allStoredMs: lookupStored.msPerChunk, noneStoredMs: lookupMissing.msPerChunk, fastPathChunkMs: Math.round((kafkaMs - joinedMs) / consumer.stats.chunks) },
   ratioKafkaToDirect: Number((rate(N, kafkaMs) / rate(N, directMs)).toFixed(3)),
+  // Without the consumer's start (connect, subscribe, group join), which a running consumer pays once.
+  ratioAfterJoinToDirect: Number((rate(N, kafkaMs - joinedMs) / rate(N, directMs)).toFixed(3)),
   ratioKafkaToValidated: Number((rate(N, kafkaMs) / rate(N, validatedMs)).toFixed(3)),
 }
 console.log(JSON.stringify(result, null, 2))

@@ -15,3 +15,23 @@ export async function recentBatchTokens(warehouse: Warehouse, now: number): Prom
   const rows = await warehouse.select<{ token: string }>(sqlQuery('ingest-batch-tokens-recent'), { since: now - LOOKBACK_MS, limit: RECENT })
   return rows.map((r) => r.token)
 }
+
+/** The event rows not in `events` yet, by (experiment, event id): a retry whose combined insert may have landed. */
+export async function eventsMissing(warehouse: Warehouse, rows: ReadonlyArray<Record<string, unknown>>): Promise<ReadonlyArray<Record<string, unknown>>> {
+  const key = (r: Record<string, unknown>) => `${String(r.experiment_id)}\u0000${String(r.event_id)}`
+  let fromMs = Infinity
+  let toMs = -Infinity
+  for (const r of rows) {
+    const ms = Date.parse(`${String(r.ts).replace(' ', 'T')}Z`)
+    if (ms < fromMs) fromMs = ms
+    if (ms > toMs) toMs = ms
+  }
+  const present = await warehouse.select<{ experiment_id: string; event_id: string }>(sqlQuery('events-present'), {
+    experiments: JSON.stringify([...new Set(rows.map((r) => String(r.experiment_id)))]),
+    ids: JSON.stringify([...new Set(rows.map((r) => String(r.event_id)))]),
+    fromMs,
+    toMs,
+  })
+  const stored = new Set(present.map(key))
+  return rows.filter((r) => !stored.has(key(r)))
+}

@@ -27,43 +27,71 @@ export interface Line extends SourceLine {
 }
 
 /**
- * Splits an HTTP body into lines. NDJSON: each non-blank line, numbered as in
- * the body; a line over a limit is refused alone. A JSON body is one document,
- * so one nested past the limit is refused whole (400, naming the limit).
+ * A JSON body's events, parsed: the body is one document, so one nested past the limit is refused
+ * whole (400, naming the limit). NDJSON bodies: ndjsonLines, each line refused alone.
  */
-export function splitBody(body: string, format: 'ndjson' | 'json', limits: LineLimits): Line[] {
-  if (format === 'json') {
-    // The array around the events is one level more.
-    if (jsonDeeperThan(body, limits.maxDepth + 1)) {
-      throw new InputError(`JSON body is nested deeper than ${limits.maxDepth} levels per event (RUNWAY_INGEST_MAX_DEPTH)`, [], 'JSON_TOO_DEEP')
-    }
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(body)
-    } catch (error) {
-      return [{ line: 1, raw: body, parseError: `invalid JSON: ${(error as Error).message}` }]
-    }
-    const items = Array.isArray(parsed) ? parsed : [parsed]
-    return items.map((value, i) => {
-      const raw = JSON.stringify(value) ?? 'undefined'
-      const tooLarge = sizeProblem(raw, limits)
-      return tooLarge ? { line: i + 1, raw, parseError: tooLarge } : { line: i + 1, raw, value }
-    })
+export function jsonBodyLines(body: string, limits: LineLimits): Line[] {
+  // The array around the events is one level more.
+  if (jsonDeeperThan(body, limits.maxDepth + 1)) {
+    throw new InputError(`JSON body is nested deeper than ${limits.maxDepth} levels per event (RUNWAY_INGEST_MAX_DEPTH)`, [], 'JSON_TOO_DEEP')
   }
-  const lines: Line[] = []
-  let start = 0
-  let n = 1
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(body)
+  } catch (error) {
+    return [{ line: 1, raw: body, parseError: `invalid JSON: ${(error as Error).message}` }]
+  }
+  const items = Array.isArray(parsed) ? parsed : [parsed]
+  return items.map((value, i) => {
+    const raw = JSON.stringify(value) ?? 'undefined'
+    const tooLarge = sizeProblem(raw, limits)
+    return tooLarge ? { line: i + 1, raw, parseError: tooLarge } : { line: i + 1, raw, value }
+  })
+}
+
+/** Lines that are read when iterated, with their number known before. */
+export interface CountedLines<T> extends Iterable<T> {
+  readonly length: number
+}
+
+/**
+ * An NDJSON body's non-blank lines, numbered as in the body, each sliced only when iterated: ingest
+ * parses each one just before it checks it, so a line's objects die young instead of living for the
+ * whole batch (a scavenge copies whatever is still alive; a batch's lines, events and captures all alive
+ * made the garbage collector the largest JS cost of an ingest). `length` counts them first.
+ */
+export function ndjsonLines(body: string): CountedLines<SourceLine> {
+  let length = 0
   // indexOf rather than split: a 10 MB body is not copied into an array of strings first.
-  while (start <= body.length) {
+  for (let start = 0; start <= body.length; ) {
     let end = body.indexOf('\n', start)
     if (end === -1) end = body.length
-    let raw = body.slice(start, end)
-    if (raw.endsWith('\r')) raw = raw.slice(0, -1)
-    if (raw.trim() !== '') lines.push(parseLine({ line: n, raw }, limits))
+    if (!blank(body, start, lineEnd(body, start, end))) length++
     start = end + 1
-    n++
   }
-  return lines
+  return {
+    length,
+    *[Symbol.iterator]() {
+      let n = 1
+      for (let start = 0; start <= body.length; n++) {
+        let end = body.indexOf('\n', start)
+        if (end === -1) end = body.length
+        const stop = lineEnd(body, start, end)
+        if (!blank(body, start, stop)) yield { line: n, raw: body.slice(start, stop) }
+        start = end + 1
+      }
+    },
+  }
+}
+
+/** The end of the line [start, end) without a trailing carriage return. */
+const lineEnd = (body: string, start: number, end: number) => (end > start && body.charCodeAt(end - 1) === 13 ? end - 1 : end)
+
+/** Whether body[start, stop) is empty or all whitespace (as trim() sees it); a printable ASCII first character answers at once. */
+function blank(body: string, start: number, stop: number): boolean {
+  const c = body.charCodeAt(start)
+  if (start < stop && c > 32 && c < 127) return false
+  return body.slice(start, stop).trim() === ''
 }
 
 /** Parses one line within the limits; never throws. */

@@ -14,11 +14,10 @@ import type { StateStore } from '../ports/state-store.js'
 import type { Warehouse } from '../ports/warehouse.js'
 import { InsertCoalescer } from '../adapters/warehouse/insert-coalescer.js'
 import { withRowText } from '../adapters/warehouse/row-text.js'
-import { sqlQuery } from '../sql-files.js'
-import { EVENTS_BATCH_TOKEN, recentBatchTokens } from './ingest-group-tokens.js'
+import { EVENTS_BATCH_TOKEN, eventsMissing, recentBatchTokens } from './ingest-group-tokens.js'
 import { IdempotencyKeys } from './ingest-idempotency.js'
 import { type Scrubber, memo, scrub } from './ingest-scrub.js'
-import { DEFAULT_LINE_LIMITS, type Line, type LineLimits, type SourceLine, parseLine, splitBody } from './ingest-lines.js'
+import { DEFAULT_LINE_LIMITS, type Line, type LineLimits, type SourceLine, jsonBodyLines, ndjsonLines, parseLine } from './ingest-lines.js'
 
 export interface IngestDeps {
   warehouse: Warehouse
@@ -118,14 +117,14 @@ export class IngestService {
       throw new TooLargeError(`batch is ${bytes} bytes; the limit is ${this.d.limits.maxBytes} bytes (RUNWAY_INGEST_MAX_BYTES)`, { maxBytes: this.d.limits.maxBytes })
     }
     const now = this.d.clock.now()
-    const prepare = async (): Promise<Prepared> => {
-      const lines = splitBody(batch.body, batch.format, this.lineLimits)
-      if (lines.length > this.d.limits.maxEvents) {
-        throw new TooLargeError(`batch has ${lines.length} events; the limit is ${this.d.limits.maxEvents} events (RUNWAY_INGEST_MAX_EVENTS)`, { maxEvents: this.d.limits.maxEvents })
-      }
-      return this.prepare(lines, { now, refuseNamespace: batch.refuseNamespace })
+    const prepare = async (): Promise<PreparedLines> => {
+      const limits = this.lineLimits
+      const o = { now, refuseNamespace: batch.refuseNamespace }
+      // NDJSON lines are parsed one by one as they are checked (ndjsonLines says why); a JSON body is parsed whole.
+      if (batch.format === 'json') return this.prepare(this.counted(jsonBodyLines(batch.body, limits)), asIs, o)
+      return this.prepare(this.counted(ndjsonLines(batch.body)), (l) => parseLine(l, limits), o)
     }
-    const write = async (prepared: Prepared, ids: { batchId: string; dedupToken: string }): Promise<IngestResult> => {
+    const write = async (prepared: PreparedLines, ids: { batchId: string; dedupToken: string }): Promise<IngestResult> => {
       const { accepted, rejections, masked, dropped } = await this.write(prepared, { source: batch.source, now, ...ids })
       return { batchId: ids.batchId, accepted, rejected: rejections.length, errors: rejections.slice(0, MAX_REPORTED_ERRORS), masked, dropped }
     }
@@ -139,16 +138,24 @@ export class IngestService {
    * The same validation and storage for lines that arrive already split (a
    * Kafka batch: line = offset). A retry with the same `dedupToken` is stored once.
    */
-  async ingestLines(lines: ReadonlyArray<SourceLine>, options: { source: string; dedupToken: string; refuseNamespace?: NamespaceCheck; alreadyStored?: StoredCheck }): Promise<LinesResult> {
-    const now = this.d.clock.now()
-    const parsed = lines.map((l) => parseLine(l, this.lineLimits))
-    const prepared = await this.prepare(parsed, { now, refuseNamespace: options.refuseNamespace, alreadyStored: options.alreadyStored })
-    const stored = await this.write(prepared, { source: options.source, now, batchId: options.dedupToken, dedupToken: options.dedupToken })
+  async ingestLines(lines: ReadonlyArray<SourceLine>, options: { source: string; dedupToken: string; refuseNamespace?: NamespaceCheck; alreadyStored?: StoredCheck; prepared?: PreparedLines }): Promise<LinesResult> {
+    // `prepared`: these lines, validated earlier by prepareLines with the same options (a consumer's pipelining).
+    const prepared = options.prepared ?? (await this.prepareLines(lines, options))
+    const stored = await this.write(prepared, { source: options.source, now: prepared.now, batchId: options.dedupToken, dedupToken: options.dedupToken })
     return { batchId: options.dedupToken, ...stored }
   }
 
+  /**
+   * ingestLines' validation alone, for its `prepared`: no side effect, so a consumer can validate its
+   * next chunk while the one before is being inserted (kafka-telemetry-consumer.ts). The receive time is taken here.
+   */
+  async prepareLines(lines: ReadonlyArray<SourceLine>, options: { refuseNamespace?: NamespaceCheck; alreadyStored?: StoredCheck }): Promise<PreparedLines> {
+    const limits = this.lineLimits
+    return this.prepare(lines, (l) => parseLine(l, limits), { now: this.d.clock.now(), refuseNamespace: options.refuseNamespace, alreadyStored: options.alreadyStored })
+  }
+
   /** Validates, masks and writes the rows' text: everything but the inserts (no side effect, so a keyed batch can do it while its key is looked up). */
-  private async prepare(lines: Line[], o: { now: number; refuseNamespace?: NamespaceCheck | undefined; alreadyStored?: StoredCheck | undefined }): Promise<Prepared> {
+  private async prepare<T>(lines: Iterable<T>, read: (l: T) => Line, o: { now: number; refuseNamespace?: NamespaceCheck | undefined; alreadyStored?: StoredCheck | undefined }): Promise<PreparedLines> {
     const { now } = o
     // The stored records as they are (frozen, read only here) where the store can give them: list() clones
     // every record, once per batch, which grows with the number of experiments rather than with the batch.
@@ -175,7 +182,10 @@ export class IngestService {
     // What verbatimInputLine puts in front of a verbatim line, written once per batch.
     const head = `{"r":${now},`
     let skipped = 0
-    for (const l of lines) {
+    for (const source of lines) {
+      // Read here, not all before the loop: a line's parse objects then die young (a scavenge copies what
+      // is still alive, and a whole batch's Lines, events and captures alive made GC half the JS of an ingest).
+      const l = read(source)
       const verdict = this.check(l, recordOf, now, refused)
       if (typeof verdict === 'string') {
         const source = l.scanned?.event ?? l.value
@@ -197,11 +207,11 @@ export class IngestService {
         else ndjson += `${rowInputLine(row, eventTimeMs(verdict.ts), now)}\n`
       }
     }
-    return { good, ndjson, scrubbed, bad, skipped }
+    return { now, good, ndjson, scrubbed, bad, skipped }
   }
 
   /** The inserts of a prepared batch; resolves once all of them returned (the batch is then acknowledged). */
-  private async write(p: Prepared, o: { source: string; dedupToken: string; batchId: string; now: number }) {
+  private async write(p: PreparedLines, o: { source: string; dedupToken: string; batchId: string; now: number }) {
     const { now, batchId, dedupToken: token } = o
     const { good, ndjson, scrubbed, bad, skipped } = p
     // One insert: the events and their per-unit aggregates (a projection of the same part) commit together.
@@ -229,6 +239,14 @@ export class IngestService {
       dropped += c.dropped
     }
     return { accepted: good.length, rejections: bad.map(({ line, reason }) => ({ line, reason })), masked, dropped, alreadyStored: skipped }
+  }
+
+  /** The batch's lines, if there are not more than RUNWAY_INGEST_MAX_EVENTS. */
+  private counted<T extends { length: number }>(lines: T): T {
+    if (lines.length > this.d.limits.maxEvents) {
+      throw new TooLargeError(`batch has ${lines.length} events; the limit is ${this.d.limits.maxEvents} events (RUNWAY_INGEST_MAX_EVENTS)`, { maxEvents: this.d.limits.maxEvents })
+    }
+    return lines
   }
 
   /** The namespace's data rules, looked up once per batch, with what tells that they leave an attribute alone. */
@@ -263,34 +281,18 @@ export class IngestService {
   }
 }
 
+const asIs = (l: Line) => l
+
 /** Whether the experiment has the variant (a loop: no closure per line). */
 function hasVariant(record: ExperimentRecord, variant: string): boolean {
   for (const v of record.spec.variants) if (v.name === variant) return true
   return false
 }
 
-/** The event rows not in `events` yet, by (experiment, event id): a retry whose combined insert may have landed. */
-async function eventsMissing(warehouse: Warehouse, rows: ReadonlyArray<Record<string, unknown>>): Promise<ReadonlyArray<Record<string, unknown>>> {
-  const key = (r: Record<string, unknown>) => `${String(r.experiment_id)}\u0000${String(r.event_id)}`
-  let fromMs = Infinity
-  let toMs = -Infinity
-  for (const r of rows) {
-    const ms = Date.parse(`${String(r.ts).replace(' ', 'T')}Z`)
-    if (ms < fromMs) fromMs = ms
-    if (ms > toMs) toMs = ms
-  }
-  const present = await warehouse.select<{ experiment_id: string; event_id: string }>(sqlQuery('events-present'), {
-    experiments: JSON.stringify([...new Set(rows.map((r) => String(r.experiment_id)))]),
-    ids: JSON.stringify([...new Set(rows.map((r) => String(r.event_id)))]),
-    fromMs,
-    toMs,
-  })
-  const stored = new Set(present.map(key))
-  return rows.filter((r) => !stored.has(key(r)))
-}
-
-/** A validated batch, not stored yet. */
-interface Prepared {
+/** A validated batch, not stored yet (prepareLines' answer, for writeLines). */
+export interface PreparedLines {
+  /** When it was received (its rows' received_at). */
+  now: number
   good: EventRow[]
   /** The good rows as events_in lines. */
   ndjson: string

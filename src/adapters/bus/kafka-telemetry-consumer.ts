@@ -2,7 +2,7 @@ import type { Admin, Consumer, EachBatchPayload, KafkaMessage, Producer } from '
 import type { Logger } from 'pino'
 import { TOPICS } from '../../ports/bus.js'
 import type { Warehouse } from '../../ports/warehouse.js'
-import type { IngestService, StoredCheck } from '../../services/ingest.js'
+import type { IngestService, LinesResult, StoredCheck } from '../../services/ingest.js'
 import { TELEMETRY_DLQ, createKafka, createProducer, ensureTopics, type KafkaConnection } from './kafka-common.js'
 import { rangeOnRecord } from './telemetry-recovery.js'
 
@@ -119,36 +119,64 @@ export class KafkaTelemetryConsumer {
     // A batch retried by kafkajs may start before what this member already committed.
     if (done !== undefined) messages = messages.filter((m) => BigInt(m.offset) >= done)
     const maxChunk = this.o.maxChunk ?? 5_000
+    // Pipelining: a chunk on the fast path is validated while the one before it is inserted (the main
+    // thread is idle then, waiting for the engine's threads). Inserts and commits stay one at a time and in
+    // offset order; a chunk's insert starts only after the one before it is stored and committed.
+    const flight = new OneInFlight()
     let i = 0
-    while (i < messages.length && isRunning() && !isStale()) {
-      const from = BigInt(messages[i]!.offset)
-      let end = Math.min(messages.length, i + maxChunk)
-      let pending = this.pending.get(partition)
-      if (pending !== undefined && from > pending) {
-        this.pending.delete(partition)
-        pending = undefined
+    try {
+      while (i < messages.length && isRunning() && !isStale()) {
+        const from = BigInt(messages[i]!.offset)
+        let end = Math.min(messages.length, i + maxChunk)
+        // A chunk in flight is on the fast path, and leaves nothing pending once stored (if it fails, nothing after it is written).
+        let pending = flight.busy ? undefined : this.pending.get(partition)
+        if (pending !== undefined && from > pending) {
+          this.pending.delete(partition)
+          pending = undefined
+        }
+        if (pending !== undefined) {
+          // Cut at the end of what may be stored: past it, the fast path is safe again.
+          const cut = messages.findIndex((m, j) => j >= i && BigInt(m.offset) > pending!)
+          if (cut !== -1 && cut < end) end = cut
+        }
+        const chunk = messages.slice(i, end)
+        const to = BigInt(chunk[chunk.length - 1]!.offset)
+        i = end
+        if (pending === undefined) {
+          const lines = linesOf(chunk)
+          const prepared = await this.o.ingest.prepareLines(lines, {})
+          await flight.settle()
+          if (!isRunning() || isStale()) break
+          flight.start(async () => {
+            // Kept in memory too: if the insert below fails, its retry must not trust the token either.
+            this.pending.set(partition, to)
+            await this.commit(partition, from, `${INTENT}${to}`)
+            const result = await this.o.ingest.ingestLines(lines, { source: 'kafka', dedupToken: `${this.topic}/${partition}/${from}-${to}`, prepared })
+            await this.sendDeadLetters(partition, chunk, result.rejections)
+            this.counted(result)
+            await this.commit(partition, to + 1n, null)
+            this.pending.delete(partition)
+            this.next.set(partition, to + 1n)
+            resolveOffset(chunk[chunk.length - 1]!.offset)
+            await heartbeat()
+          })
+          continue
+        }
+        const mayBeStored = pending > to ? pending : to
+        this.pending.set(partition, mayBeStored)
+        await this.commit(partition, from, `${INTENT}${mayBeStored}`)
+        await this.storeMissing(partition, chunk, { from, to, mayBeStored })
+        // Offsets past this chunk that an earlier attempt may have stored stay on record.
+        const left = mayBeStored > to ? mayBeStored : null
+        await this.commit(partition, to + 1n, left === null ? null : `${INTENT}${left}`)
+        if (left === null) this.pending.delete(partition)
+        this.next.set(partition, to + 1n)
+        resolveOffset(chunk[chunk.length - 1]!.offset)
+        await heartbeat()
       }
-      if (pending !== undefined) {
-        // Cut at the end of what may be stored: past it, the fast path is safe again.
-        const cut = messages.findIndex((m, j) => j >= i && BigInt(m.offset) > pending!)
-        if (cut !== -1 && cut < end) end = cut
-      }
-      const chunk = messages.slice(i, end)
-      const to = BigInt(chunk[chunk.length - 1]!.offset)
-      const mayBeStored = pending !== undefined && pending > to ? pending : to
-      // Kept in memory too: if the insert below fails, its retry must not trust the token either.
-      this.pending.set(partition, mayBeStored)
-      await this.commit(partition, from, `${INTENT}${mayBeStored}`)
-      if (pending === undefined) await this.store(partition, chunk, `${this.topic}/${partition}/${from}-${to}`)
-      else await this.storeMissing(partition, chunk, { from, to, mayBeStored })
-      // Offsets past this chunk that an earlier attempt may have stored stay on record.
-      const left = mayBeStored > to ? mayBeStored : null
-      await this.commit(partition, to + 1n, left === null ? null : `${INTENT}${left}`)
-      if (left === null) this.pending.delete(partition)
-      this.next.set(partition, to + 1n)
-      resolveOffset(chunk[chunk.length - 1]!.offset)
-      await heartbeat()
-      i = end
+    } finally {
+      // Never return (or throw) with an insert still running: kafkajs would fetch again, or retry the batch over it.
+      await flight.settle()
     }
   }
 
@@ -163,7 +191,7 @@ export class KafkaTelemetryConsumer {
 
   /** A chunk an earlier attempt may have stored, wholly, partly, or only as a recorded token: stores what is missing. */
   private async storeMissing(partition: number, chunk: KafkaMessage[], r: { from: bigint; to: bigint; mayBeStored: bigint }): Promise<void> {
-    const lines = chunk.map((m) => ({ line: Number(m.offset), raw: m.value?.toString('utf8') ?? '' }))
+    const lines = linesOf(chunk)
     const found = await rangeOnRecord(this.o.warehouse, { topic: this.topic, partition, from: r.from, to: r.to }, lines)
     this.log.warn(
       { topic: this.topic, partition, from: String(r.from), to: String(r.to), mayBeStored: String(r.mayBeStored), storedEvents: found.storedEvents, deadLettered: found.deadLettered.length, missing: found.missing.length },
@@ -188,13 +216,16 @@ export class KafkaTelemetryConsumer {
   /** Validates and stores one chunk (refused messages to dead_letters and the DLQ topic; good events `alreadyStored` knows are skipped); answers how many it skipped. */
   private async store(partition: number, chunk: KafkaMessage[], token: string, alreadyStored?: StoredCheck): Promise<number> {
     if (chunk.length === 0) return 0
-    const lines = chunk.map((m) => ({ line: Number(m.offset), raw: m.value?.toString('utf8') ?? '' }))
-    const result = await this.o.ingest.ingestLines(lines, { source: 'kafka', dedupToken: token, ...(alreadyStored ? { alreadyStored } : {}) })
+    const result = await this.o.ingest.ingestLines(linesOf(chunk), { source: 'kafka', dedupToken: token, ...(alreadyStored ? { alreadyStored } : {}) })
     await this.sendDeadLetters(partition, chunk, result.rejections)
+    this.counted(result)
+    return result.alreadyStored
+  }
+
+  private counted(result: LinesResult): void {
     this.stats.chunks++
     this.stats.accepted += result.accepted
     this.stats.deadLettered += result.rejections.length
-    return result.alreadyStored
   }
 
   /** Refusals onto the DLQ topic (at least once: a recovered range sends its refusals again), keyed and headed by where they came from. */
@@ -214,5 +245,42 @@ export class KafkaTelemetryConsumer {
         }
       }),
     })
+  }
+}
+
+/** A chunk's messages as lines numbered by offset. */
+function linesOf(chunk: ReadonlyArray<KafkaMessage>): Array<{ line: number; raw: string }> {
+  return chunk.map((m) => ({ line: Number(m.offset), raw: m.value?.toString('utf8') ?? '' }))
+}
+
+/**
+ * At most one write running, started only after the one before it succeeded: the next one's
+ * preparation overlaps it. A failed write's error is thrown by the next settle(), so nothing
+ * after it is written.
+ */
+export class OneInFlight {
+  private tail: Promise<{ error: unknown } | null> | null = null
+
+  get busy(): boolean {
+    return this.tail !== null
+  }
+
+  /** Starts `write`; call settle() first (a write never overlaps another). */
+  start(write: () => Promise<void>): void {
+    if (this.tail !== null) throw new Error('OneInFlight.start: a write is still in flight')
+    // Caught at once, so a failure while the next chunk is being prepared is not an unhandled rejection.
+    this.tail = write().then(
+      () => null,
+      (error: unknown) => ({ error }),
+    )
+  }
+
+  /** Waits for the write in flight, if any; throws its error. */
+  async settle(): Promise<void> {
+    const tail = this.tail
+    if (tail === null) return
+    const outcome = await tail
+    this.tail = null
+    if (outcome !== null) throw outcome.error
   }
 }
