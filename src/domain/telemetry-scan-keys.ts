@@ -46,19 +46,29 @@ export function keyAt(s: string, i: number): number {
  * The last experiment ids, variants and metrics the patterns accepted: a batch repeats a few of them on
  * every line, and comparing with one of these is cheaper than running the pattern again. Only values
  * the pattern itself accepted are kept, so the answer is always the pattern's.
+ *
+ * The remembered string itself is the answer (equal to v): an event then holds it rather than the
+ * line's own copy, which dies young. An accepted event's row lives until its batch is written, and the
+ * garbage collector copies every string a living row holds; one shared string per batch costs nothing.
  */
 const slugSeen: string[] = []
 const metricSeen: string[] = []
-function matches(pattern: RegExp, seen: string[], v: string): boolean {
-  for (let k = 0; k < seen.length; k++) if (seen[k] === v) return true
-  if (!pattern.test(v)) return false
+function matches(pattern: RegExp, seen: string[], v: string): string | null {
+  for (let k = 0; k < seen.length; k++) if (seen[k] === v) return seen[k]!
+  if (!pattern.test(v)) return null
   if (seen.length >= 8) seen.pop()
   seen.unshift(v)
-  return true
+  return v
 }
 
+/** v if SLUG.test(v) (as the remembered string equal to it), else null. */
+export const slugOf = (v: string) => matches(SLUG, slugSeen, v)
+
+/** v if METRIC.test(v) (as the remembered string equal to it), else null. */
+export const metricOf = (v: string) => matches(METRIC, metricSeen, v)
+
 /** SLUG.test(v), remembered. */
-export const isSlug = (v: string) => matches(SLUG, slugSeen, v)
+export const isSlug = (v: string) => slugOf(v) !== null
 
 /** METRIC.test(v), remembered. */
-export const isMetric = (v: string) => matches(METRIC, metricSeen, v)
+export const isMetric = (v: string) => metricOf(v) !== null

@@ -12,7 +12,7 @@
  * JSON.parse + zod on generated lines, many of them of this shape.
  */
 import type { TelemetryEvent } from './telemetry.js'
-import { isMetric, isSlug } from './telemetry-scan-keys.js'
+import { metricOf, slugOf } from './telemetry-scan-keys.js'
 import { textIsCanonical, valueOfText } from './telemetry-scan-numbers.js'
 import type { ScannedLine } from './telemetry-scan.js'
 
@@ -36,6 +36,15 @@ const MAX_SHAPED = 16 * 1024
 
 const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k)
 
+/** The last service name read, kept as one string (see slugOf): a batch's lines mostly name one. */
+let lastService = ''
+function serviceOf(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined
+  if (v === lastService) return lastService
+  lastService = v
+  return v
+}
+
 /** scanLine's answer for a line of the usual shape; undefined: not that shape (or in doubt), ask scanLine. */
 export function byShape(s: string): ScannedLine | undefined {
   // A usual event is well under 1 KB; a long line (many attributes) is left to the loop, so the pattern's
@@ -45,17 +54,18 @@ export function byShape(s: string): ScannedLine | undefined {
   if (m === null) return undefined
   const eventId = m[1]!
   const tsText = m[2]!
-  const experimentId = m[3]!
-  const variant = m[4]!
   const unitId = m[5]!
-  const service = m[6]
-  const metric = m[7]!
+  // The remembered equal strings (slugOf, serviceOf): the line's own copies die young.
+  const service = serviceOf(m[6])
   const valueText = m[8] ?? m[12]
   const outcomeText = m[9] ?? m[13]
   const body = m[10] ?? m[11]
   if (eventId.length < 1 || eventId.length > 128 || unitId.length < 1 || unitId.length > 256) return undefined
   if (service !== undefined && (service.length < 1 || service.length > 128)) return undefined
-  if (!isSlug(experimentId) || !isSlug(variant) || !isMetric(metric)) return undefined
+  const experimentId = slugOf(m[3]!)
+  const variant = slugOf(m[4]!)
+  const metric = metricOf(m[7]!)
+  if (experimentId === null || variant === null || metric === null) return undefined
   const ts = valueOfText(tsText)
   if (!Number.isSafeInteger(ts)) return undefined
   let verbatim = true
@@ -65,44 +75,65 @@ export function byShape(s: string): ScannedLine | undefined {
     if (!Number.isFinite(value)) return undefined
     if (!textIsCanonical()) verbatim = false
   }
-  const attributes: Record<string, string | number | boolean> = {}
-  if (body !== undefined && body.length > 0) {
-    // SHAPE matched the body, so its grammar is known: quoted keys and strings hold no quote or escape, and a
-    // number holds no comma. Each part is found with indexOf, not matched again.
-    for (let i = 0; i < body.length; ) {
-      const kEnd = body.indexOf('"', i + 1)
-      const k = body.slice(i + 1, kEnd)
-      // As scanLine: a key JSON.parse would order first (index-like), '__proto__' and a repeated key are its to refuse.
-      const first = k.charCodeAt(0)
-      if (k === '__proto__' || (first >= 48 && first <= 57) || hasOwn(attributes, k)) return undefined
-      const v = kEnd + 2
-      const c = body.charCodeAt(v)
-      let next: number
-      if (c === 34) {
-        const vEnd = body.indexOf('"', v + 1)
-        attributes[k] = body.slice(v + 1, vEnd)
-        next = vEnd + 1
-      } else if (c === 116) {
-        attributes[k] = true
-        next = v + 4
-      } else if (c === 102) {
-        attributes[k] = false
-        next = v + 5
-      } else {
-        const comma = body.indexOf(',', v)
-        next = comma < 0 ? body.length : comma
-        const n = valueOfText(body.slice(v, next))
-        if (!Number.isFinite(n)) return undefined
-        if (!textIsCanonical()) verbatim = false
-        attributes[k] = n
-      }
-      i = next + 1 // past the comma
-    }
-  }
+  const attributes = attributesOf(body ?? '')
+  if (attributes === undefined) return undefined
+  if (!bodyCanonical) verbatim = false
   // scanLine's literals, so both give objects of one shape.
   const event: TelemetryEvent =
     value !== null
       ? { eventId, ts, experimentId, variant, unitId, service: service ?? 'unknown', metric, attributes, value }
       : { eventId, ts, experimentId, variant, unitId, service: service ?? 'unknown', metric, attributes, outcome: outcomeText === 'true' }
   return { event, verbatim, open: 0 }
+}
+
+/**
+ * The last attributes text read, its object and whether its numbers were canonical. Lines of a batch
+ * mostly carry a few attribute sets: the events with the same text share one object, frozen (nothing
+ * changes an event's attributes in place; masking writes a new object), so a batch's living rows do not
+ * each hold a copy for the garbage collector to move.
+ */
+let lastBody = ''
+let lastAttributes: Record<string, string | number | boolean> = Object.freeze({})
+let bodyCanonical = true
+
+/** The attributes of a body SHAPE matched (its inside), with bodyCanonical set; undefined: scanLine decides. */
+function attributesOf(body: string): Record<string, string | number | boolean> | undefined {
+  if (body === lastBody) return lastAttributes
+  const attributes: Record<string, string | number | boolean> = {}
+  let canonical = true
+  // SHAPE matched the body, so its grammar is known: quoted keys and strings hold no quote or escape, and a
+  // number holds no comma. Each part is found with indexOf, not matched again.
+  for (let i = 0; i < body.length; ) {
+    const kEnd = body.indexOf('"', i + 1)
+    const k = body.slice(i + 1, kEnd)
+    // As scanLine: a key JSON.parse would order first (index-like), '__proto__' and a repeated key are its to refuse.
+    const first = k.charCodeAt(0)
+    if (k === '__proto__' || (first >= 48 && first <= 57) || hasOwn(attributes, k)) return undefined
+    const v = kEnd + 2
+    const c = body.charCodeAt(v)
+    let next: number
+    if (c === 34) {
+      const vEnd = body.indexOf('"', v + 1)
+      attributes[k] = body.slice(v + 1, vEnd)
+      next = vEnd + 1
+    } else if (c === 116) {
+      attributes[k] = true
+      next = v + 4
+    } else if (c === 102) {
+      attributes[k] = false
+      next = v + 5
+    } else {
+      const comma = body.indexOf(',', v)
+      next = comma < 0 ? body.length : comma
+      const n = valueOfText(body.slice(v, next))
+      if (!Number.isFinite(n)) return undefined
+      if (!textIsCanonical()) canonical = false
+      attributes[k] = n
+    }
+    i = next + 1 // past the comma
+  }
+  lastBody = body
+  lastAttributes = Object.freeze(attributes)
+  bodyCanonical = canonical
+  return lastAttributes
 }
