@@ -49,39 +49,22 @@ export function jsonBodyLines(body: string, limits: LineLimits): Line[] {
   })
 }
 
-/** Lines that are read when iterated, with their number known before. */
-export interface CountedLines<T> extends Iterable<T> {
-  readonly length: number
-}
-
 /**
- * An NDJSON body's non-blank lines, numbered as in the body, each sliced only when iterated: ingest
- * parses each one just before it checks it, so a line's objects die young instead of living for the
- * whole batch (a scavenge copies whatever is still alive; a batch's lines, events and captures all alive
- * made the garbage collector the largest JS cost of an ingest). `length` counts them first.
+ * An NDJSON body's non-blank lines, numbered as in the body, not parsed yet: ingest parses each one just
+ * before it checks it, so a line's parse objects die young instead of living for the whole batch.
  */
-export function ndjsonLines(body: string): CountedLines<SourceLine> {
-  let length = 0
+export function ndjsonLines(body: string): SourceLine[] {
+  const lines: SourceLine[] = []
+  let n = 1
   // indexOf rather than split: a 10 MB body is not copied into an array of strings first.
-  for (let start = 0; start <= body.length; ) {
+  for (let start = 0; start <= body.length; n++) {
     let end = body.indexOf('\n', start)
     if (end === -1) end = body.length
-    if (!blank(body, start, lineEnd(body, start, end))) length++
+    const stop = lineEnd(body, start, end)
+    if (!blank(body, start, stop)) lines.push({ line: n, raw: body.slice(start, stop) })
     start = end + 1
   }
-  return {
-    length,
-    *[Symbol.iterator]() {
-      let n = 1
-      for (let start = 0; start <= body.length; n++) {
-        let end = body.indexOf('\n', start)
-        if (end === -1) end = body.length
-        const stop = lineEnd(body, start, end)
-        if (!blank(body, start, stop)) yield { line: n, raw: body.slice(start, stop) }
-        start = end + 1
-      }
-    },
-  }
+  return lines
 }
 
 /** The end of the line [start, end) without a trailing carriage return. */

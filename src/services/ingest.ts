@@ -155,7 +155,7 @@ export class IngestService {
   }
 
   /** Validates, masks and writes the rows' text: everything but the inserts (no side effect, so a keyed batch can do it while its key is looked up). */
-  private async prepare<T>(lines: Iterable<T>, read: (l: T) => Line, o: { now: number; refuseNamespace?: NamespaceCheck | undefined; alreadyStored?: StoredCheck | undefined }): Promise<PreparedLines> {
+  private async prepare<T>(lines: ReadonlyArray<T>, read: (l: T) => Line, o: { now: number; refuseNamespace?: NamespaceCheck | undefined; alreadyStored?: StoredCheck | undefined }): Promise<PreparedLines> {
     const { now } = o
     // The stored records as they are (frozen, read only here) where the store can give them: list() clones
     // every record, once per batch, which grows with the number of experiments rather than with the batch.
@@ -242,7 +242,7 @@ export class IngestService {
   }
 
   /** The batch's lines, if there are not more than RUNWAY_INGEST_MAX_EVENTS. */
-  private counted<T extends { length: number }>(lines: T): T {
+  private counted<T>(lines: T[]): T[] {
     if (lines.length > this.d.limits.maxEvents) {
       throw new TooLargeError(`batch has ${lines.length} events; the limit is ${this.d.limits.maxEvents} events (RUNWAY_INGEST_MAX_EVENTS)`, { maxEvents: this.d.limits.maxEvents })
     }
