@@ -1,4 +1,5 @@
 import { DEFAULT_MISROUTING_WINDOW_MS } from '../decide/misrouting.js'
+import { metricsOf } from '../domain/experiment.js'
 import type { ExperimentRecord } from '../domain/experiment-record.js'
 import type { QueryParams, Warehouse } from '../ports/warehouse.js'
 import { sqlQuery } from '../sql-files.js'
@@ -85,6 +86,29 @@ export class IncrementalEvaluationReader {
     this.dropExperiments((e) => late.has(e))
   }
 
+  /** All events received <= `at`, counted at the cycle that moved CUPED's held sums to `at`. */
+  private allEvents: { at: number; count: number } | undefined
+
+  /**
+   * CUPED's check: its held covariate sums read events of any experiment, so a late event of an
+   * experiment outside the cycle (or not held) is not seen by dropLate. All events received at or
+   * before the last cycle's watermark are counted again (events-received-upto-all.sql); a different
+   * count drops every held CUPED spec, read from a base this cycle. Also records this cycle's count.
+   */
+  private async dropLateCuped(records: readonly ExperimentRecord[], to: number, select: Select): Promise<void> {
+    if (this.held.cuped.size === 0 && !records.some((r) => metricsOf(r.spec).some((m) => m.metric.covariate))) return
+    const previous = this.allEvents?.at ?? to
+    const [row] = await select('events-received-upto-all', { previous_ms: previous, to_ms: to })
+    if (this.allEvents && Number(row?.previous ?? 0) !== this.allEvents.count && this.held.cuped.size > 0) {
+      this.lateCupedRebases++
+      this.held.cuped.clear()
+    }
+    this.allEvents = { at: to, count: Number(row?.current ?? 0) }
+  }
+
+  /** How many times held CUPED sums were dropped because events became visible behind the watermark. */
+  lateCupedRebases = 0
+
   /** Drops every held entry (all kinds) of the experiments `drop` names. */
   private dropExperiments(drop: (experiment: string) => boolean): void {
     for (const map of Object.values(this.held)) for (const k of map.keys()) if (drop(experimentOf(k))) map.delete(k)
@@ -93,6 +117,7 @@ export class IncrementalEvaluationReader {
   /** Drops everything held: the next read is a full pass. */
   reset(): void {
     for (const map of Object.values(this.held)) map.clear()
+    this.allEvents = undefined
   }
 
   async read(records: readonly ExperimentRecord[], { now, misroutingWindowMs = DEFAULT_MISROUTING_WINDOW_MS, onQuery }: {
@@ -121,6 +146,7 @@ export class IncrementalEvaluationReader {
     }
     try {
       await this.dropLate(records.map((r) => r.spec.id), select)
+      await this.dropLateCuped(records, to, select)
       this.window = { from: this.oldestIncrement(new Set(records.map((r) => r.spec.id)), to, now), to }
       return await readEvaluationBatch(this.warehouse, records, { now, misroutingWindowMs, onQuery, supply })
     } catch (error) {
