@@ -12,11 +12,19 @@
  * `jsUsPerEvent` is the main thread's busy time per event (event-loop utilization over the path's
  * calls): the JS cost. The rest of a path's time the main thread waits for the engine's threads.
  *   npx tsx bench/ingest.ts [--events 100000] [--chunk 5000] [--rounds 3] [--paths engine,lines,http]
+ * Paired (`--paired --reps R`, default paths engine,lines,http,httpKey): each repetition sends ONE
+ * chunk of every path back to back, the order rotated per repetition, so a path and the engine meet
+ * the same load and the same table (each insert adds a part; the rotation gives every path each
+ * place in the order alike). Rows are fresh: blocks of --events per path, as a round today. Per
+ * path: summed engine time over summed path time (the throughput ratio), the median of the
+ * per-repetition ratios, and a 95% bootstrap interval of the throughput ratio (repetitions
+ * resampled, seeded). One warm-up block (--events per path) runs first, untimed, for every path.
  * Over a real socket (the server's POST /v1/events): bench/ingest-http.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { pino } from 'pino'
 import { SystemClock } from '../src/adapters/clock/system-clock.js'
@@ -30,7 +38,7 @@ import { IngestService } from '../src/services/ingest.js'
 import { migrate } from '../src/services/migrate.js'
 import { runRounds } from './support/ingest-rounds.js'
 
-const { values: args } = parseArgs({ options: { events: { type: 'string', default: '100000' }, chunk: { type: 'string', default: '5000' }, rounds: { type: 'string', default: '3' }, paths: { type: 'string', default: 'engine,text,textIn,client,lines,http,httpKey' } } })
+const { values: args } = parseArgs({ options: { events: { type: 'string', default: '100000' }, chunk: { type: 'string', default: '5000' }, rounds: { type: 'string', default: '3' }, paths: { type: 'string' }, paired: { type: 'boolean', default: false }, reps: { type: 'string', default: '60' }, seed: { type: 'string', default: '1' } } })
 const N = Number(args.events)
 const CHUNK = Number(args.chunk)
 const ROUNDS = Number(args.rounds)
@@ -45,11 +53,15 @@ const spec = (id: string) =>
   })
 const ALL_PATHS = ['engine', 'text', 'textIn', 'client', 'lines', 'http', 'httpKey'] as const
 type Path = (typeof ALL_PATHS)[number]
-const paths = args.paths.split(',') as Path[]
+const paths = (args.paths ?? (args.paired ? 'engine,lines,http,httpKey' : ALL_PATHS.join(','))).split(',') as Path[]
+const REPS = Number(args.reps)
+const PER_BLOCK = Math.ceil(N / CHUNK)
+// Paired mode: a "round" index names a block of fresh rows (one experiment id per path per block).
+const BLOCKS = args.paired ? Math.ceil(REPS / PER_BLOCK) : ROUNDS
 for (const p of paths) if (!ALL_PATHS.includes(p)) throw new Error(`unknown path ${p}; one of ${ALL_PATHS.join(', ')}`)
 const state = new MemoryStateStore()
 const ids = (p: Path, r: number) => `bi-${tag}-${p.toLowerCase()}-${r}`
-for (let r = -1; r < ROUNDS; r++) for (const p of paths) await state.put({ ...newRecord(spec(ids(p, r)), Date.now()), state: 'running' }, null)
+for (let r = -1; r < BLOCKS; r++) for (const p of paths) await state.put({ ...newRecord(spec(ids(p, r)), Date.now()), state: 'running' }, null)
 const ingest = new IngestService({ warehouse, state, clock: new SystemClock(), log: pino({ level: 'error' }), limits: { maxBytes: 1e12, maxEvents: 1e9 } })
 
 const ts = Date.now() - 60_000
@@ -87,9 +99,86 @@ async function send(p: Path, id: string, c: unknown, k: number): Promise<void> {
   else await ingest.ingest({ body: c as string, format: 'ndjson', source: 'bench', idempotencyKey: token })
 }
 
-const { load, summary } = await runRounds({ paths, events: N, prepare, send: (p, r, c, k) => send(p, ids(p, r), c, k), count: (p, r) => count(ids(p, r)) }, ROUNDS)
+if (args.paired) await paired()
+else {
+  const { load, summary } = await runRounds({ paths, events: N, prepare, send: (p, r, c, k) => send(p, ids(p, r), c, k), count: (p, r) => count(ids(p, r)) }, ROUNDS)
+  // One line per path, so runs can be compared with diff and grep.
+  console.log(JSON.stringify({ events: N, chunk: CHUNK, rounds: ROUNDS, loadAvg1m: load }))
+  for (const o of summary) console.log(JSON.stringify(o))
+}
 await warehouse.close()
 rmSync(dir, { recursive: true, force: true })
-// One line per path, so runs can be compared with diff and grep.
-console.log(JSON.stringify({ events: N, chunk: CHUNK, rounds: ROUNDS, loadAvg1m: load }))
-for (const o of summary) console.log(JSON.stringify(o))
+
+/** Repetition rep (block -1 = warm-up): one chunk per path, the order rotated by rep. Returns ms and main-thread busy ms per path. */
+async function pairedReps(): Promise<{ ms: Map<Path, number[]>; busy: Map<Path, number> }> {
+  const ms = new Map(paths.map((p) => [p, [] as number[]]))
+  const busy = new Map(paths.map((p) => [p, 0]))
+  for (let b = -1; b < BLOCKS; b++) {
+    const inputs = new Map(paths.map((p) => [p, prepare(p, b)])) // outside the clock, every path alike
+    for (let k = 0; k < PER_BLOCK; k++) {
+      const rep = b * PER_BLOCK + k
+      if (rep >= REPS) break
+      for (let j = 0; j < paths.length; j++) {
+        const p = paths[(((j + rep) % paths.length) + paths.length) % paths.length]!
+        const elu = performance.eventLoopUtilization()
+        const t = performance.now()
+        await send(p, ids(p, b), inputs.get(p)![k], k)
+        const took = performance.now() - t
+        if (b < 0) continue
+        ms.get(p)!.push(took)
+        busy.set(p, busy.get(p)! + performance.eventLoopUtilization(elu).active)
+      }
+    }
+    const want = b < 0 ? N : Math.min(N, (REPS - b * PER_BLOCK) * CHUNK)
+    for (const p of paths) {
+      const stored = await count(ids(p, b))
+      if (stored !== want) throw new Error(`${p} stored ${stored} of ${want} in block ${b}`)
+    }
+  }
+  return { ms, busy }
+}
+
+async function paired(): Promise<void> {
+  if (!paths.includes('engine')) throw new Error("the engine path is the ratios' reference: keep it in the paths")
+  if (N % CHUNK !== 0) throw new Error('--paired needs --events to be a multiple of --chunk (every chunk the same size)')
+  const load0 = Number(loadavg()[0]!.toFixed(1))
+  const t0 = performance.now()
+  const { ms, busy } = await pairedReps()
+  const load1 = Number(loadavg()[0]!.toFixed(1))
+  const sum = (xs: number[]) => xs.reduce((a, x) => a + x, 0)
+  const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b)
+    return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+  }
+  const engine = ms.get('engine')!
+  const rand = mulberry32(Number(args.seed))
+  const B = 2000
+  const draws = Array.from({ length: B }, () => Array.from({ length: REPS }, () => Math.floor(rand() * REPS)))
+  console.log(JSON.stringify({ mode: 'paired', events: N, chunk: CHUNK, reps: REPS, bootstrap: B, seed: Number(args.seed), loadAvg1m: [load0, load1], seconds: Math.round((performance.now() - t0) / 1000) }))
+  for (const p of paths) {
+    const mine = ms.get(p)!
+    // The same resampled repetitions for engine and path: the pairing is kept.
+    const boot = draws.map((d) => sum(d.map((i) => engine[i]!)) / sum(d.map((i) => mine[i]!))).sort((a, b) => a - b)
+    const ratio = sum(engine) / sum(mine)
+    console.log(JSON.stringify({
+      path: p,
+      eventsPerSec: Math.round((REPS * CHUNK * 1000) / sum(mine)),
+      ratioToEngine: Number(ratio.toFixed(3)),
+      medianRepRatio: Number(median(mine.map((m, i) => engine[i]! / m)).toFixed(3)),
+      ci95: [Number(boot[Math.floor(0.025 * B)]!.toFixed(3)), Number(boot[Math.ceil(0.975 * B) - 1]!.toFixed(3))],
+      jsUsPerEvent: Number(((busy.get(p)! * 1000) / (REPS * CHUNK)).toFixed(2)),
+    }))
+  }
+}
+
+/** A small seeded PRNG, so a bootstrap interval can be reproduced from the printed seed. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
