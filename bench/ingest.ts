@@ -13,9 +13,10 @@
  * calls): the JS cost. The rest of a path's time the main thread waits for the engine's threads.
  *   npx tsx bench/ingest.ts [--events 100000] [--chunk 5000] [--rounds 3] [--paths engine,lines,http]
  * Paired (`--paired --reps R`, default paths engine,lines,http,httpKey): each repetition sends ONE
- * chunk of every path back to back, the order rotated per repetition, so a path and the engine meet
- * the same load and the same table (each insert adds a part; the rotation gives every path each
- * place in the order alike). Rows are fresh: blocks of --events per path, as a round today. Per
+ * chunk of every path back to back, the order balanced over repetitions (williams()), so a path
+ * and the engine meet
+ * the same load and the same table (each insert adds a part; every path gets each place in the
+ * order, and each predecessor, alike). Rows are fresh: blocks of --events per path, as a round today. Per
  * path: summed engine time over summed path time (the throughput ratio), the median of the
  * per-repetition ratios, and a 95% bootstrap interval of the throughput ratio (repetitions
  * resampled, seeded). One warm-up block (--events per path) runs first, untimed, for every path.
@@ -109,7 +110,7 @@ else {
 await warehouse.close()
 rmSync(dir, { recursive: true, force: true })
 
-/** Repetition rep (block -1 = warm-up): one chunk per path, the order rotated by rep. Returns ms and main-thread busy ms per path. */
+/** Repetition rep (block -1 = warm-up): one chunk per path, the order williams(rep). Returns ms and main-thread busy ms per path. */
 async function pairedReps(): Promise<{ ms: Map<Path, number[]>; busy: Map<Path, number> }> {
   const ms = new Map(paths.map((p) => [p, [] as number[]]))
   const busy = new Map(paths.map((p) => [p, 0]))
@@ -119,7 +120,7 @@ async function pairedReps(): Promise<{ ms: Map<Path, number[]>; busy: Map<Path, 
       const rep = b * PER_BLOCK + k
       if (rep >= REPS) break
       for (let j = 0; j < paths.length; j++) {
-        const p = paths[(((j + rep) % paths.length) + paths.length) % paths.length]!
+        const p = paths[williams(rep, paths.length)[j]!]!
         const elu = performance.eventLoopUtilization()
         const t = performance.now()
         await send(p, ids(p, b), inputs.get(p)![k], k)
@@ -169,6 +170,18 @@ async function paired(): Promise<void> {
       jsUsPerEvent: Number(((busy.get(p)! * 1000) / (REPS * CHUNK)).toFixed(2)),
     }))
   }
+}
+
+/**
+ * The order of repetition rep: a Williams design, so over n (n even) or 2n (n odd) repetitions each
+ * path takes each place equally often and follows each other path equally often. A plain rotation would always put
+ * the engine right after the same path, and that path's part (and the merge it may start) first.
+ */
+function williams(rep: number, n: number): number[] {
+  const first = Array.from({ length: n }, (_, j) => (j % 2 ? (j + 1) / 2 : (n - j / 2) % n))
+  const idx = (((rep % (2 * n)) + 2 * n) % (2 * n)) % (n % 2 ? 2 * n : n)
+  const row = first.map((x) => (x + idx) % n)
+  return idx >= n ? row.reverse() : row
 }
 
 /** A small seeded PRNG, so a bootstrap interval can be reproduced from the printed seed. */
