@@ -14,12 +14,11 @@
  *   npx tsx bench/ingest.ts [--events 100000] [--chunk 5000] [--rounds 3] [--paths engine,lines,http]
  * Paired (`--paired --reps R`, default paths engine,lines,http,httpKey): each repetition sends ONE
  * chunk of every path back to back, the order balanced over repetitions (williams()), so a path
- * and the engine meet
- * the same load and the same table (each insert adds a part; every path gets each place in the
- * order, and each predecessor, alike). Rows are fresh: blocks of --events per path, as a round today. Per
- * path: summed engine time over summed path time (the throughput ratio), the median of the
- * per-repetition ratios, and a 95% bootstrap interval of the throughput ratio (repetitions
- * resampled, seeded). One warm-up block (--events per path) runs first, untimed, for every path.
+ * and the engine meet the same load and the same table (each insert adds a part; every path gets
+ * each place in the order, and each predecessor, alike). Rows are fresh: blocks of --events per
+ * path, as a round today. Per path: summed engine time over summed path time (the throughput
+ * ratio), the median of the per-repetition ratios, and a 95% bootstrap interval of the throughput
+ * ratio (repetitions resampled, seeded). One warm-up block (--events per path) runs first, untimed.
  * Over a real socket (the server's POST /v1/events): bench/ingest-http.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
