@@ -131,8 +131,8 @@ export interface RunwayConfig {
   evaluateTickMs: number
   /**
    * The evaluate-cycle job's incremental reads (src/services/evaluate-incremental.ts; bench/README.md
-   * "Evaluation cycle"): RUNWAY_EVAL_INCREMENTAL (default off: measured at 100M events, a first cycle
-   * costs 1.5× the batch read, 495 s, while later cycles cost 99–130 s against its 323 s) keeps the
+   * "Evaluation cycle"): RUNWAY_EVAL_INCREMENTAL (default off until the suites are rerun with it on;
+   * measured at 100M events on one dataset: first cycle 495 s, later ones 99–130 s, full read 605 s) keeps the
    * summed passes (CUPED's included) in memory and adds each cycle only the units touched since. The held sums leave
    * out events received in the last RUNWAY_EVAL_INCREMENTAL_GRACE (default 2s: what an insert usually
    * takes, as ingest stamps received_at before it); an event visible later than that is found by the
