@@ -6,14 +6,34 @@ import { fileURLToPath } from 'node:url'
 const SQL_DIR = fileURLToPath(new URL('../sql/', import.meta.url))
 const cache = new Map<string, string>()
 
-/** Loads `sql/queries/<name>.sql` once. */
+/** Loads `sql/queries/<name>.sql` once, its `-- include:` lines expanded. */
 export function sqlQuery(name: string): string {
   let text = cache.get(name)
   if (text === undefined) {
-    text = readFileSync(`${SQL_DIR}queries/${name}.sql`, 'utf8')
+    text = expandIncludes(readFileSync(`${SQL_DIR}queries/${name}.sql`, 'utf8'), (fragment) =>
+      readFileSync(`${SQL_DIR}fragments/${fragment}.sql`, 'utf8'),
+    )
     cache.set(name, text)
   }
   return text
+}
+
+const INCLUDE = /^([ \t]*)-- include: ([a-z0-9-]+)[ \t]*$/gm
+
+/**
+ * Replaces each line `-- include: <fragment>` with `sql/fragments/<fragment>.sql`, indented as the
+ * line and without the fragment's own comment lines. Why: one rule that several queries must apply
+ * identically (e.g. how a unit's expected variant is computed) is written once; a copy that drifts
+ * would make the gate and the evaluation disagree silently. Fragments do not include fragments.
+ */
+export function expandIncludes(text: string, readFragment: (name: string) => string): string {
+  return text.replace(INCLUDE, (_line, indent: string, fragment: string) =>
+    readFragment(fragment)
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !line.trim().startsWith('--'))
+      .map((line) => indent + line.trimEnd())
+      .join('\n'),
+  )
 }
 
 export interface MigrationFile {

@@ -22,12 +22,7 @@ gated AS
     SELECT
         toString(experiment_id) AS experiment_id,
         first_variant, last_variant,
-        murmurHash3_32(concat(transform(experiment_id, {experiments:Array(String)}, {layer_salts:Array(String)}, ''), ':', unit_id)) % 10000 AS layer_bucket,
-        murmurHash3_32(concat(transform(experiment_id, {experiments:Array(String)}, {variant_salts:Array(String)}, ''), ':', unit_id)) % 10000 AS variant_bucket,
-        transform(experiment_id, {experiments:Array(String)}, {alloc_sizes:Array(Int64)}, toInt64(0)) AS alloc_size,
-        toInt64(layer_bucket) - transform(experiment_id, {experiments:Array(String)}, {alloc_starts:Array(Int64)}, toInt64(0)) AS offset,
-        toUInt8(offset >= 0 AND offset < alloc_size AND offset < alloc_size * transform(experiment_id, {experiments:Array(String)}, {exposures:Array(Float64)}, toFloat64(0)) / 100) AS exposed,
-        concat(toString(length(experiment_id)), ':', experiment_id, ':') AS prefix
+        -- include: misrouting-gate-columns
     FROM logged
 )
 SELECT
