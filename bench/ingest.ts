@@ -36,6 +36,7 @@ import { type TelemetryEvent, toEventRow } from '../src/domain/telemetry.js'
 import { verbatimInputLine } from '../src/domain/telemetry-scan.js'
 import { IngestService } from '../src/services/ingest.js'
 import { migrate } from '../src/services/migrate.js'
+import { rng } from '../src/sim/random.js'
 import { runRounds } from './support/ingest-rounds.js'
 
 const { values: args } = parseArgs({ options: { events: { type: 'string', default: '100000' }, chunk: { type: 'string', default: '5000' }, rounds: { type: 'string', default: '3' }, paths: { type: 'string' }, paired: { type: 'boolean', default: false }, reps: { type: 'string', default: '60' }, seed: { type: 'string', default: '1' } } })
@@ -151,7 +152,7 @@ async function paired(): Promise<void> {
     return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
   }
   const engine = ms.get('engine')!
-  const rand = mulberry32(Number(args.seed))
+  const rand = rng(Number(args.seed))
   const B = 2000
   const draws = Array.from({ length: B }, () => Array.from({ length: REPS }, () => Math.floor(rand() * REPS)))
   console.log(JSON.stringify({ mode: 'paired', events: N, chunk: CHUNK, reps: REPS, bootstrap: B, seed: Number(args.seed), loadAvg1m: [load0, load1], seconds: Math.round((performance.now() - t0) / 1000) }))
@@ -183,14 +184,3 @@ function williams(rep: number, n: number): number[] {
   return idx >= n ? row.reverse() : row
 }
 
-/** A small seeded PRNG, so a bootstrap interval can be reproduced from the printed seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
