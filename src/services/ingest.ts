@@ -289,7 +289,7 @@ function hasVariant(record: ExperimentRecord, variant: string): boolean {
   return false
 }
 
-/** A validated batch, not stored yet (prepareLines' answer, for writeLines). */
+/** A validated batch, not stored yet (prepareLines' answer, handed to ingestLines as `prepared`). */
 export interface PreparedLines {
   /** When it was received (its rows' received_at). */
   now: number
