@@ -35,6 +35,16 @@ running_pid() {
 
 port_open() { (exec 3<>"/dev/tcp/$HOST/$PORT") 2>/dev/null; }
 
+# While starting, the pid is our own child: until it has exec'd java its cmdline is still
+# this script's (under load that window is long enough for running_pid to call a live
+# broker dead), so here "alive" is "exists and is not a zombie".
+child_alive() {
+  kill -0 "$1" 2>/dev/null || return 1
+  local state
+  state="$(sed -E 's/^[0-9]+ \(.*\) ([A-Za-z]).*/\1/' "/proc/$1/stat" 2>/dev/null)" || return 1
+  [[ "$state" != Z && "$state" != X ]]
+}
+
 fetch_libs() {
   # The marker is written last, so an interrupted download is redone rather than half used.
   [[ -f "$LIBS/.complete" ]] && return 0
@@ -105,10 +115,11 @@ start() {
   : >"$LOG_FILE.stdout"
   # setsid: the broker must outlive the shell (and the test run) that started it.
   setsid java "${JAVA_ARGS[@]}" kafka.Kafka "$CACHE/server-$PORT.properties" >>"$LOG_FILE.stdout" 2>&1 </dev/null &
-  echo $! >"$PID_FILE"
+  local child=$!
+  echo "$child" >"$PID_FILE"
   local started=$SECONDS
   until port_open; do
-    if ! running_pid >/dev/null; then
+    if ! child_alive "$child"; then
       say "broker exited during start; last lines of $LOG_FILE.stdout / $LOG_FILE:"
       tail -n 20 "$LOG_FILE.stdout" "$LOG_FILE" >&2 2>/dev/null || true
       exit 1
