@@ -63,47 +63,46 @@ export class IncrementalEvaluationReader {
   /** Experiments whose held sums were dropped because events became visible behind their watermark (since this reader was made). */
   lateRebases = 0
 
-  /**
-   * The check that keeps the held sums exact whatever the grace: every experiment's held event count
-   * (variant-units' events, as of its watermark) against the events visible now with received_at at or
-   * before that watermark (events-received-upto-batch.sql). They differ only when events became
-   * visible after the watermark passed them (an insert slower than the grace, a replayed journal, a
-   * retried batch keeping its first received_at) or were deleted (retention): then everything held for
-   * that experiment is dropped and this cycle reads it from a base. All of an experiment's entries move
-   * to the same watermark each cycle, so the units entry's stands for all of them.
-   */
-  private async dropLate(experiments: readonly string[], select: Select): Promise<void> {
-    const held = experiments.flatMap((e) => {
-      const h = this.held.units.get(e)
-      return h ? [{ e, at: h.at, events: [...h.byVariant.values()].reduce((n, x) => n + Number(x.events ?? 0), 0) }] : []
-    })
-    if (held.length === 0) return
-    const rows = await select('events-received-upto-batch', { experiments: held.map((x) => x.e), watermarks_ms: held.map((x) => x.at) })
-    const seen = new Map(rows.map((r) => [String(r.experiment_id), Number(r.events)]))
-    const late = new Set(held.filter((x) => (seen.get(x.e) ?? 0) !== x.events).map((x) => x.e))
-    if (late.size === 0) return
-    this.lateRebases += late.size
-    this.dropExperiments((e) => late.has(e))
-  }
-
   /** All events received <= `at`, counted at the cycle that moved CUPED's held sums to `at`. */
   private allEvents: { at: number; count: number } | undefined
 
   /**
-   * CUPED's check: its held covariate sums read events of any experiment, so a late event of an
-   * experiment outside the cycle (or not held) is not seen by dropLate. All events received at or
-   * before the last cycle's watermark are counted again (events-received-upto-all.sql); a different
-   * count drops every held CUPED spec, read from a base this cycle. Also records this cycle's count.
+   * The checks that keep the held sums exact whatever the grace, in one scan of received_at per cycle
+   * (events-received-upto.sql; they were two scans). dropLate: every experiment's held event count
+   * (variant-units' events, as of its watermark) against the events visible now with received_at at or
+   * before that watermark. They differ only when events became visible after the watermark passed them
+   * (an insert slower than the grace, a replayed journal, a retried batch keeping its first received_at)
+   * or were deleted (retention): then everything held for that experiment is dropped and this cycle
+   * reads it from a base. All of an experiment's entries move to the same watermark each cycle, so the
+   * units entry's stands for all of them. dropLateCuped: CUPED's held covariate sums read events of any
+   * experiment, so a late event of an experiment outside the cycle (or not held) is not seen by the
+   * first check; all events received at or before the last cycle's watermark are counted again, and a
+   * different count drops every held CUPED spec (read from a base this cycle). Also records this
+   * cycle's count. Same decisions, in the same order, as the two separate queries made.
    */
-  private async dropLateCuped(records: readonly ExperimentRecord[], to: number, select: Select): Promise<void> {
-    if (this.held.cuped.size === 0 && !records.some((r) => metricsOf(r.spec).some((m) => m.metric.covariate))) return
+  private async dropLate(records: readonly ExperimentRecord[], to: number, select: Select): Promise<void> {
+    const held = records.flatMap(({ spec: { id: e } }) => {
+      const h = this.held.units.get(e)
+      return h ? [{ e, at: h.at, events: [...h.byVariant.values()].reduce((n, x) => n + Number(x.events ?? 0), 0) }] : []
+    })
+    const cuped = () => this.held.cuped.size > 0 || records.some((r) => metricsOf(r.spec).some((m) => m.metric.covariate))
+    if (held.length === 0 && !cuped()) return
     const previous = this.allEvents?.at ?? to
-    const [row] = await select('events-received-upto-all', { previous_ms: previous, to_ms: to })
-    if (this.allEvents && Number(row?.previous ?? 0) !== this.allEvents.count && this.held.cuped.size > 0) {
+    const rows = await select('events-received-upto', { experiments: held.map((x) => x.e), watermarks_ms: held.map((x) => x.at), previous_ms: previous, to_ms: to })
+    const seen = new Map(rows.map((r) => [String(r.experiment_id), Number(r.held)]))
+    const late = new Set(held.filter((x) => (seen.get(x.e) ?? 0) !== x.events).map((x) => x.e))
+    if (late.size > 0) {
+      this.lateRebases += late.size
+      this.dropExperiments((e) => late.has(e))
+    }
+    // Asked after the drop above, as when this was its own query run after it (the drop only shrinks it).
+    if (!cuped()) return
+    const total = (column: string) => rows.reduce((n, r) => n + Number(r[column] ?? 0), 0)
+    if (this.allEvents && total('previous') !== this.allEvents.count && this.held.cuped.size > 0) {
       this.lateCupedRebases++
       this.held.cuped.clear()
     }
-    this.allEvents = { at: to, count: Number(row?.current ?? 0) }
+    this.allEvents = { at: to, count: total('current') }
   }
 
   /** How many times held CUPED sums were dropped because events became visible behind the watermark. */
@@ -145,8 +144,7 @@ export class IncrementalEvaluationReader {
       return this.advance(kind, entries, to, now, select, (list) => kindParams(kind, list.map((x) => x.spec!), now))
     }
     try {
-      await this.dropLate(records.map((r) => r.spec.id), select)
-      await this.dropLateCuped(records, to, select)
+      await this.dropLate(records, to, select)
       this.window = { from: this.oldestIncrement(new Set(records.map((r) => r.spec.id)), to, now), to }
       return await readEvaluationBatch(this.warehouse, records, { now, misroutingWindowMs, onQuery, supply })
     } catch (error) {
