@@ -1,12 +1,15 @@
 -- quantile-stats.sql for many quantile specs in one pass (src/services/evaluate-batch.ts). Spec i is
 -- ({keys}[i], {experiments}[i], {metrics}[i], {levels}[i]); rows come back per key and variant,
--- with the same order statistics and cluster sums as there. One scan of events: each unit's values
--- are grouped once, each arm (experiment, metric, variant) holds its units' value arrays, and the
--- order statistics and the per-unit counts below q are array functions over that arm (the previous
--- text scanned events twice, once to sort each arm and once to count each unit's values below its q,
--- and kept a distinct-unit set per arm: 9.5-10 CPU-s against 6.1-6.4 at 10M events, bench/README.md).
--- The scan's filter is experiment IN and metric IN, a superset of the specs' pairs that the join
--- to specs then makes exact: the tuple IN cost 1.1 CPU-s of a 10M-row scan against 0.3.
+-- with the same order statistics and cluster sums as there. One scan of events, grouped by arm
+-- (experiment, metric, variant) only: each arm collects its (unit, value) pairs and sorts them, and
+-- arraySplit cuts the sorted pairs where the unit changes, which gives each unit's values without a
+-- per-unit GROUP BY. That GROUP BY (experiment, metric, variant, unit_id: a serialized multi-column
+-- key per row) was most of this query's cost: 3.2-3.5 CPU-s of 3.5-3.8 at 10M events, against 1.9-2.2
+-- for the whole query now, same rows byte for byte (bench/README.md, 2026-12-03 third pass). The
+-- cluster sums (below-q counts, event counts per unit) are integers in Float64, so the order units
+-- come in does not change them. The order statistics and below-q counts are array functions over the
+-- arm, as before. The scan's filter is experiment IN and metric IN, a superset of the specs' pairs that
+-- the join to specs then makes exact: the tuple IN cost 1.1 CPU-s of a 10M-row scan against 0.3.
 WITH
 specs AS
 (
@@ -15,15 +18,18 @@ specs AS
 ),
 arm AS
 (
-    SELECT experiment_id, metric, variant, groupArray(vs) AS unit_values, count() AS units
-    FROM
-    (
-        SELECT experiment_id, metric, variant, unit_id, groupArray(value) AS vs
-        FROM events
-        WHERE experiment_id IN (SELECT experiment_id FROM specs) AND metric IN (SELECT metric FROM specs)
-        GROUP BY experiment_id, metric, variant, unit_id
-    )
+    SELECT experiment_id, metric, variant, arraySort(groupArray((unit_id, value))) AS pairs
+    FROM events
+    WHERE experiment_id IN (SELECT experiment_id FROM specs) AND metric IN (SELECT metric FROM specs)
     GROUP BY experiment_id, metric, variant
+),
+split AS
+(
+    SELECT experiment_id, metric, variant,
+        arrayMap(p -> p.1, pairs) AS us,
+        arraySplit((v, u, p) -> u != p, arrayMap(p -> p.2, pairs), us, arrayPopBack(arrayPushFront(us, ''))) AS unit_values,
+        length(unit_values) AS units
+    FROM arm
 )
 SELECT
     key,
@@ -53,7 +59,7 @@ FROM
         sorted[toUInt64(least(toFloat64(events), greatest(1., ceil(events * (level + h) - 1e-9))))] AS hi,
         arrayMap(u -> toFloat64(arrayCount(x -> x <= q, u)), a.unit_values) AS bs,
         arrayMap(u -> toFloat64(length(u)), a.unit_values) AS es
-    FROM arm AS a
+    FROM split AS a
     INNER JOIN specs AS s ON a.experiment_id = s.experiment_id AND a.metric = s.metric
 )
 ORDER BY key, variant
