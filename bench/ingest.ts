@@ -6,13 +6,17 @@
  *   textIn   — insertText of the same events as `events_in` lines, as ingest writes them (the view's cost, no JS)
  *   client   — Warehouse.insert of the same rows (the adapter ingest uses)
  *   lines    — IngestService.ingestLines (the Kafka path: parse, validate, mask, insert, dead letters)
+ *   linesPipe — the same chunks as the Kafka consumer runs them (kafka-telemetry-consumer.ts): chunk k is
+ *              inserted (ingestLines with `prepared`) while chunk k+1 of the same block is validated
+ *              (prepareLines); the first chunk of each block is validated alone, as the first chunk of a
+ *              kafkajs batch is. A chunk's timing is its insert and the next chunk's validation.
  *   http     — IngestService.ingest of an NDJSON body (the HTTP path without the socket; dedup token = body hash)
  *   httpKey  — the same with an Idempotency-Key (plus its ingest_batches lookup and record per batch)
  * Ratios are each path's rate over the engine's rate in the same rounds (median of the rounds).
  * `jsUsPerEvent` is the main thread's busy time per event (event-loop utilization over the path's
  * calls): the JS cost. The rest of a path's time the main thread waits for the engine's threads.
  *   npx tsx bench/ingest.ts [--events 100000] [--chunk 5000] [--rounds 3] [--paths engine,lines,http]
- * Paired (`--paired --reps R`, default paths engine,lines,http,httpKey): each repetition sends ONE
+ * Paired (`--paired --reps R`, default paths engine,lines,linesPipe,http,httpKey): each repetition sends ONE
  * chunk of every path back to back, the order balanced over repetitions (williams()), so a path
  * and the engine meet the same load and the same table (each insert adds a part; every path gets
  * each place in the order, and each predecessor, alike). Rows are fresh: blocks of --events per
@@ -34,7 +38,7 @@ import { newRecord } from '../src/domain/experiment-record.js'
 import { ExperimentSpecSchema } from '../src/domain/experiment.js'
 import { type TelemetryEvent, toEventRow } from '../src/domain/telemetry.js'
 import { verbatimInputLine } from '../src/domain/telemetry-scan.js'
-import { IngestService } from '../src/services/ingest.js'
+import { IngestService, type PreparedLines } from '../src/services/ingest.js'
 import { migrate } from '../src/services/migrate.js'
 import { rng } from '../src/sim/random.js'
 import { runRounds } from './support/ingest-rounds.js'
@@ -52,9 +56,9 @@ const spec = (id: string) =>
     id, owner: 'bench', hypothesis: 'throughput', variants: [{ name: 'control', weight: 50 }, { name: 'treatment', weight: 50 }],
     rollout: { steps: [{ exposure: 100, minDuration: '1h' }] }, metrics: { primary: { name: 'conversion', direction: 'increase' } },
   })
-const ALL_PATHS = ['engine', 'text', 'textIn', 'client', 'lines', 'http', 'httpKey'] as const
+const ALL_PATHS = ['engine', 'text', 'textIn', 'client', 'lines', 'linesPipe', 'http', 'httpKey'] as const
 type Path = (typeof ALL_PATHS)[number]
-const paths = (args.paths ?? (args.paired ? 'engine,lines,http,httpKey' : ALL_PATHS.join(','))).split(',') as Path[]
+const paths = (args.paths ?? (args.paired ? 'engine,lines,linesPipe,http,httpKey' : ALL_PATHS.join(','))).split(',') as Path[]
 const REPS = Number(args.reps)
 const PER_BLOCK = Math.ceil(N / CHUNK)
 // Paired mode: a "round" index names a block of fresh rows (one experiment id per path per block).
@@ -83,14 +87,28 @@ function prepare(p: Path, r: number): unknown[] {
     if (p === 'engine' || p === 'text') chunks.push(part.map((e) => JSON.stringify(toEventRow(e, now))).join('\n'))
     else if (p === 'textIn') chunks.push(part.map((e) => verbatimInputLine(JSON.stringify(e), 0, now)).join('\n'))
     else if (p === 'client') chunks.push(part.map((e) => toEventRow(e, now)))
-    else if (p === 'lines') chunks.push(part.map((e, k) => ({ line: i + k, raw: JSON.stringify(e) })))
+    else if (p === 'lines' || p === 'linesPipe') chunks.push(part.map((e, k) => ({ line: i + k, raw: JSON.stringify(e) })))
     else chunks.push(part.map((e) => JSON.stringify(e)).join('\n'))
   }
   return chunks
 }
 
-async function send(p: Path, id: string, c: unknown, k: number): Promise<void> {
+type Lines = Array<{ line: number; raw: string }>
+/** linesPipe: the next chunk's validation, started while this chunk is inserted (keyed by its chunk array). */
+const ahead = new Map<unknown, Promise<PreparedLines>>()
+
+async function send(p: Path, id: string, c: unknown, k: number, next?: unknown): Promise<void> {
   const token = `bench-${id}-${k}`
+  if (p === 'linesPipe') {
+    const prepared = await (ahead.get(c) ?? ingest.prepareLines(c as Lines, {}))
+    ahead.delete(c)
+    const insert = ingest.ingestLines(c as Lines, { source: 'bench', dedupToken: token, prepared })
+    // As the consumer does: the next chunk is validated while this one's insert runs on the engine's threads.
+    if (next !== undefined) ahead.set(next, ingest.prepareLines(next as Lines, {}))
+    await insert
+    if (next !== undefined) await ahead.get(next)
+    return
+  }
   if (p === 'engine') await warehouse.command(`INSERT INTO events SETTINGS insert_deduplication_token='${token}' FORMAT JSONEachRow\n${c as string}`)
   else if (p === 'text') await warehouse.insertText('events', c as string, { dedupToken: token })
   else if (p === 'textIn') await warehouse.insertText('events_in', c as string, { dedupToken: token })
@@ -123,7 +141,7 @@ async function pairedReps(): Promise<{ ms: Map<Path, number[]>; busy: Map<Path, 
         const p = paths[williams(rep, paths.length)[j]!]!
         const elu = performance.eventLoopUtilization()
         const t = performance.now()
-        await send(p, ids(p, b), inputs.get(p)![k], k)
+        await send(p, ids(p, b), inputs.get(p)![k], k, rep + 1 < REPS ? inputs.get(p)![k + 1] : undefined)
         const took = performance.now() - t
         if (b < 0) continue
         ms.get(p)!.push(took)
