@@ -11,8 +11,20 @@ export interface Variant {
   /** Send a fresh insert_deduplication_token (and deduplicate_blocks_in_dependent_materialized_views = 1), as ingest does. */
   token: boolean
   settings?: Record<string, string | number>
+  /** Sent as one SQL text with the rows in it, instead of chDB's raw insert; gets the settings clause and the rows. */
+  sql?: (settingsClause: string, rows: string) => string
   ddl: string[]
 }
+
+/**
+ * The events_in → events mapping of migrations 0023/0026, done by the insert itself instead of a dependent view:
+ * the rows as a heredoc literal read by the format() table function (input() takes its rows from the client's
+ * data stream, which chDB's query call does not have: inline rows after FORMAT were silently ignored, 0 rows).
+ */
+const INPUT_COLS = "r Int64, eventId String, ts Int64, experimentId String, variant String, unitId String, service String, metric String, value Float64, outcome Bool, attributes Map(String, String), g String"
+const viaFormat = (settings: string, rows: string) => `INSERT INTO events (event_id, ts, experiment_id, variant, unit_id, service, metric, value, attributes, received_at, batch_token)
+SELECT eventId, fromUnixTimestamp64Milli(ts, 'UTC'), experimentId, variant, unitId, if(service = '', 'unknown', service), metric, value + outcome, attributes,
+  fromUnixTimestamp64Milli(r, 'UTC'), g FROM format(JSONEachRow, '${INPUT_COLS}', $rows$${rows}$rows$) ${settings}`
 
 const COLS = `event_id String, ts DateTime64(3, 'UTC'), experiment_id LowCardinality(String), variant LowCardinality(String),
   unit_id String, service LowCardinality(String), metric LowCardinality(String), value Float64, received_at DateTime64(3, 'UTC')`
@@ -48,6 +60,9 @@ export const PART_COST_VARIANTS: Variant[] = [
   { name: 'both + the four above', table: 'pc_all4', shape: 'events', token: true, ddl: [table('pc_all4', COLS, `${MAP}, ${UNIT_AGG}, ${SLI}`, `${DEDUP}, auto_statistics_types = '', compress_marks = 0, compress_primary_key = 0, write_marks_for_substreams_in_compact_parts = 0, ratio_of_defaults_for_sparse_serialization = 1`)] },
   { name: 'events (migrated) direct', table: 'events', shape: 'events', token: true, ddl: [] },
   { name: 'events_in → MV → events (ingest)', table: 'events_in', shape: 'in', token: true, ddl: [] },
+  // The same two paths as one SQL text each (chDB's query call, not its raw insert), to compare the view with format().
+  { name: 'events_in as SQL text', table: 'events_in', shape: 'in', token: true, sql: (st, rows) => `INSERT INTO events_in ${st} FORMAT JSONEachRow\n${rows}`, ddl: [] },
+  { name: 'format() → events as SQL text (no view)', table: 'events', shape: 'in', token: true, sql: viaFormat, ddl: [] },
   { name: 'events_in without token', table: 'events_in', shape: 'in', token: false, ddl: [] },
   { name: 'events_in parallel parsing off', table: 'events_in', shape: 'in', token: true, settings: { input_format_parallel_parsing: 0 }, ddl: [] },
 ]
