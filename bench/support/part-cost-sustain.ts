@@ -8,23 +8,14 @@
  * `--setting k=v`: merges always on, blocks alternate ABBA between the table as migrated and with events' setting k=v.
  *   npx tsx bench/support/part-cost-sustain.ts [--blocks 6] [--inserts 150] [--rows 1600] [--no-projections] [--setting k=v]
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { loadavg, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rmSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { createClient } from '@clickhouse/client'
-import { createChdbConnection } from 'chdb/connection'
-import { embeddedWarehouse } from '../../src/adapters/warehouse/clickhouse-warehouse.js'
-import { migrate } from '../../src/services/migrate.js'
+import { migratedChdbClient } from './migrated-chdb-client.js'
 
 const { values: args } = parseArgs({ options: { blocks: { type: 'string', default: '6' }, inserts: { type: 'string', default: '150' }, rows: { type: 'string', default: '1600' }, 'no-projections': { type: 'boolean', default: false }, setting: { type: 'string' } } })
-const dir = mkdtempSync(join(tmpdir(), 'runway-part-sustain-'))
-const wh = embeddedWarehouse(dir)
-await migrate(wh)
-await wh.close()
-const chdb = createChdbConnection({ path: dir })
-const client = createClient({ connection: chdb as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'] })
+const { dir, chdb, client } = await migratedChdbClient('runway-part-sustain-')
 if (args['no-projections']) for (const p of ['unit_agg', 'sli_minute']) await client.command({ query: `ALTER TABLE events DROP PROJECTION ${p}` })
 const one = async <T>(query: string) => ((await (await client.query({ query, format: 'JSONEachRow' })).json()) as T[])[0]!
 

@@ -6,29 +6,24 @@
  * p10–p90 of the insert's wall time (chDB's native raw insert, as ingest calls it).
  *   npx tsx bench/support/part-cost.ts [--reps 20] [--sizes 100,400,1600] [--only name,name] [--stop-merges] [--keep]
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { loadavg, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rmSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
-import { createClient } from '@clickhouse/client'
-import { createChdbConnection } from 'chdb/connection'
-import { embeddedWarehouse } from '../../src/adapters/warehouse/clickhouse-warehouse.js'
-import { migrate } from '../../src/services/migrate.js'
+import { migratedChdbClient } from './migrated-chdb-client.js'
 import { PART_COST_VARIANTS, type Variant } from './part-cost-variants.js'
 
 const { values: args } = parseArgs({ options: { reps: { type: 'string', default: '20' }, sizes: { type: 'string', default: '100,400,1600' }, only: { type: 'string' }, keep: { type: 'boolean', default: false }, 'stop-merges': { type: 'boolean', default: false }, base: { type: 'string' }, profile: { type: 'boolean', default: false } } })
 const REPS = Number(args.reps)
 const SIZES = args.sizes!.split(',').map(Number)
-const dir = mkdtempSync(join(tmpdir(), 'runway-part-cost-'))
-
-// The real schema first (migrations in order, on the warehouse's own connection), then closed:
-// one process, one session on the dir from here on.
-const wh = embeddedWarehouse(dir)
-await migrate(wh)
-await wh.close()
-const chdb = createChdbConnection({ path: dir })
-const client = createClient({ connection: chdb as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'] })
+// The real schema, then one session on the dir from here on (bench/support/migrated-chdb-client.ts).
+const { dir, chdb, client } = await migratedChdbClient('runway-part-cost-')
 const variants: Variant[] = PART_COST_VARIANTS.filter((v) => !args.only || args.only.split(',').includes(v.name))
+const unknown = (args.only?.split(',') ?? []).filter((n) => !PART_COST_VARIANTS.some((v) => v.name === n))
+if (unknown.length > 0) {
+  console.error(`--only: no variant named ${unknown.map((n) => `'${n}'`).join(', ')}; the variants are: ${PART_COST_VARIANTS.map((v) => `'${v.name}'`).join(', ')}`)
+  rmSync(dir, { recursive: true, force: true })
+  process.exit(2)
+}
 for (const v of variants) for (const ddl of v.ddl) await client.command({ query: ddl })
 // --stop-merges: the insert's own cost, without the background merges of every variant's parts competing for the 2 cores.
 if (args['stop-merges']) await client.command({ query: 'SYSTEM STOP MERGES' })
