@@ -111,12 +111,19 @@ let textCanonical = false
  * then answering canonicalAt for it: the same answers as numEnd + numberAt + canonicalAt.
  */
 export function valueOfText(t: string): number {
+  // The map holds only texts numEnd left to Number and String, so a hit is their answer whichever is asked
+  // first; a text of 16 characters or more (1/7 is 19) mostly is one, and the look-up then saves numEnd's read.
+  let seen = t.length >= 16 ? slow.get(t) : undefined
+  if (seen !== undefined) {
+    textCanonical = seen.canonical
+    return seen.value
+  }
   numEnd(t, 0)
   if (numPlain) {
     textCanonical = true
     return numValue
   }
-  const seen = slow.get(t)
+  seen = slow.get(t)
   if (seen !== undefined) {
     textCanonical = seen.canonical
     return seen.value

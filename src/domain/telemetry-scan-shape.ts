@@ -66,7 +66,7 @@ export function byShape(s: string): ScannedLine | undefined {
   const variant = slugOf(m[4]!)
   const metric = metricOf(m[7]!)
   if (experimentId === null || variant === null || metric === null) return undefined
-  const ts = valueOfText(tsText)
+  const ts = tsOf(tsText)
   if (!Number.isSafeInteger(ts)) return undefined
   let verbatim = true
   let value: number | null = null
@@ -87,18 +87,40 @@ export function byShape(s: string): ScannedLine | undefined {
 }
 
 /**
- * The last attributes text read, its object and whether its numbers were canonical. Lines of a batch
- * mostly carry a few attribute sets: the events with the same text share one object, frozen (nothing
- * changes an event's attributes in place; masking writes a new object), so a batch's living rows do not
- * each hold a copy for the garbage collector to move.
+ * ts as SHAPE matched it (`0|[1-9]\d*`): up to 15 digits its value is the digits read as an integer, exactly
+ * (< 10^15 < 2^53, so every step is exact and the result a safe integer, as Number(text) gives); longer texts
+ * take valueOfText, which gives Number(text) and lets the caller's isSafeInteger refuse as before. The loop
+ * costs less than numEnd's general grammar and state, which was a quarter of the scan's own time.
  */
-let lastBody = ''
-let lastAttributes: Record<string, string | number | boolean> = Object.freeze({})
+function tsOf(t: string): number {
+  if (t.length > 15) return valueOfText(t)
+  let n = 0
+  for (let k = 0; k < t.length; k++) n = n * 10 + (t.charCodeAt(k) - 48)
+  return n
+}
+
+/**
+ * The last attributes texts read (up to BODIES), each with its object and whether its numbers were canonical.
+ * Lines of a batch mostly carry a few attribute sets, often interleaved (region eu/us/eu…): the events with
+ * the same text share one object, frozen (nothing changes an event's attributes in place; masking writes a
+ * new object), so a batch's living rows do not each hold a copy for the garbage collector to move. One
+ * remembered text missed on every change of set, and a miss re-reads the body (a fifth of the scan).
+ */
+const BODIES = 8
+const bodies: string[] = []
+const bodyObjects: Array<Record<string, string | number | boolean>> = []
+const bodyCanonicals: boolean[] = []
 let bodyCanonical = true
+/** Where the next new body is written (oldest out first). */
+let bodyNext = 0
 
 /** The attributes of a body SHAPE matched (its inside), with bodyCanonical set; undefined: scanLine decides. */
 function attributesOf(body: string): Record<string, string | number | boolean> | undefined {
-  if (body === lastBody) return lastAttributes
+  for (let k = 0; k < bodies.length; k++)
+    if (bodies[k] === body) {
+      bodyCanonical = bodyCanonicals[k]!
+      return bodyObjects[k]!
+    }
   const attributes: Record<string, string | number | boolean> = {}
   let canonical = true
   // SHAPE matched the body, so its grammar is known: quoted keys and strings hold no quote or escape, and a
@@ -132,8 +154,11 @@ function attributesOf(body: string): Record<string, string | number | boolean> |
     }
     i = next + 1 // past the comma
   }
-  lastBody = body
-  lastAttributes = Object.freeze(attributes)
+  const frozen = Object.freeze(attributes)
+  bodies[bodyNext] = body
+  bodyObjects[bodyNext] = frozen
+  bodyCanonicals[bodyNext] = canonical
+  bodyNext = (bodyNext + 1) % BODIES
   bodyCanonical = canonical
-  return lastAttributes
+  return frozen
 }
