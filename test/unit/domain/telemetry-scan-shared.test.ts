@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { scanChars } from '../../../src/domain/telemetry-scan.js'
 import { byShape } from '../../../src/domain/telemetry-scan-shape.js'
+import { TelemetryEventSchema } from '../../../src/domain/telemetry.js'
 import { prng } from '../../support/random-scenario.js'
 
 /**
@@ -38,5 +39,30 @@ describe('byShape with shared attributes and strings', () => {
     }
     // The reuse happened (else this test would prove nothing about it).
     expect(shared).toBeGreaterThan(5_000)
+  })
+
+  it('finds each value by its position: strings that spell the line separators do not move them', () => {
+    // byShape finds values with indexOf after the pattern matched (a number ends at the next comma, the SDK order's
+    // body at the last '},"'), so strings here hold commas and braces, in both key orders, with and without service
+    // and attributes. A string cannot spell a separator itself: those hold a quote, which JSON.stringify escapes and
+    // the pattern refuses (the quoted ones here are left to the loop, the first case checks that).
+    const TRICKY = [',', '}', '{', ':', '},', '}}', ',1}', 'a,b}c', '', '","', '},"value":1}']
+    const r = prng(167)
+    let shaped = 0
+    for (let k = 0; k < 5_000; k++) {
+      const t = () => TRICKY[Math.floor(r() * TRICKY.length)]!
+      const attributes: Record<string, unknown> = {}
+      for (let n = Math.floor(r() * 3); n > 0; n--) attributes[`k${n}${t()}`] = r() < 0.7 ? t() : r() < 0.5 ? 0.25 : true
+      const head = { eventId: `e${t()}${k}`, ts: 1_767_225_600_000 + k, experimentId: 'exp-a', variant: 'control', unitId: `u${t()}`, ...(r() < 0.5 ? { service: `s${t()}` } : {}), metric: 'conversion' }
+      const end = r() < 0.5 ? { value: r() < 0.5 ? 1 : 0.14285714285714285 } : { outcome: r() < 0.5 }
+      const e = r() < 0.5 ? { ...head, ...end, ...(r() < 0.7 ? { attributes } : {}) } : { ...head, attributes, ...end }
+      const line = JSON.stringify(e)
+      const got = byShape(line)
+      if (got === undefined) continue
+      shaped++
+      expect(got, line).toEqual(scanChars(line))
+      expect(got.event, line).toEqual(TelemetryEventSchema.parse(JSON.parse(line)))
+    }
+    expect(shaped).toBeGreaterThan(1_500)
   })
 })
