@@ -5,20 +5,22 @@
  * two modules run alternately, chunk by chunk, and it prints both medians: a change is compared with what
  * it replaces in the same minutes, on the same lines.
  *
- *   npx tsx bench/support/scan-micro.ts [--reps 400] [--old /tmp/old-scan]
+ *   npx tsx bench/support/scan-micro.ts [--reps 400] [--old /tmp/old-scan[,/tmp/variant…]]
  */
 import { parseArgs } from 'node:util'
 import { pathToFileURL } from 'node:url'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { scanLine } from '../../src/domain/telemetry-scan.js'
 
 const { values: args } = parseArgs({ options: { reps: { type: 'string', default: '400' }, old: { type: 'string' } } })
 const REPS = Number(args.reps)
 type Scan = (s: string) => unknown
 const impls: Array<{ name: string; scan: Scan }> = [{ name: 'new', scan: scanLine }]
-if (args.old) {
-  const m = (await import(pathToFileURL(join(args.old, 'telemetry-scan.ts')).href)) as { scanLine: Scan }
-  impls.unshift({ name: 'old', scan: m.scanLine })
+// Several copies (comma-separated) run alternately too, each named by its folder, to measure changes one by one.
+const olds = args.old ? args.old.split(',') : []
+for (const [k, dir] of olds.entries()) {
+  const m = (await import(pathToFileURL(join(dir, 'telemetry-scan.ts')).href)) as { scanLine: Scan }
+  impls.splice(k, 0, { name: olds.length === 1 ? 'old' : basename(dir), scan: m.scanLine })
 }
 
 const ts = Date.now() - 60_000
