@@ -31,6 +31,7 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { pino } from 'pino'
+import { OneInFlight } from '../src/adapters/bus/kafka-telemetry-consumer.js'
 import { SystemClock } from '../src/adapters/clock/system-clock.js'
 import { MemoryStateStore } from '../src/adapters/state/memory-state.js'
 import { embeddedWarehouse } from '../src/adapters/warehouse/clickhouse-warehouse.js'
@@ -94,19 +95,22 @@ function prepare(p: Path, r: number): unknown[] {
 }
 
 type Lines = Array<{ line: number; raw: string }>
-/** linesPipe: the next chunk's validation, started while this chunk is inserted (keyed by its chunk array). */
-const ahead = new Map<unknown, Promise<PreparedLines>>()
+/** linesPipe: the next chunk's validation, done while this chunk is inserted (keyed by its chunk array). */
+const ahead = new Map<unknown, PreparedLines>()
 
 async function send(p: Path, id: string, c: unknown, k: number, next?: unknown): Promise<void> {
   const token = `bench-${id}-${k}`
   if (p === 'linesPipe') {
-    const prepared = await (ahead.get(c) ?? ingest.prepareLines(c as Lines, {}))
+    const prepared = ahead.get(c) ?? (await ingest.prepareLines(c as Lines, {}))
     ahead.delete(c)
-    const insert = ingest.ingestLines(c as Lines, { source: 'bench', dedupToken: token, prepared })
-    // As the consumer does: the next chunk is validated while this one's insert runs on the engine's threads.
-    if (next !== undefined) ahead.set(next, ingest.prepareLines(next as Lines, {}))
-    await insert
-    if (next !== undefined) await ahead.get(next)
+    // The consumer's own mechanism (OneInFlight): this chunk's insert runs on the engine's threads while
+    // the next chunk is validated, and its error is thrown by settle().
+    const flight = new OneInFlight()
+    flight.start(async () => {
+      await ingest.ingestLines(c as Lines, { source: 'bench', dedupToken: token, prepared })
+    })
+    if (next !== undefined) ahead.set(next, await ingest.prepareLines(next as Lines, {}))
+    await flight.settle()
     return
   }
   if (p === 'engine') await warehouse.command(`INSERT INTO events SETTINGS insert_deduplication_token='${token}' FORMAT JSONEachRow\n${c as string}`)

@@ -82,7 +82,7 @@ describe('web UI', () => {
       const shown = (await page.locator('[data-testid=experiments] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-experiment')))).sort()
       expect(shown).toEqual(ids)
       // The rollback with its numbers, the stale-telemetry pause, and the waiting experiment with its reason.
-      await expect.poll(() => page.getByTestId('recent').innerText(), { timeout: 20_000 }).toContain('GUARDRAIL_HARM error_rate/ranker-v2')
+      await expect.poll(() => page.getByTestId('recent').innerText()).toContain('GUARDRAIL_HARM error_rate/ranker-v2')
       expect(await page.getByTestId('attention').innerText()).toContain('telemetry stale')
       expect(await page.getByTestId('queue').innerText()).toMatch(/ui-waiting[\s\S]*ui-layer/)
       expect(await page.evaluate(() => sessionStorage.getItem('runway.token'))).toBe(tokens.operator)
@@ -102,7 +102,7 @@ describe('web UI', () => {
       await page.locator('[data-testid=chart-results] canvas').first().waitFor()
       expect(Number(await page.getByTestId('chart-results').getAttribute('data-points'))).toBe(ended.length)
       expect(await page.getByTestId('ended').innerText()).toMatch(/search-ranker-v2[\s\S]*stopped/)
-      await expect.poll(() => page.getByTestId('top-traffic').locator('li').count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(3)
+      await expect.poll(() => page.getByTestId('top-traffic').locator('li').count()).toBeGreaterThanOrEqual(3)
       expect(await page.getByTestId('top-risk').innerText()).toContain('search-ranker-v2')
       await page.screenshot({ path: artifactPath(`exec-${size}.png`), fullPage: true })
       await page.close()
@@ -133,7 +133,7 @@ describe('web UI', () => {
       expect(await page.getByTestId('guardrail-error_rate-ranker-v2').innerText()).toContain('harm p=')
       expect(await page.getByTestId('timeline').innerText()).toContain('rollback: error_rate')
       expect(await page.getByTestId('verdicts').innerText()).toContain('GUARDRAIL_HARM')
-      await expect.poll(() => page.getByTestId('audit-status').innerText(), { timeout: 20_000 }).toContain('chain intact')
+      await expect.poll(() => page.getByTestId('audit-status').innerText()).toContain('chain intact')
       // The server has the SLI route: the panel charts the demo's telemetry, one x per bucket the API returns.
       expect(await page.getByTestId('na-slis').count()).toBe(0)
       const sli = page.getByTestId('chart-sli-error_rate')
@@ -222,11 +222,11 @@ describe('web UI', () => {
         await page.goto(`${url}${path}`)
         await page.getByTestId(view).waitFor()
         // Wait for the panels to load, so the audit sees their content and not "loading…".
-        await expect.poll(() => page.locator('text=loading…').count(), { timeout: 20_000 }).toBe(0)
+        await expect.poll(() => page.locator('text=loading…').count()).toBe(0)
         await page.keyboard.press('Tab')
         expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content')
         await page.keyboard.press('Enter')
-        await expect.poll(() => page.evaluate(() => document.activeElement?.id), { timeout: 20_000 }).toBe('main')
+        await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('main')
         expect(await accessibilityProblems(page), `${path} at ${size}`).toEqual([])
         // The layout reflows: nothing wider than the viewport but the tables' own scrolling wrappers.
         expect(await page.evaluate(() => document.documentElement.scrollWidth), `${path} at ${size}`).toBeLessThanOrEqual(VIEWPORTS[size].width)
