@@ -6,6 +6,16 @@ export function table(headers: string[], rows: Array<Array<string | number>>): s
   return [line(cells[0]!), line(widths.map((w) => '-'.repeat(w))), ...cells.slice(1).map(line)].join('\n')
 }
 
+/**
+ * Shortens text for a table cell at a word boundary, ending in "…", so a number is never cut in two
+ * ("p=0." read as a value); text that fits is returned as is.
+ */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text
+  const cut = text.lastIndexOf(' ', max - 1)
+  return `${text.slice(0, cut > 0 ? cut : max - 1).replace(/[\s,;(]+$/, '')}…`
+}
+
 /** Thrown by commands to exit with a code after printing a message (no stack trace). */
 export class CliExit extends Error {
   constructor(

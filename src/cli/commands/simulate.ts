@@ -11,7 +11,7 @@ import type { SimulationSummary, TimelineEntry } from '../../sim/simulator.js'
 import { createTelemetryProducer } from '../../adapters/bus/telemetry-producer.js'
 import { simulate } from '../../sim/simulator.js'
 import { httpTarget, waitUntil, withTelemetrySender } from '../../sim/target.js'
-import { CliExit, table } from '../output.js'
+import { CliExit, clip, table } from '../output.js'
 
 export const DEMO_SCENARIO = fileURLToPath(new URL('../../../scenarios/demo.yaml', import.meta.url))
 
@@ -103,7 +103,7 @@ export async function simulateCommand(file: string, config: RunwayConfig, opts: 
         `${e.exposure}%`,
         e.unitsExposed,
         e.transitions.length,
-        (e.transitions.at(-1)?.reason ?? '').slice(0, 90),
+        clip(e.transitions.at(-1)?.reason ?? '', 100),
       ]),
     ),
   )
@@ -117,8 +117,10 @@ export async function simulateCommand(file: string, config: RunwayConfig, opts: 
 const num = (x: number | null) => (x === null ? '-' : Number(x.toPrecision(3)).toString())
 
 /** One interference row for the text summary: the assignment χ² or one metric's treatment × treatment Δ. */
-function interferenceCells(r: SimulationSummary['interference'][number]): Array<string | number> {
+export function interferenceCells(r: SimulationSummary['interference'][number]): Array<string | number> {
   // No χ² without shared units (status insufficient): 'χ²=-' read like a broken value.
   const test = r.kind === 'assignment' ? (r.chiSquare === null ? 'assignment' : `assignment χ²=${num(r.chiSquare)}`) : `${r.metric} ${r.variants?.join('×') ?? ''}`
-  return [r.experiments.join(' × '), test, r.kind === 'assignment' ? '-' : num(r.delta), num(r.adjustedP), r.units, r.action && r.action !== 'flagged' ? `${r.status} (${r.action})` : r.status]
+  // A pair whose populations never met has nothing to test: say so rather than a bare "insufficient".
+  const status = r.status === 'insufficient' && r.units === 0 ? 'insufficient (no shared units)' : r.status
+  return [r.experiments.join(' × '), test, r.kind === 'assignment' ? '-' : num(r.delta), num(r.adjustedP), r.units, r.action && r.action !== 'flagged' ? `${status} (${r.action})` : status]
 }
