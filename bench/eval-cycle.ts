@@ -164,7 +164,7 @@ async function incrementalRounds(E: number, prefix: string, state: MemoryStateSt
     reader.retain(new Set(running.map((r) => r.spec.id)))
     const queryMs: Record<string, number> = {}
     const t = performance.now()
-    const { value: evaluations, peakMb } = await sampledRss(() => evaluator.evaluateMany(running, { reader, onQuery: (name, ms) => { queryMs[name.replace(/-batch$/, '')] = Math.round(ms) } }))
+    const { value: evaluations, peakMb } = await sampledRss(() => evaluator.evaluateMany(running, { reader, onQuery: (name, ms) => { const k = name.replace(/-batch$/, ''); queryMs[k] = (queryMs[k] ?? 0) + Math.round(ms) } }))
     const cycleS = (performance.now() - t) / 1000
     let check: Record<string, number> | undefined
     if (args.check || (args['check-last'] && k === Number(args.rounds))) {

@@ -128,8 +128,8 @@ describe('evaluate-cycle with incremental reads against a full read', () => {
       const result = await cycle.run()
       expect(result?.due.sort()).toEqual(before.map((x) => x.spec.id).sort())
       // Held passes are read from bases in the first cycle and moved by increments after it; the batch text of those is not run.
-      expect(ran('variant-stats-batch') + ran('ratio-stats-batch') + ran('cuped-stats-batch') + ran('variant-units-batch') + ran('misrouting-summary-batch')).toBe(0)
-      for (const pass of ['variant-stats', 'cuped-stats', 'misrouting-summary']) expect(ran(`${pass}-${r === 1 ? 'base' : 'incremental'}`), `${pass}, round ${r}`).toBeGreaterThan(0)
+      expect(ran('variant-stats-batch') + ran('ratio-stats-batch') + ran('cuped-stats-batch') + ran('variant-units-batch') + ran('misrouting-summary-batch') + ran('quantile-stats-batch')).toBe(0)
+      for (const pass of ['variant-stats', 'cuped-stats', 'misrouting-summary', 'quantile-stats']) expect(ran(`${pass}-${r === 1 ? 'base' : 'incremental'}`), `${pass}, round ${r}`).toBeGreaterThan(0)
 
       // The oracle: a full read and decide() on the records the cycle saw, at its `now`.
       const fullReads = await readEvaluationBatch(warehouse, before, { now: result!.at })
