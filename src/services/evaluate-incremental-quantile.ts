@@ -41,34 +41,61 @@ export function armOfBase(r: { units: unknown; entry_values: number[]; entry_squ
   return { values: Float64Array.from(r.entry_values), squares: Uint32Array.from(r.entry_squares), events: Uint32Array.from(r.entry_events), units: Number(r.units) }
 }
 
-/** The arm after the units' changes (their values before and after), `arm` unchanged; undefined arm = empty. */
+/** The first index of `arm` whose entry is not below `x` (entries sorted by all three fields), searching [lo, n). */
+function lowerBound(arm: QuantileArm, x: Entry, lo: number): number {
+  let hi = arm.values.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    const d = arm.values[mid]! - x[0] || arm.squares[mid]! - x[1] || arm.events[mid]! - x[2]
+    if (d < 0) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/**
+ * The arm after the units' changes (their values before and after), `arm` unchanged; undefined arm = empty.
+ * The few changed entries are placed by binary search and the runs between them copied whole: a cycle
+ * costs one copy of the arm (an entry-by-entry merge cost 1.1 s per cycle for 2.5M values at 10M events).
+ */
 export function applyUnitChanges(arm: QuantileArm | undefined, changes: ReadonlyArray<{ old: readonly number[]; new: readonly number[] }>): QuantileArm {
+  const held = arm ?? { values: new Float64Array(0), squares: new Uint32Array(0), events: new Uint32Array(0), units: 0 }
   const add = changes.flatMap((c) => unitEntries(c.new)).sort(compare)
   const remove = changes.flatMap((c) => unitEntries(c.old)).sort(compare)
-  const n = arm?.values.length ?? 0
-  const next = Math.max(0, n + add.length - remove.length)
-  const res: QuantileArm = { values: new Float64Array(next), squares: new Uint32Array(next), events: new Uint32Array(next), units: arm?.units ?? 0 }
+  const n = held.values.length
+  // Where each removed entry is (strictly increasing: equal entries are taken one after another) and where each added one goes.
+  const removeAt: number[] = []
+  for (const x of remove) {
+    const i = lowerBound(held, x, removeAt.length > 0 ? removeAt[removeAt.length - 1]! + 1 : 0)
+    if (i >= n || compare([held.values[i]!, held.squares[i]!, held.events[i]!], x) !== 0) throw new HeldQuantileMismatch(`held quantile arm does not hold value ${x[0]}`)
+    removeAt.push(i)
+  }
+  const addAt = add.map((x) => lowerBound(held, x, 0))
+  const size = n + add.length - remove.length
+  const res: QuantileArm = { values: new Float64Array(size), squares: new Uint32Array(size), events: new Uint32Array(size), units: held.units }
   for (const c of changes) res.units += (c.new.length > 0 ? 1 : 0) - (c.old.length > 0 ? 1 : 0)
+  if (res.units < 0) throw new HeldQuantileMismatch('held quantile arm: fewer units than taken out')
   let o = 0
-  const push = (v: number, s: number, e: number) => {
-    if (o >= next) throw new HeldQuantileMismatch('held quantile arm: more entries than expected')
-    res.values[o] = v; res.squares[o] = s; res.events[o] = e; o++
+  let from = 0
+  const copyTo = (to: number) => {
+    res.values.set(held.values.subarray(from, to), o); res.squares.set(held.squares.subarray(from, to), o); res.events.set(held.events.subarray(from, to), o)
+    o += to - from
+    from = to
   }
   let a = 0
   let r = 0
-  for (let i = 0; i < n; i++) {
-    const cur: Entry = [arm!.values[i]!, arm!.squares[i]!, arm!.events[i]!]
-    while (a < add.length && compare(add[a]!, cur) < 0) { const x = add[a++]!; push(x[0], x[1], x[2]) }
-    if (r < remove.length) {
-      const d = compare(remove[r]!, cur)
-      if (d < 0) throw new HeldQuantileMismatch(`held quantile arm does not hold value ${remove[r]![0]}`)
-      if (d === 0) { r++; continue }
+  while (a < add.length || r < removeAt.length) {
+    // An added entry goes before the held entry at its position, so before that entry's removal.
+    if (a < add.length && (r >= removeAt.length || addAt[a]! <= removeAt[r]!)) {
+      copyTo(addAt[a]!)
+      const x = add[a++]!
+      res.values[o] = x[0]; res.squares[o] = x[1]; res.events[o] = x[2]; o++
+    } else {
+      copyTo(removeAt[r++]!)
+      from++
     }
-    push(cur[0], cur[1], cur[2])
   }
-  if (r < remove.length) throw new HeldQuantileMismatch(`held quantile arm does not hold value ${remove[r]![0]}`)
-  while (a < add.length) { const x = add[a++]!; push(x[0], x[1], x[2]) }
-  if (o !== next || res.units < 0) throw new HeldQuantileMismatch('held quantile arm: entries and units do not add up')
+  copyTo(n)
   return res
 }
 
