@@ -88,6 +88,9 @@ const EnvSchema = z.object({
   RUNWAY_LEDGER_JOURNAL: Flag.default(true),
   RUNWAY_LEDGER_KEY: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),
   RUNWAY_LEDGER_FLUSH: DurationMs.pipe(z.number().positive().max(60_000)).default(250),
+  RUNWAY_EVENTS_JOURNAL: Flag.default(false),
+  RUNWAY_EVENTS_FLUSH: DurationMs.pipe(z.number().positive().max(60_000)).default(50),
+  RUNWAY_EVENTS_JOURNAL_MAX_ROWS: z.coerce.number().int().min(1).default(200_000),
   RUNWAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   RUNWAY_PUBLIC_URL: z.string().url().optional(),
   RUNWAY_WEBHOOK_URLS: z.string().default(''),
@@ -193,6 +196,12 @@ export interface RunwayConfig {
    * one insert per table every flushMs, or before any read (adapters/warehouse/journaled-warehouse.ts).
    */
   ledgerJournal: { enabled: boolean; flushMs: number }
+  /**
+   * Embedded warehouse only, opt-in: ingest's events (with their dead letters and masking counters) are
+   * acknowledged once durable in `<dataDir>/events-journal` and written in one insert per flushMs, or
+   * before any read; past maxPendingRows waiting, a batch waits for a flush (adapters/warehouse/events-journal.ts).
+   */
+  eventsJournal: { enabled: boolean; flushMs: number; maxPendingRows: number }
   /** Set: ledger entries are HMAC-SHA256 under this secret (domain/ledger-chain.ts); unset: plain SHA-256. */
   ledgerKey: LedgerKey | null
   /** Outgoing notifications (docs/notifications.md); no URL set: no outbox writes at all. */
@@ -266,6 +275,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     policy: e.RUNWAY_POLICY_FILE ? loadPolicyFile(e.RUNWAY_POLICY_FILE) : DEFAULT_POLICY_CONFIG,
     metricCatalog: e.RUNWAY_METRIC_CATALOG ? loadMetricCatalogFile(e.RUNWAY_METRIC_CATALOG) : null,
     ledgerJournal: { enabled: e.RUNWAY_LEDGER_JOURNAL, flushMs: e.RUNWAY_LEDGER_FLUSH },
+    eventsJournal: { enabled: e.RUNWAY_EVENTS_JOURNAL, flushMs: e.RUNWAY_EVENTS_FLUSH, maxPendingRows: e.RUNWAY_EVENTS_JOURNAL_MAX_ROWS },
     ledgerKey: e.RUNWAY_LEDGER_KEY ? ledgerKey(e.RUNWAY_LEDGER_KEY) : null,
     notify: {
       publicUrl: e.RUNWAY_PUBLIC_URL ?? e.RUNWAY_URL ?? `http://${e.RUNWAY_HOST}:${e.RUNWAY_PORT}`,

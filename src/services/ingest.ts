@@ -12,6 +12,7 @@ import { TooLargeError } from '../errors.js'
 import type { Clock } from '../ports/clock.js'
 import type { StateStore } from '../ports/state-store.js'
 import type { Warehouse } from '../ports/warehouse.js'
+import { journals } from '../adapters/warehouse/events-journal.js'
 import { InsertCoalescer } from '../adapters/warehouse/insert-coalescer.js'
 import { withRowText } from '../adapters/warehouse/row-text.js'
 import { EVENTS_BATCH_TOKEN, eventsMissing, recentBatchTokens } from './ingest-group-tokens.js'
@@ -87,8 +88,8 @@ const MAX_FUTURE_MS = 24 * 3_600_000
 
 /**
  * Validates a batch line by line. Good events are stored; each bad line goes to
- * dead_letters with its line number and reason. Resolves only after both
- * inserts returned, so an acknowledged batch is in the warehouse.
+ * dead_letters with its line number and reason. Resolves only after the
+ * inserts returned: the batch is in the warehouse, or durable in the events journal when it is on.
  */
 export class IngestService {
   private readonly lineLimits: LineLimits
@@ -100,7 +101,8 @@ export class IngestService {
   constructor(private readonly d: IngestDeps) {
     // Events only: each batch's token is stored with its events (events.batch_token) and read back after a restart,
     // so a retry is stored once as it is alone; masking counters and dead letters go alone (bench/README-group-commit.md).
-    const rows = d.coalesceRows ?? d.limits.groupCommitRows ?? 0
+    // With the events journal (RUNWAY_EVENTS_JOURNAL) the journal groups batches itself (events-journal.ts).
+    const rows = journals(d.warehouse, 'events') ? 0 : (d.coalesceRows ?? d.limits.groupCommitRows ?? 0)
     const durable = { events: { at: EVENTS_BATCH_TOKEN, recent: () => recentBatchTokens(d.warehouse, d.clock.now()) } }
     this.coalescer = rows > 0 ? new InsertCoalescer(d.warehouse, { tables: ['events'], maxRows: rows, missing: { events: (r) => eventsMissing(d.warehouse, r) }, durable }) : null
     this.sink = this.coalescer ?? d.warehouse

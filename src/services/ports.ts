@@ -12,6 +12,7 @@ import { MemoryStateStore } from '../adapters/state/memory-state.js'
 import { RedisStateStore, subscribeChanges } from '../adapters/state/redis-state.js'
 import { chdbRawSql } from '../adapters/warehouse/chdb-raw-sql.js'
 import { embeddedWarehouse, serverWarehouse } from '../adapters/warehouse/clickhouse-warehouse.js'
+import { eventsJournalOptions } from '../adapters/warehouse/events-journal.js'
 import { type JournalOptions, JournaledWarehouse } from '../adapters/warehouse/journaled-warehouse.js'
 import type { RunwayConfig } from '../config.js'
 import type { Bus } from '../ports/bus.js'
@@ -21,6 +22,7 @@ import type { RawSql } from '../ports/sql-endpoint.js'
 import type { StateStore } from '../ports/state-store.js'
 import type { Warehouse } from '../ports/warehouse.js'
 import { sqlQuery } from '../sql-files.js'
+import { EVENTS_BATCH_TOKEN, recentBatchTokens } from './ingest-group-tokens.js'
 
 export interface Ports {
   warehouse: Warehouse
@@ -38,6 +40,8 @@ export interface Ports {
   closeExtra: () => Promise<void>
   /** The ledger journal in front of the embedded warehouse, when there is one (for /metrics). */
   journal?: { readonly pendingEntries: number }
+  /** The events journal (RUNWAY_EVENTS_JOURNAL), when it is on. */
+  eventsJournal?: { readonly pendingEntries: number }
   /** Change notifications of shared state ('*': maybe anything), where the state store sends them. */
   onStateChange?: (listener: (experimentId: string) => void) => void
 }
@@ -55,25 +59,45 @@ const journalRecovery = (): JournalOptions['recovery'] => ({
 
 /**
  * The embedded warehouse under `<dataDir>/warehouse`, with the ledger journal
- * (`<dataDir>/ledger-journal`) in front unless it is turned off. Whatever a
- * stopped process left in the journal is written before the first read.
+ * (`<dataDir>/ledger-journal`) in front unless it is turned off, and the events
+ * journal (`<dataDir>/events-journal`) in front of that when it is turned on.
+ * Whatever a stopped process left in either is written before the first read.
  */
-export async function openEmbeddedWarehouse(config: Pick<RunwayConfig, 'dataDir' | 'ledgerJournal'>, log?: Logger): Promise<Warehouse> {
+export async function openEmbeddedWarehouse(config: Pick<RunwayConfig, 'dataDir' | 'ledgerJournal'> & Partial<Pick<RunwayConfig, 'eventsJournal'>>, log?: Logger): Promise<Warehouse> {
   const engine = embeddedWarehouse(join(config.dataDir, 'warehouse'))
-  const dir = join(config.dataDir, 'ledger-journal')
-  if (!config.ledgerJournal.enabled && !existsSync(dir)) return engine
-  const journaled = await JournaledWarehouse.open(engine, {
-    dir,
+  const ledger = await openJournal(engine, join(config.dataDir, 'ledger-journal'), config.ledgerJournal.enabled, {
     tables: JOURNALED_TABLES,
     flushDelayMs: config.ledgerJournal.flushMs,
-    onFlushError: (err, pending) => log?.error({ err, pending }, 'ledger journal flush failed; retrying'),
-    onWarning: (message) => log?.warn({ journal: dir }, message),
     recovery: journalRecovery(),
+  }, 'ledger', log)
+  const events = config.eventsJournal ?? { enabled: false, flushMs: 50, maxPendingRows: 200_000 }
+  return openJournal(ledger, join(config.dataDir, 'events-journal'), events.enabled, {
+    // Read from the engine, not through a journal: nothing of this process is journaled yet, and a read would flush.
+    ...eventsJournalOptions({ token: EVENTS_BATCH_TOKEN, recentTokens: () => recentBatchTokens(engine, Date.now()) }),
+    flushDelayMs: events.flushMs,
+    maxPendingRows: events.maxPendingRows,
+  }, 'events', log)
+}
+
+/** A journal in front of `inner` when it is on; turned off, what an earlier process journaled is still written, once, before anything reads. */
+async function openJournal(inner: Warehouse, dir: string, enabled: boolean, opts: Omit<JournalOptions, 'dir'>, name: string, log?: Logger): Promise<Warehouse> {
+  if (!enabled && !existsSync(dir)) return inner
+  const journaled = await JournaledWarehouse.open(inner, {
+    ...opts,
+    dir,
+    onFlushError: (err, pending) => log?.error({ err, pending }, `${name} journal flush failed; retrying`),
+    onWarning: (message) => log?.warn({ journal: dir }, message),
   })
-  if (config.ledgerJournal.enabled) return journaled
-  // Turned off: what an earlier process journaled is still written, once, before anything reads.
+  if (enabled) return journaled
   await journaled.flush()
-  return engine
+  return inner
+}
+
+/** Every journal in front of the engine, outermost first (each flush writes into the next one). */
+function journalsOf(warehouse: Warehouse): JournaledWarehouse[] {
+  const out: JournaledWarehouse[] = []
+  for (let w: Warehouse | undefined = warehouse; w instanceof JournaledWarehouse; w = w.innerWarehouse) out.push(w)
+  return out
 }
 
 /**
@@ -86,11 +110,14 @@ export async function createPorts(config: RunwayConfig, log: Logger, clock: Cloc
   const changeListeners = new Set<(experimentId: string) => void>()
   const warehousePath = join(config.dataDir, 'warehouse')
   const warehouse = config.clickhouseUrl ? serverWarehouse(config.clickhouseUrl) : await openEmbeddedWarehouse(config, log)
+  const journals = journalsOf(warehouse)
+  const ledgerJournal = journals.find((j) => j.journals('lifecycle'))
+  const eventsJournal = journals.find((j) => j.journals('events'))
   const rawSql = config.clickhouseUrl
     ? undefined
     : chdbRawSql({
         path: warehousePath,
-        ...(warehouse instanceof JournaledWarehouse ? { beforeQuery: () => warehouse.flush() } : {}),
+        ...(journals.length > 0 ? { beforeQuery: async () => { for (const j of journals) await j.flush() } } : {}),
         maxConcurrent: config.clickhouseHttp.maxConcurrent,
         limits: config.clickhouseHttp,
       })
@@ -143,7 +170,8 @@ export async function createPorts(config: RunwayConfig, log: Logger, clock: Cloc
     gateState,
     clock,
     rebuildOnStart: !config.redis,
-    ...(warehouse instanceof JournaledWarehouse ? { journal: warehouse } : {}),
+    ...(ledgerJournal ? { journal: ledgerJournal } : {}),
+    ...(eventsJournal ? { eventsJournal } : {}),
     ...(config.redis ? { onStateChange: (listener: (experimentId: string) => void) => void changeListeners.add(listener) } : {}),
     closeExtra: async () => {
       for (const close of closers) await close()

@@ -1,74 +1,30 @@
-import { mkdir, open, readdir, readFile, unlink, type FileHandle } from 'node:fs/promises'
+import { mkdir, open, readdir, readFile, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { DependencyError } from '../../errors.js'
 import type { QueryParams, TableName, Warehouse } from '../../ports/warehouse.js'
+import { withBatchToken } from './batch-token.js'
 import { checkDedupToken } from './clickhouse-warehouse.js'
-import { type RecoveryKey, rowsMissing } from './journal-recovery.js'
+import { type Active, type Entry, type JournalOptions, type Segment, combined, entryText, linesOf, missingOf, once, parseSegment, rowCount, textEntry } from './journal-recovery.js'
+import { rowText } from './row-text.js'
 
-export interface JournalOptions {
-  /** Directory of the journal's segment files (beside the warehouse's own data). */
-  dir: string
-  /** Tables whose inserts go through the journal; every other insert goes straight to the engine. */
-  tables: ReadonlyArray<TableName>
-  /** Group-commit window: how long journaled rows may wait before they are written to the warehouse. */
-  flushDelayMs: number
-  /** Told of each failed flush; the rows stay in the journal and the flush is retried with backoff. */
-  onFlushError?: (error: DependencyError, pendingEntries: number) => void
-  /** Told of anything odd that loses nothing: a file in the journal that is not a segment, a written segment that could not be removed. */
-  onWarning?: (message: string) => void
-  /** Per table, how a segment that may have been cut short is written by key (journal-recovery.ts); other tables rely on tokens. */
-  recovery?: Partial<Record<TableName, RecoveryKey>>
-}
-
-interface Entry {
-  table: TableName
-  token: string | null
-  rows: Record<string, unknown>[]
-}
-
-interface Segment {
-  /** Unique across restarts and ordered by creation: it names the segment's batch tokens. */
-  name: string
-  path: string
-  entries: Entry[]
-  /** Its insert may have been cut short (found on disk at start, or a failed attempt): written by key, not by token. */
-  suspect?: boolean
-}
-
-interface Waiting {
-  entry: Entry
-  line: string
-  done: (error?: Error) => void
-}
-
-interface Active {
-  segment: Segment
-  file: Promise<FileHandle>
-  queue: Waiting[]
-  writing: Promise<void> | null
-  /** Bytes written and fdatasync'ed: the acknowledged part of the file. */
-  synced: number
-}
+export { type JournalOptions, parseSegment } from './journal-recovery.js'
 
 const SEGMENT = /^\d{15}-\d+-\d+\.ndjson$/
-const RECENT_TOKENS = 10_000
+/** As many as the coalescer remembers: the events journal keeps one per ingested batch. */
+const RECENT_TOKENS = 100_000
 
 /**
- * A write-ahead journal in front of the embedded warehouse, for the tables on
- * the control plane's hot path (the ledger). A chDB insert writes a new part
- * (several files) and costs 3–15 ms on this kind of disk; an append to a local
- * file with fdatasync costs a fraction of a millisecond. So an insert into a
- * journaled table returns once its line is durable in the journal, and rows are
- * written to the warehouse in one insert per table per group-commit window.
- *
- * - Durable: acknowledged rows survive a crash; `open()` replays the segments
- *   left behind, before anything reads.
- * - Exactly once: each segment is inserted with tokens named after it; one that
- *   may have been cut short (left on disk by a crash, or after a failed attempt)
- *   is written by key instead (journal-recovery.ts says why). A retried insert
- *   with the same dedup token is journaled once.
- * - Read-your-writes: every select and command flushes first, so callers never
- *   see the warehouse behind the journal.
+ * A write-ahead journal in front of the embedded warehouse: the ledger's tables
+ * (ledger-journal) and, opt-in, ingest's events (events-journal.ts). A chDB insert
+ * writes a new part (3–15 ms, 30–50 ms for events with their projections); an
+ * append to a local file with fdatasync costs a fraction of a millisecond. So an
+ * insert returns once its line is durable in the journal (concurrent inserts share
+ * one write), and rows go to the warehouse in one insert per table per flush.
+ * - Durable: `open()` takes over the segments a killed process left.
+ * - Exactly once: a segment is inserted under tokens named after it; one that may
+ *   have been cut short (left by a crash, or a failed attempt) is written by key
+ *   (journal-recovery.ts says why). A retry with the same token is journaled once.
+ * - Read-your-writes: every select and command flushes first.
  */
 export class JournaledWarehouse implements Warehouse {
   private readonly tables: Set<TableName>
@@ -80,12 +36,19 @@ export class JournaledWarehouse implements Warehouse {
   private counter = 0
   private readonly recent = new Set<string>()
   private readonly closedSegments = new WeakSet<Active>()
+  private readonly alone: Set<TableName>
+  /** Inserts being journaled, by table and token: a retry meanwhile is answered with the first one. */
+  private readonly inFlight = new Map<string, Promise<void>>()
+  private readonly restoring = new Map<TableName, Promise<void>>()
+  /** Rows reserved by inserts being journaled and rows journaled but not in the warehouse yet. */
+  private pendingRows = 0
 
   private constructor(
     private readonly inner: Warehouse,
     private readonly opts: JournalOptions,
   ) {
     this.tables = new Set(opts.tables)
+    this.alone = new Set(opts.alone)
   }
 
   /** Opens the journal and takes over the segments a previous process left (written on the next flush or read). */
@@ -99,6 +62,7 @@ export class JournaledWarehouse implements Warehouse {
       const entries = parseSegment(await readFile(path, 'utf8'))
       if (entries.length === 0) await unlink(path)
       else w.sealed.push({ name: name.replace(/\.ndjson$/, ''), path, entries, suspect: true })
+      w.pendingRows += rowCount(entries)
       for (const e of entries) if (e.token) w.remember(`${e.table}\u0000${e.token}`)
     }
     return w
@@ -108,6 +72,13 @@ export class JournaledWarehouse implements Warehouse {
   get pendingEntries(): number {
     return this.sealed.reduce((n, s) => n + s.entries.length, 0) + (this.active ? this.active.segment.entries.length + this.active.queue.length : 0)
   }
+
+  /** The warehouse it writes into (another journal, or the engine). */
+  get innerWarehouse(): Warehouse {
+    return this.inner
+  }
+
+  journals = (table: TableName): boolean => this.tables.has(table)
 
   async command(sql: string): Promise<void> {
     await this.flush()
@@ -123,17 +94,32 @@ export class JournaledWarehouse implements Warehouse {
     if (!this.tables.has(table)) return this.inner.insert(table, rows, options)
     if (options.dedupToken !== undefined) checkDedupToken(options.dedupToken)
     if (rows.length === 0) return
-    const key = options.dedupToken === undefined ? null : `${table}\u0000${options.dedupToken}`
-    if (key !== null && this.recent.has(key)) return // a retry: stored once, as the engine would
-    if (key !== null) this.remember(key)
-    // What is flushed is exactly what was journaled (and no later change by the caller).
-    const line = `${JSON.stringify({ table, token: options.dedupToken ?? null, rows })}\n`
-    try {
-      await this.append(JSON.parse(line) as Entry, line)
-    } catch (error) {
-      if (key !== null) this.recent.delete(key)
-      throw error
+    await this.restore(table)
+    const max = this.opts.maxPendingRows
+    while (max !== undefined && this.pendingRows > 0 && this.pendingRows + rows.length > max) await this.flush()
+    const token = options.dedupToken ?? null
+    const key = token === null ? null : `${table}\u0000${token}`
+    if (key !== null) {
+      const first = this.inFlight.get(key)
+      if (first) return first // a retry while the first is being written: answered as the first is
+      if (this.recent.has(key)) return // a retry: stored once, as the engine would
     }
+    const at = token === null ? undefined : this.opts.durable?.[table]?.at
+    const marked = at === undefined ? rows : withBatchToken(rows, token!, at)
+    const text = rowText(marked)
+    const line = entryText({ table, token, rows: marked, ...(text ? { text } : {}) })
+    // What is flushed is exactly what was journaled: plain rows are read back from their line; text is a string.
+    const entry: Entry = text ? { table, token, rows: marked as Record<string, unknown>[], text } : (JSON.parse(line) as Entry)
+    this.pendingRows += rows.length
+    const write = this.append(entry, line).then(() => void (key !== null && this.remember(key)), (error: unknown) => {
+      this.pendingRows -= rows.length
+      throw error
+    })
+    if (key !== null) {
+      this.inFlight.set(key, write)
+      void write.catch(() => {}).finally(() => this.inFlight.delete(key))
+    }
+    await write
     this.later(this.opts.flushDelayMs)
   }
 
@@ -164,13 +150,19 @@ export class JournaledWarehouse implements Warehouse {
         const segment = this.sealed[0]!
         await this.insertSegment(segment)
         this.sealed.shift()
+        this.pendingRows -= rowCount(segment.entries)
         // Written: a copy left behind is found on the next start and written by key, so nothing is stored twice.
         await unlink(segment.path).catch((e: unknown) => this.opts.onWarning?.(`written segment ${segment.path} could not be removed: ${e instanceof Error ? e.message : String(e)}`))
       }
       this.failures = 0
     } catch (cause) {
       this.failures++
-      if (this.sealed[0]) this.sealed[0].suspect = true
+      const first = this.sealed[0]
+      if (first && !first.suspect) {
+        first.suspect = true
+        // Recovery reads text entries as their lines (the input table's shape), as after a restart.
+        first.entries = first.entries.map((e) => (e.text ? textEntry(e.table, e.token, e.text.into, linesOf(e.text.ndjson)) : e))
+      }
       const message = cause instanceof Error ? cause.message : String(cause)
       const error = new DependencyError(`${this.pendingEntries} journaled insert(s) are not in the warehouse yet (kept in ${this.opts.dir}): ${message}`, cause)
       this.opts.onFlushError?.(error, this.pendingEntries)
@@ -179,24 +171,37 @@ export class JournaledWarehouse implements Warehouse {
     }
   }
 
-  /** One insert per table, in the order the segment first wrote to each, named after the segment. */
+  /** One insert per table (per entry for `alone` tables), in the order the segment first wrote to each, named after the segment. */
   private async insertSegment(segment: Segment): Promise<void> {
-    const byTable = new Map<TableName, Record<string, unknown>[]>()
+    const byTable = new Map<TableName, Entry[]>()
     for (const e of segment.entries) {
-      const rows = byTable.get(e.table) ?? []
-      rows.push(...e.rows)
-      byTable.set(e.table, rows)
+      const entries = byTable.get(e.table) ?? []
+      entries.push(e)
+      byTable.set(e.table, entries)
     }
-    for (const [table, rows] of byTable) {
+    for (const [table, entries] of byTable) {
       const recovery = segment.suspect ? this.opts.recovery?.[table] : undefined
-      if (!recovery) {
-        await this.inner.insert(table, rows, { dedupToken: `journal/${segment.name}/${table}` })
-        continue
+      const groups = this.alone.has(table) ? entries.map((e) => ({ entries: [e], token: e.token })) : [{ entries, token: `journal/${segment.name}/${table}` }]
+      for (const [i, group] of groups.entries()) {
+        const rows = combined(group.entries)
+        if (!recovery) {
+          await this.inner.insert(table, rows, group.token === null ? {} : { dedupToken: group.token })
+          continue
+        }
+        // By key, under a token of this attempt only: the segment's own token may be recorded without its rows.
+        const missing = await missingOf(this.inner, recovery, rows)
+        if (missing.length > 0) await this.inner.insert(table, missing, { dedupToken: `journal/${segment.name}/${table}/${i}/r${Date.now()}` })
       }
-      // By key, under a token of this attempt only: the segment's own token may be recorded without its rows.
-      const missing = await rowsMissing(this.inner, recovery, rows)
-      if (missing.length > 0) await this.inner.insert(table, missing, { dedupToken: `journal/${segment.name}/${table}/r${Date.now()}` })
     }
+  }
+
+  /** Once per table and process, before its first insert: the tokens stored with its rows (a failed read is tried again by the next insert). */
+  private restore(table: TableName): Promise<void> {
+    const durable = this.opts.durable?.[table]
+    if (durable === undefined) return Promise.resolve()
+    return once(this.restoring, table, async () => {
+      for (const t of await durable.recent()) this.remember(`${table}\u0000${t}`)
+    })
   }
 
   /** Queues the entry on the active segment; resolves once it is written and fdatasync'ed. */
@@ -276,20 +281,4 @@ export class JournaledWarehouse implements Warehouse {
     this.recent.add(key)
     if (this.recent.size > RECENT_TOKENS) this.recent.delete(this.recent.values().next().value!)
   }
-}
-
-/** The complete lines of a segment; a torn last line (a crash mid-write, never acknowledged) is dropped. */
-export function parseSegment(text: string): Entry[] {
-  const lines = text.split('\n')
-  lines.pop() // '' after the last newline, or a torn line
-  const entries: Entry[] = []
-  for (const line of lines) {
-    try {
-      const e = JSON.parse(line) as Entry
-      if (typeof e.table === 'string' && Array.isArray(e.rows)) entries.push(e)
-    } catch {
-      // A write cut short by a crash; it was never acknowledged (refused writes are truncated away).
-    }
-  }
-  return entries
 }
