@@ -11,7 +11,12 @@
  * (buildServer over a runtime on the embedded engine) and its POST /v1/events route, the clients
  * in a process of their own (bench/group-commit-client.ts), keep-alive connections.
  * Then `--minutes M` of the grouped mode with RSS sampled every minute.
- *   npx tsx bench/group-commit.ts [--via service|http] [--events 50000] [--rounds 2] [--minutes 1]
+ * `--journal on`: the runtime's warehouse has the events journal in front (RUNWAY_EVENTS_JOURNAL=on,
+ * src/adapters/warehouse/events-journal.ts), for big and grouped alike (same process, same settings):
+ * an answer means durable in the journal; the coalescer is not used (the journal groups). Modes then
+ * default to big,grouped, and the time from an answer to the rows being in the engine is sampled
+ * (`visibleMs`: a lone 100-event batch, polled in the engine behind the journal).
+ *   npx tsx bench/group-commit.ts [--via service|http] [--events 50000] [--rounds 2] [--minutes 1] [--journal off|on] [--flush 50ms]
  */
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -24,12 +29,14 @@ import { buildServer } from '../src/api/server.js'
 import { loadConfig } from '../src/config.js'
 import { newRecord } from '../src/domain/experiment-record.js'
 import { ExperimentSpecSchema } from '../src/domain/experiment.js'
+import type { JournaledWarehouse } from '../src/adapters/warehouse/journaled-warehouse.js'
 import type { Warehouse } from '../src/ports/warehouse.js'
 import { IngestService } from '../src/services/ingest.js'
 import { migrate } from '../src/services/migrate.js'
 import { createRuntime, embeddedPorts } from '../src/services/runtime.js'
 
-const { values: args } = parseArgs({ options: { via: { type: 'string', default: 'service' }, events: { type: 'string', default: '50000' }, rounds: { type: 'string', default: '2' }, minutes: { type: 'string', default: '1' }, clients: { type: 'string', default: '16' }, small: { type: 'string', default: '100' }, modes: { type: 'string', default: 'big,grouped,alone,async' }, client: { type: 'string', default: 'http' } } })
+const { values: args } = parseArgs({ options: { via: { type: 'string', default: 'service' }, events: { type: 'string', default: '50000' }, rounds: { type: 'string', default: '2' }, minutes: { type: 'string', default: '1' }, clients: { type: 'string', default: '16' }, small: { type: 'string', default: '100' }, modes: { type: 'string', default: 'big,grouped,alone,async' }, client: { type: 'string', default: 'http' }, journal: { type: 'string', default: 'off' }, flush: { type: 'string', default: '50ms' } } })
+const JOURNAL = args.journal === 'on'
 const N = Number(args.events)
 const CLIENTS = Number(args.clients)
 const SMALL = Number(args.small)
@@ -37,7 +44,7 @@ const HTTP = args.via === 'http'
 const dir = mkdtempSync(join(tmpdir(), 'runway-bench-group-'))
 const log = pino({ level: 'error' })
 // The runtime as `runway serve` builds it (its jobs are not started: only the route is measured); big bodies allowed.
-const config = loadConfig({ RUNWAY_INGEST_MAX_BYTES: String(256 * 1024 * 1024), RUNWAY_INGEST_MAX_EVENTS: String(Math.max(N, 50_000)) }, { dataDir: dir, logLevel: 'silent' })
+const config = loadConfig({ RUNWAY_INGEST_MAX_BYTES: String(256 * 1024 * 1024), RUNWAY_INGEST_MAX_EVENTS: String(Math.max(N, 50_000)), RUNWAY_EVENTS_JOURNAL: args.journal!, RUNWAY_EVENTS_FLUSH: args.flush! }, { dataDir: dir, logLevel: 'silent' })
 const rt = createRuntime(config, await embeddedPorts(config, log), log)
 const { warehouse, state, clock } = rt
 await migrate(warehouse)
@@ -66,7 +73,7 @@ const services = {
   async: new IngestService({ ...base, warehouse: asyncWarehouse, coalesceRows: 0 }),
 }
 type Mode = keyof typeof services
-const modes = args.modes!.split(',') as Mode[]
+const modes = (JOURNAL && process.argv.every((a) => !a.startsWith('--modes')) ? 'big,grouped' : args.modes!).split(',') as Mode[]
 const mutable = rt as { ingest: IngestService }
 const app = HTTP ? buildServer(rt) : null
 if (app) await app.listen({ host: '127.0.0.1', port: 0 })
@@ -126,7 +133,7 @@ async function run(mode: Mode, total: number): Promise<Run> {
   const stored = await count(id)
   if (stored !== total) throw new Error(`${mode} stored ${stored} of ${total}`)
   const after = services[mode].coalescer?.stats
-  if (after === undefined) return r
+  if (after === undefined || mode === 'big') return r
   // What one grouped round trip is made of: calls per insert, and the mean insert and linger per insert.
   const inserts = Math.max(1, after.inserts - before.inserts!)
   return { ...r, callsPerInsert: round1((after.calls - before.calls!) / inserts), insertMs: round1((after.insertMs - before.insertMs!) / inserts), lingerMs: round1((after.lingerMs - before.lingerMs!) / inserts) }
@@ -146,10 +153,29 @@ for (let r = 0; r < Number(args.rounds); r++) {
 /** The lower median: with two runs, the slower one (an unlucky run is not hidden by a lucky one). */
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!
 const rate = (m: Mode) => median(results[m].map((x) => x.eventsPerSec))
-const coalescer = { ...services.grouped.coalescer!.stats }
+const coalescer = services.grouped.coalescer ? { ...services.grouped.coalescer.stats } : null
 const ratio = (m: Mode) => (modes.includes(m) && modes.includes('big') ? Number((rate(m) / rate('big')).toFixed(2)) : null)
 /** Per round, the mode against big in the same round (the load moves a lot between rounds on a shared machine). */
 const perRound = (m: Mode) => (modes.includes(m) && modes.includes('big') ? results[m].map((x, r) => Number((x.eventsPerSec / results.big[r]!.eventsPerSec).toFixed(2))) : null)
+
+/**
+ * Journal on: how long after its answer a lone batch is in the engine (the flush delay), 20 samples on an
+ * idle server, polled every millisecond in the warehouse behind the journal (a read through it would flush).
+ */
+async function visibleAfterAck(): Promise<{ p50: number; p99: number; max: number }> {
+  const engine = (warehouse as JournaledWarehouse).innerWarehouse
+  const id = `bg-${tag}-visible`
+  await state.put({ ...newRecord(spec(id), Date.now()), state: 'running' }, null)
+  const ms: number[] = []
+  for (let i = 0; i < 20; i++) {
+    await services.grouped.ingest({ body: body(id, i * SMALL, SMALL), format: 'ndjson', source: 'bench' })
+    const t0 = performance.now()
+    while (Number((await engine.select<{ n: string }>('SELECT count() AS n FROM events WHERE experiment_id = {x:String}', { x: id }))[0]!.n) < (i + 1) * SMALL) await new Promise((r) => setTimeout(r, 1))
+    ms.push(performance.now() - t0)
+  }
+  ms.sort((a, b) => a - b)
+  return { p50: Math.round(ms[10]!), p99: Math.round(ms[19]!), max: Math.round(ms[19]!) }
+}
 
 // Soak: the grouped mode for --minutes, RSS and JS heap printed every minute (stderr) as it goes.
 const rss: number[] = []
@@ -161,7 +187,7 @@ const sample = () => {
   const m = process.memoryUsage()
   rss.push(Math.round(m.rss / 1e6))
   heap.push(Math.round(m.heapUsed / 1e6))
-  console.error(JSON.stringify({ minute: rss.length - 1, rssMB: rss.at(-1), heapMB: heap.at(-1), events: soakEvents, tokensRemembered: services.grouped.coalescer!.remembered, loadAvg1m: Number(loadavg()[0]!.toFixed(1)) }))
+  console.error(JSON.stringify({ minute: rss.length - 1, rssMB: rss.at(-1), heapMB: heap.at(-1), events: soakEvents, tokensRemembered: services.grouped.coalescer?.remembered ?? null, journalPending: (warehouse as Partial<JournaledWarehouse>).pendingEntries ?? null, loadAvg1m: Number(loadavg()[0]!.toFixed(1)) }))
 }
 sample()
 while (Date.now() < soakEnd) {
@@ -169,6 +195,7 @@ while (Date.now() < soakEnd) {
   soakEvents += 20_000
   if (Date.now() - soakStart >= 60_000 * rss.length) sample()
 }
+const visible = JOURNAL ? await visibleAfterAck() : null
 await app?.close()
 await warehouse.close()
 rmSync(dir, { recursive: true, force: true })
@@ -177,6 +204,7 @@ console.log(JSON.stringify({
   median: Object.fromEntries(modes.map((m) => [m, rate(m)])),
   ratioGroupedToBig: ratio('grouped'), ratioAloneToBig: ratio('alone'), ratioAsyncToBig: ratio('async'),
   perRound: { grouped: perRound('grouped'), alone: perRound('alone'), async: perRound('async') },
-  coalescer: { ...coalescer, callsPerInsert: Number((coalescer.calls / Math.max(1, coalescer.inserts)).toFixed(1)) },
+  coalescer: coalescer && { ...coalescer, callsPerInsert: Number((coalescer.calls / Math.max(1, coalescer.inserts)).toFixed(1)) },
+  journal: JOURNAL ? { flush: args.flush, visibleMs: visible } : null,
   soak: { minutes: Number(args.minutes), events: soakEvents, rssMB: rss, heapMB: heap, loadAvg1m: Number(loadavg()[0]!.toFixed(1)) },
 }, null, 2))
