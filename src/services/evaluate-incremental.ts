@@ -6,7 +6,7 @@ import { sqlQuery } from '../sql-files.js'
 import { applyIncrement, hasUnits, type Sums } from '../stats/incremental-sums.js'
 import { kindParams, readEvaluationBatch, type EvaluationReads, type MisroutingRow, type Spec, type SupplyRows, type UnitsRow } from './evaluate-batch.js'
 import { BASE, INCREMENT, LAYOUT, rebaseAfterMs, rowOf, withRecentLastEvents, type Kind } from './evaluate-incremental-rows.js'
-import { applyUnitChanges, armOfBase, quantileArmRow, type QuantileArm } from './evaluate-incremental-quantile.js'
+import { advanceQuantiles, advanceRecent, specName, type HeldArms, type HeldContext, type HeldRecent } from './evaluate-incremental-held.js'
 import { TouchedTable } from './evaluate-incremental-touched.js'
 
 /** Misrouting-summary's parameters that are one per experiment (index-aligned with `experiments`). */
@@ -14,12 +14,6 @@ const ASSIGNMENT = ['layer_salts', 'variant_salts', 'alloc_starts', 'alloc_sizes
 
 /** What is held for one spec (metric kinds) or one experiment (units): sums by variant, the watermark they are at, when to re-base. */
 interface Held { at: number; rebaseAt: number; byVariant: Map<string, Sums> }
-
-/** What is held for one quantile spec: its arms (evaluate-incremental-quantile.ts) by variant. */
-interface HeldArms { at: number; rebaseAt: number; byVariant: Map<string, QuantileArm> }
-
-/** Quantile specs per base query: its JSON result holds every value of their arms (~25k per spec at 100M events). */
-const QUANTILE_BASE_SPECS = 64
 
 export interface IncrementalOptions {
   /** Events received within this long before the cycle's `now` wait for the next cycle (in-flight inserts, group commit). */
@@ -33,22 +27,20 @@ type Select = (name: string, params: Record<string, unknown>) => Promise<Array<R
 /** The experiment of a held entry's name (every name starts with it, then \u0000 if more follows). */
 const experimentOf = (name: string) => name.split('\u0000')[0]!
 
-/** A stable name for a spec across cycles (the cycle's numeric keys are per cycle). */
-const specName = (s: Spec) => `${s.experiment}\u0000${JSON.stringify(s.metric)}`
-
 /**
  * The evaluation reads of readEvaluationBatch, with the passes that are sums over units —
  * variant-stats, ratio-stats, cuped-stats, variant-units and misrouting-summary's cumulative counts —
- * and the quantile arms (as sorted entries per arm, evaluate-incremental-quantile.ts) held in memory and moved forward each cycle by the units touched since the last one, so their cost
- * follows the data received since, not all data (issue 16 item 3). The touched units are found once
+ * the quantile arms (sorted entries per arm, evaluate-incremental-quantile.ts) and misrouting's recent
+ * window (per-unit (t1, t2, g1) rows without unit ids, evaluate-incremental-recent.ts;
+ * both in evaluate-incremental-held.ts) held in memory and moved forward each cycle by the units
+ * touched since the last one, so their cost follows the data received since, not all data (issue 16 item 3). The touched units are found once
  * per cycle: every event up to the new watermark of each unit id with an event received since the
  * oldest held one goes into the reader's own Memory table (TouchedTable), and each pass's increment
  * (sql/queries/*-incremental.sql) aggregates its units old and new from there. The first read of a
  * spec or experiment, and a re-base (rebaseAfterMs: between half and all of `rebaseMs`, fixed per
  * experiment, so re-bases spread over cycles), is the batch aggregation bounded by received_at
- * (sql/queries/*-base.sql). The other passes (SLO windows, misrouting's recent window,
- * unknown-variant dead letters) are run in full: see bench/README.md "Evaluation cycle (issue 16
- * item 3)" for why and what they cost. The evaluate-cycle job reads through one of these when
+ * (sql/queries/*-base.sql). The other passes (SLO windows, unknown-variant dead letters) are run
+ * in full: see bench/README.md "Evaluation cycle (issue 16 item 3)" for why and what they cost. The evaluate-cycle job reads through one of these when
  * RUNWAY_EVAL_INCREMENTAL is on (src/config.ts).
  *
  * Exact whatever the grace: an event that becomes visible after the watermark passed its received_at
@@ -59,6 +51,7 @@ const specName = (s: Spec) => `${s.experiment}\u0000${JSON.stringify(s.metric)}`
 export class IncrementalEvaluationReader {
   private readonly held: Record<Kind, Map<string, Held>> = { stats: new Map(), ratio: new Map(), cuped: new Map(), units: new Map(), misrouting: new Map() }
   private readonly quantiles = new Map<string, HeldArms>()
+  private readonly recent = new Map<string, HeldRecent>()
   private readonly touched = new TouchedTable()
 
   constructor(private readonly warehouse: Warehouse, private readonly opts: IncrementalOptions) {}
@@ -118,13 +111,14 @@ export class IncrementalEvaluationReader {
 
   /** Drops every held entry (all kinds) of the experiments `drop` names. */
   private dropExperiments(drop: (experiment: string) => boolean): void {
-    for (const map of [...Object.values(this.held), this.quantiles]) for (const k of map.keys()) if (drop(experimentOf(k))) map.delete(k)
+    for (const map of [...Object.values(this.held), this.quantiles, this.recent]) for (const k of map.keys()) if (drop(experimentOf(k))) map.delete(k)
   }
 
   /** Drops everything held: the next read is a full pass. */
   reset(): void {
     for (const map of Object.values(this.held)) map.clear()
     this.quantiles.clear()
+    this.recent.clear()
     this.allEvents = undefined
   }
 
@@ -146,8 +140,8 @@ export class IncrementalEvaluationReader {
         if (to >= now) return held
         return withRecentLastEvents(held as UnitsRow[], await select('variant-last-event-recent-batch', { experiments: q.experiments, from_ms: to }))
       }
-      if (q.kind === 'misrouting') return this.misrouting(q.params!, to, now, select)
-      if (q.kind === 'quantile') return this.quantile(q.specs, to, now, select, onQuery)
+      if (q.kind === 'misrouting') return this.misrouting(q.params!, to, now, now - misroutingWindowMs, select)
+      if (q.kind === 'quantile') return advanceQuantiles(this.quantiles, q.specs, this.context(to, now, select), onQuery)
       if (q.kind !== 'stats' && q.kind !== 'ratio' && q.kind !== 'cuped') return undefined
       const kind = q.kind
       const entries = q.specs.map((s) => ({ name: specName(s), key: s.key, spec: s }))
@@ -178,7 +172,7 @@ export class IncrementalEvaluationReader {
   /** The oldest watermark among the entries of `experiments` that move by an increment this cycle (`to` when none). */
   private oldestIncrement(experiments: ReadonlySet<string>, to: number, now: number): number {
     let from = to
-    for (const map of [...Object.values(this.held), this.quantiles]) {
+    for (const map of [...Object.values(this.held), this.quantiles, this.recent]) {
       for (const [name, h] of map) if (experiments.has(experimentOf(name)) && !this.dueForBase(h, to, now)) from = Math.min(from, h.at)
     }
     return from
@@ -187,10 +181,10 @@ export class IncrementalEvaluationReader {
   /**
    * Misrouting: the cumulative units and misrouted held per experiment under its assignment (a unit's
    * misrouting depends on it: a ramp or reallocation is a new entry, read from a base), moved by the
-   * touched units; the recent-window counts read in full over the events since the window start
-   * (misrouting-recent-batch.sql), as a unit leaves the window without any event to mark it.
+   * touched units; the recent-window counts held the same way (recentWindow), each cycle's window start
+   * cutting off the units that left it without any event to mark it.
    */
-  private async misrouting(params: Record<string, unknown>, to: number, now: number, select: Select): Promise<MisroutingRow[]> {
+  private async misrouting(params: Record<string, unknown>, to: number, now: number, since: number, select: Select): Promise<MisroutingRow[]> {
     const experiments = params.experiments as string[]
     const entries = experiments.map((e, i) => ({ name: `${e}\u0000${JSON.stringify(ASSIGNMENT.map((a) => (params[a] as unknown[])[i]))}`, key: e, index: i }))
     const subset = (list: typeof entries) => ({
@@ -201,60 +195,21 @@ export class IncrementalEvaluationReader {
     // Counts held under an experiment's previous assignment are of no more use.
     const names = new Set(entries.map((x) => x.name))
     const cycle = new Set(experiments)
-    for (const k of this.held.misrouting.keys()) if (!names.has(k) && cycle.has(experimentOf(k))) this.held.misrouting.delete(k)
+    for (const map of [this.held.misrouting, this.recent]) for (const k of map.keys()) if (!names.has(k) && cycle.has(experimentOf(k))) map.delete(k)
     const cumulative = new Map((await this.advance('misrouting', entries, to, now, select, subset) as MisroutingRow[]).map((r) => [r.experiment_id, r]))
-    const recent = new Map((await select('misrouting-recent-batch', params)).map((r) => [String(r.experiment_id), r]))
+    const recent = await advanceRecent(this.recent, entries, since, subset, this.context(to, now, select))
     return experiments.map((e) => ({
       experiment_id: e, units: cumulative.get(e)?.units ?? 0, misrouted: cumulative.get(e)?.misrouted ?? 0,
       recent_units: recent.get(e)?.recent_units ?? 0, recent_misrouted: recent.get(e)?.recent_misrouted ?? 0,
     }))
   }
 
-  /**
-   * Quantile: each spec's arms held (evaluate-incremental-quantile.ts), read from a base
-   * (quantile-stats-base.sql, QUANTILE_BASE_SPECS at a time) when new or due, else moved by the touched
-   * units' old and new values (quantile-stats-incremental.sql); the batch query's rows come from them.
-   */
-  private async quantile(specs: Spec[], to: number, now: number, select: Select, onQuery?: (name: string, ms: number) => void): Promise<unknown[]> {
-    const bases: Spec[] = []
-    const groups = new Map<number, Spec[]>() // by watermark
-    for (const s of specs) {
-      const h = this.quantiles.get(specName(s))
-      if (this.dueForBase(h, to, now)) {
-        this.quantiles.delete(specName(s))
-        bases.push(s)
-      } else if (h.at !== to) groups.set(h.at, [...(groups.get(h.at) ?? []), s])
+  /** The cycle as the held passes of evaluate-incremental-held.ts see it. */
+  private context(to: number, now: number, select: Select): HeldContext {
+    return {
+      to, now, select: select as HeldContext['select'], due: (h) => this.dueForBase(h, to, now),
+      touched: (from) => this.touchedSince(from, to, select), rebaseAfter: (e) => rebaseAfterMs(e, this.opts.rebaseMs),
     }
-    const held = (s: Spec) => this.quantiles.get(specName(s))!
-    for (let i = 0; i < bases.length; i += QUANTILE_BASE_SPECS) {
-      const list = bases.slice(i, i + QUANTILE_BASE_SPECS)
-      const rows = await select('quantile-stats-base', { ...kindParams('quantile', list, now), to_ms: to })
-      for (const s of list) this.quantiles.set(specName(s), { at: to, rebaseAt: now + rebaseAfterMs(s.experiment, this.opts.rebaseMs), byVariant: new Map() })
-      const byKey = new Map(list.map((s) => [s.key, s]))
-      for (const r of rows) held(byKey.get(Number(r.key))!).byVariant.set(String(r.variant), armOfBase(r as unknown as Parameters<typeof armOfBase>[0]))
-    }
-    for (const [from, list] of groups) {
-      const rows = await select('quantile-stats-incremental', { ...kindParams('quantile', list, now), touched: await this.touchedSince(from, to, select), from_ms: from, to_ms: to })
-      const t = performance.now()
-      const changes = new Map<string, { s: Spec; variant: string; units: Array<{ old: number[]; new: number[] }> }>()
-      const byKey = new Map(list.map((s) => [s.key, s]))
-      for (const r of rows) {
-        const k = `${String(r.key)}\u0000${String(r.variant)}`
-        const c = changes.get(k) ?? { s: byKey.get(Number(r.key))!, variant: String(r.variant), units: [] }
-        c.units.push({ old: r.old_values as unknown as number[], new: r.new_values as unknown as number[] })
-        changes.set(k, c)
-      }
-      for (const c of changes.values()) {
-        const arms = held(c.s).byVariant
-        arms.set(c.variant, applyUnitChanges(arms.get(c.variant), c.units))
-      }
-      for (const s of list) held(s).at = to
-      onQuery?.('quantile-held-merge', performance.now() - t)
-    }
-    const t = performance.now()
-    const out = specs.flatMap((s) => [...held(s).byVariant].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).flatMap(([variant, arm]) => quantileArmRow(s.key, variant, s.metric.quantile!, arm) ?? []))
-    onQuery?.('quantile-held-rows', performance.now() - t)
-    return out
   }
 
   /** Brings each entry to `to` (a base for the new or due ones, an increment per watermark for the rest) and returns its rows. */

@@ -10,7 +10,8 @@ import { prng } from '../support/random-scenario.js'
 
 /**
  * Misrouting through the incremental reader (cumulative units and misrouted held per experiment and
- * assignment, moved by the touched units; the recent window read in full) against the full batch
+ * assignment, moved by the touched units; the recent window held too, since the fourth pass: units
+ * leave it by time alone) against the full batch
  * query (misrouting-summary-batch.sql via readEvaluationBatch) after each of six rounds, exactly (they
  * are counts). The data makes every way a unit's status can change between rounds: a unit first
  * logged under its gate's variant and later under a second one (misrouted from then on), a unit whose
@@ -57,6 +58,7 @@ describe('misrouting through the incremental reader against the full batch query
     const warehouse = wh()
     const reader = new IncrementalEvaluationReader(warehouse, { graceMs: GRACE, rebaseMs: 24 * HOUR })
     const seen: Array<Record<string, number>> = []
+    const recentSeen: Array<Record<string, { units: number; misrouted: number }>> = []
     for (let r = 1; r <= ROUNDS; r++) {
       await warehouse.insert('events', roundEvents(r))
       const now = roundEnd(r)
@@ -67,6 +69,10 @@ describe('misrouting through the incremental reader against the full batch query
       const expected = await readEvaluationBatch(warehouse, records, { now })
       for (const rec of records) expect(got.get(rec.spec.id)!.misrouting, `${rec.spec.id}, round ${r}`).toEqual(expected.get(rec.spec.id)!.misrouting)
       expect(queries).not.toContain('misrouting-summary-batch')
+      expect(queries).not.toContain('misrouting-recent-batch')
+      expect(queries.filter((q) => q === 'misrouting-recent-incremental').length).toBe(r === 1 ? 0 : 1)
+      expect(queries.filter((q) => q === 'misrouting-recent-base').length).toBe(r === 1 || r === 4 ? 1 : 0)
+      recentSeen.push(Object.fromEntries(records.map((x) => [x.spec.id, expected.get(x.spec.id)!.misrouting.recent!])))
       // A base at the first round, then one increment per cycle; at round 4 m-ramp's base (its new assignment) beside the others' increment.
       expect(queries.filter((q) => q === 'misrouting-summary-incremental').length).toBe(r === 1 ? 0 : 1)
       expect(queries.filter((q) => q === 'misrouting-summary-base').length).toBe(r === 1 || r === 4 ? 1 : 0)
@@ -77,5 +83,9 @@ describe('misrouting through the incremental reader against the full batch query
     // The counts moved both ways: misrouted units appeared (second variants), and m-ramp's fell at the ramp.
     expect(seen[5]!['m-two']!).toBeGreaterThan(seen[1]!['m-two']!)
     expect(seen[3]!['m-ramp']!).toBeLessThan(seen[2]!['m-ramp']!)
+    // The recent window lost units and misrouted units between increments (by time: units u%10 have no event after round 2).
+    const fell = (f: (x: { units: number; misrouted: number }) => number) => recentSeen.some((x, i) => i >= 4 && base.some((b) => b.spec.id !== 'm-ramp' && f(x[b.spec.id]!) < f(recentSeen[i - 1]![b.spec.id]!)))
+    expect(fell((x) => x.units)).toBe(true)
+    expect(fell((x) => x.misrouted)).toBe(true)
   })
 })

@@ -92,16 +92,16 @@ function differences(a: unknown, b: unknown, path = ''): string[] {
 /**
  * What the reader must return once in-flight events are visible: the held passes (units, the
  * moments of every metric, CUPED's covariate sums and adjustment, misrouting's cumulative counts) as
- * the full pass without them (they are received after now − grace), the quantile arms too (held since
- * the fourth pass), and the passes it still runs in full (SLO windows, misrouting's recent window) as
+ * the full pass without them (they are received after now − grace), the quantile arms and misrouting's
+ * recent window too (held since the fourth pass), and the passes it still runs in full (SLO windows) as
  * the full pass with them.
  */
 function heldFrom(before: Map<string, EvaluationReads>, after: Map<string, EvaluationReads>): Map<string, EvaluationReads> {
   return new Map([...after].map(([id, a]) => {
     const b = before.get(id)!
     const metrics = a.metrics.map((m, i) => ({ ...m, byVariant: b.metrics[i]!.byVariant, arms: b.metrics[i]!.arms, ...(m.cuped ? { cuped: b.metrics[i]!.cuped } : {}), ...(m.quantile ? { quantile: b.metrics[i]!.quantile } : {}) }))
-    // Misrouting: the cumulative counts are held, the recent window is read in full.
-    const misrouting = { ...a.misrouting, units: b.misrouting.units, misrouted: b.misrouting.misrouted }
+    // Misrouting: the cumulative counts and the recent window are held (the window since the fourth pass).
+    const misrouting = b.misrouting
     return [id, { ...a, units: b.units, metrics, misrouting }]
   }))
 }
@@ -128,11 +128,12 @@ describe('incremental evaluation reads against a fresh full pass', () => {
       expect(differences(got, expected)).toEqual([])
       expect(got.size).toBe(reading.length)
       // The three summed passes come from held sums: the batch text of those is not run.
-      expect(queries.filter((q) => ['variant-stats-batch', 'ratio-stats-batch', 'cuped-stats-batch', 'variant-units-batch', 'misrouting-summary-batch', 'quantile-stats-batch'].includes(q))).toEqual([])
+      expect(queries.filter((q) => ['variant-stats-batch', 'ratio-stats-batch', 'cuped-stats-batch', 'variant-units-batch', 'misrouting-summary-batch', 'quantile-stats-batch', 'misrouting-recent-batch'].includes(q))).toEqual([])
       expect(queries).toContain(r === 1 ? 'variant-stats-base' : 'variant-stats-incremental')
       expect(queries).toContain(r === 1 ? 'cuped-stats-base' : 'cuped-stats-incremental')
       expect(queries).toContain(r === 1 ? 'misrouting-summary-base' : 'misrouting-summary-incremental')
       expect(queries).toContain(r === 1 ? 'quantile-stats-base' : 'quantile-stats-incremental')
+      expect(queries).toContain(r === 1 ? 'misrouting-recent-base' : 'misrouting-recent-incremental')
       // One fill of the touched table per cycle with increments, shared by every held pass.
       expect(queries.filter((q) => q === 'eval-touched-fill').length).toBe(r === 1 ? 0 : 1)
       // The data moved, and the in-flight events changed what a full pass sees: otherwise nothing is proven.
