@@ -15,6 +15,7 @@
 import { DEFAULT_BURN_RULES, type BurnRule, type WindowCounts } from './burn-rate.js'
 import { validAlpha } from './sided.js'
 import type { StatsStatus } from './status.js'
+import { lnBeta } from './gamma.js'
 import { incompleteBeta } from './student-t.js'
 
 /** The workbook's two paging rules (fast: 5m & 1h at 14.4×, slow: 30m & 6h at 6×). */
@@ -30,14 +31,32 @@ function binomialCdf(k: number, n: number, p: number): number {
   return incompleteBeta(1 - p, p, n - k, k + 1)
 }
 
-/** p in [0, 1] where the decreasing f(p) crosses target, by bisection (f continuous). */
-function solveDecreasing(f: (p: number) => number, target: number): number {
+/** −d/dp P(Bin(n, p) ≤ k): the Beta(k + 1, n − k) density at p (0 ≤ k < n, 0 < p < 1). */
+function binomialCdfSlope(k: number, n: number, p: number): number {
+  return Math.exp(k * Math.log(p) + (n - k - 1) * Math.log1p(-p) - lnBeta(k + 1, n - k))
+}
+
+/**
+ * p in [0, 1] where the decreasing f(p) crosses target: Newton's method on f with slope −g,
+ * kept inside a bracket that every evaluation narrows, and a bisection step whenever Newton
+ * would leave it. Bisection alone took 55–70 evaluations per bound, each an incomplete beta whose
+ * continued fraction grows with the counts (31 of the scheduling-tick test's 58 s); Newton from the
+ * point estimate needs a handful, to the same full double precision.
+ */
+function solveDecreasing(f: (p: number) => number, g: (p: number) => number, target: number, start: number): number {
   let lo = 0
   let hi = 1
+  let p = Math.min(Math.max(start, 1e-300), 1 - 1e-16)
   for (let i = 0; i < 200 && hi - lo > 1e-16 * Math.max(hi, 1e-300); i++) {
-    const mid = 0.5 * (lo + hi)
-    if (f(mid) > target) lo = mid
-    else hi = mid
+    const v = f(p) - target
+    if (v === 0) return p
+    if (v > 0) lo = p
+    else hi = p
+    const slope = g(p)
+    let next = slope > 0 && Number.isFinite(slope) ? p + v / slope : NaN
+    if (!(next > lo && next < hi)) next = 0.5 * (lo + hi)
+    if (Math.abs(next - p) <= 1e-16 * p) return next
+    p = next
   }
   return 0.5 * (lo + hi)
 }
@@ -47,8 +66,9 @@ function solveDecreasing(f: (p: number) => number, target: number): number {
  * and P(X ≥ bad | p) = α (lower); 0 bad gives lower 0, all bad gives upper 1.
  */
 export function clopperPearsonBounds({ bad, total, alpha }: { bad: number; total: number; alpha: number }): [number, number] {
-  const upper = bad >= total ? 1 : solveDecreasing((p) => binomialCdf(bad, total, p), alpha)
-  const lower = bad <= 0 ? 0 : solveDecreasing((p) => binomialCdf(bad - 1, total, p), 1 - alpha)
+  const start = Math.min(Math.max(bad / total, 0.5 / total), 1 - 0.5 / total)
+  const upper = bad >= total ? 1 : solveDecreasing((p) => binomialCdf(bad, total, p), (p) => binomialCdfSlope(bad, total, p), alpha, start)
+  const lower = bad <= 0 ? 0 : solveDecreasing((p) => binomialCdf(bad - 1, total, p), (p) => binomialCdfSlope(bad - 1, total, p), 1 - alpha, start)
   return [lower, upper]
 }
 
