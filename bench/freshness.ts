@@ -5,7 +5,9 @@
  * spec's evaluation.interval, by the evaluate-cycle job: every RUNWAY_EVALUATE_TICK the due ones
  * in one batch) under a sustained telemetry load over POST /v1/events.
  *
- *   npx tsx bench/freshness.ts [--experiments 100] [--seconds 150] [--rate 20000] [--clients 4] [--batch 1000] [--units 200]
+ *   npx tsx bench/freshness.ts [--experiments 100] [--seconds 150] [--rate 20000] [--clients 4] [--batch 1000] [--units 200] [--incremental]
+ *
+ * `--incremental` runs the cycle with RUNWAY_EVAL_INCREMENTAL on (its default grace and re-base).
  *
  * Load: `--clients` child processes (bench/support-freshness-client.mjs) each paced to rate/clients,
  * NDJSON batches of `--batch` events over the experiments' unit pools (`--units` units each, assigned
@@ -35,6 +37,7 @@ import { createRuntime, embeddedPorts } from '../src/services/runtime.js'
 const { values: a } = parseArgs({ options: {
   experiments: { type: 'string', default: '100' }, seconds: { type: 'string', default: '150' }, rate: { type: 'string', default: '20000' },
   clients: { type: 'string', default: '4' }, batch: { type: 'string', default: '1000' }, units: { type: 'string', default: '200' },
+  incremental: { type: 'boolean', default: false },
 } })
 const EXPERIMENTS = Number(a.experiments), SECONDS = Number(a.seconds), RATE = Number(a.rate), CLIENTS = Number(a.clients), BATCH = Number(a.batch), UNITS = Number(a.units)
 const INTERVAL_MS = 10_000
@@ -43,7 +46,7 @@ const q = (xs: number[], p: number) => (xs.length ? [...xs].sort((x, y) => x - y
 const r2 = (x: number) => Number(x.toFixed(2))
 
 const dataDir = mkdtempSync(join(tmpdir(), 'runway-bench-freshness-'))
-const config = loadConfig({}, { dataDir, logLevel: (process.env.LOG ?? 'silent') as 'silent' })
+const config = loadConfig(a.incremental ? { RUNWAY_EVAL_INCREMENTAL: 'on' } : {}, { dataDir, logLevel: (process.env.LOG ?? 'silent') as 'silent' })
 const log = pino({ level: process.env.LOG ?? 'silent' }, pino.destination(2))
 const rt = createRuntime(config, await embeddedPorts(config, log), log)
 await rt.start()
@@ -170,7 +173,7 @@ const batchLat = results.flatMap((r) => r.latencies)
 const stillRunning = (await rt.queue.list()).filter((r) => r.state === 'running' && r.spec.id.startsWith('fr-')).length
 
 console.log(JSON.stringify({
-  experiments: EXPERIMENTS, running, stillRunning, seconds: SECONDS, wallSeconds: r2(wall), targetRate: RATE, clients: CLIENTS, batch: BATCH,
+  incremental: config.evaluateIncremental.enabled, experiments: EXPERIMENTS, running, stillRunning, seconds: SECONDS, wallSeconds: r2(wall), targetRate: RATE, clients: CLIENTS, batch: BATCH,
   achievedEventsPerSec: Math.round(sent / wall), failedEvents: results.reduce((s, r) => s + r.failed, 0),
   batchLatencyMs: { p50: Math.round(q(batchLat, 0.5)), p99: Math.round(q(batchLat, 0.99)) },
   markerBatches: ackAt.length, markerFailures, markerAckMs: { p50: Math.round(q(markerLatency, 0.5)), p99: Math.round(q(markerLatency, 0.99)) },
