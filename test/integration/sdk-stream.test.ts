@@ -84,11 +84,19 @@ describe('SDK: failures', () => {
       const reader = upstream.body!.getReader()
       req.on('close', () => void reader.cancel().catch(() => {}))
       const decoder = new TextDecoder()
+      // A heartbeat announcing a newer version makes the client fetch the config whole (a poll), so the
+      // relay spoils polls too while pushes are spoiled: else a poll between two pushes can bring the
+      // new version in whole, which is the SDK working, not the refusal this test is about.
+      const poll = req.url?.startsWith('/v1/gate/config') === true
       for (;;) {
         const { done, value } = await reader.read().catch(() => ({ done: true, value: undefined }))
         if (done) return res.end()
         let text = decoder.decode(value, { stream: true })
-        if (text.includes('event: config') && mode === 'corrupt') text = text.replace(/"weight":50/, '"weight":90')
+        if ((poll || text.includes('event: config')) && mode === 'corrupt') text = text.replace(/"weight":50/, '"weight":90')
+        if (poll && mode === 'truncate') {
+          void reader.cancel().catch(() => {})
+          return res.end(text.slice(0, 80))
+        }
         if (text.includes('event: config') && mode === 'truncate') text = `${text.slice(0, text.indexOf('data: ') + 80)}\n\n`
         res.write(text)
       }
