@@ -45,7 +45,7 @@ describe('sql/fragments', () => {
     }
     const first = gate('misrouting-summary-batch')
     expect(first).toContain('AS exposed')
-    for (const name of ['misrouting-summary-base', 'misrouting-summary-incremental', 'misrouting-recent-batch']) {
+    for (const name of ['misrouting-summary-base', 'misrouting-summary-incremental', 'misrouting-recent-batch', 'misrouting-recent-base', 'misrouting-recent-incremental']) {
       expect(gate(name)).toBe(first)
     }
   })
