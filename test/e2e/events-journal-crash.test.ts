@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { embeddedEnv, ROOT } from '../support/cli.js'
+import { chRows, exited } from '../support/crash-helpers.js'
+import { freePort } from '../support/serve.js'
 import { tempDirs } from '../support/temp-dir.js'
 import { waitFor } from '../support/wait.js'
 
@@ -31,17 +32,8 @@ const acked = new Set<string>()
 const attempted = new Set<string>()
 const ackedBodies: string[] = []
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 const logs = () => children.map((c, i) => `--- server ${i}\n${c.log}`).join('\n').slice(-20_000)
-const exited = (proc: ChildProcess) => (proc.exitCode !== null || proc.signalCode !== null ? Promise.resolve() : new Promise((r) => proc.once('exit', r)))
 
 /** Starts `runway serve` with the events journal on, on the shared data dir, and waits until it answers. */
 async function serve(flush?: string): Promise<{ proc: ChildProcess; url: string }> {
@@ -104,13 +96,6 @@ async function loadAndKill(round: number, proc: ChildProcess, url: string, targe
   return mine
 }
 
-/** A read through the server's ClickHouse-compatible endpoint (which flushes the journal first), one JSON row per line. */
-async function ch<T>(url: string, sql: string): Promise<T[]> {
-  const res = await fetch(`${url}/clickhouse/?user=default`, { method: 'POST', body: `${sql} FORMAT JSONEachRow` })
-  const text = await res.text()
-  expect(res.status, text).toBe(200)
-  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as T)
-}
 
 afterAll(async () => {
   for (const c of children) c.proc.kill('SIGKILL')
@@ -149,8 +134,8 @@ describe('events journal: kill -9 of runway serve under concurrent small batches
 
     const check = await serve()
     try {
-      expect(await ch(check.url, `SELECT event_id, count() AS n FROM events WHERE experiment_id = '${EXP}' GROUP BY event_id HAVING n > 1 LIMIT 10`), 'events stored twice').toEqual([])
-      const stored = new Set((await ch<{ event_id: string }>(check.url, `SELECT event_id FROM events WHERE experiment_id = '${EXP}'`)).map((r) => r.event_id))
+      expect(await chRows(check.url, `SELECT event_id, count() AS n FROM events WHERE experiment_id = '${EXP}' GROUP BY event_id HAVING n > 1 LIMIT 10`), 'events stored twice').toEqual([])
+      const stored = new Set((await chRows<{ event_id: string }>(check.url, `SELECT event_id FROM events WHERE experiment_id = '${EXP}'`)).map((r) => r.event_id))
       expect([...acked].filter((id) => !stored.has(id)).slice(0, 10), 'acknowledged but missing after the restart').toEqual([])
       expect([...stored].filter((id) => !attempted.has(id)).slice(0, 10)).toEqual([])
       // A batch acknowledged before the kill, sent again to the new process: answered, and stored once.
@@ -158,7 +143,7 @@ describe('events journal: kill -9 of runway serve under concurrent small batches
       const res = await post(check.url, retry)
       expect(res.status).toBe(200)
       expect((JSON.parse(await res.text()) as { accepted: number }).accepted).toBe(SIZE)
-      const [c] = await ch<{ n: string; d: string }>(check.url, `SELECT count() AS n, uniqExact(event_id) AS d FROM events WHERE experiment_id = '${EXP}'`)
+      const [c] = await chRows<{ n: string; d: string }>(check.url, `SELECT count() AS n, uniqExact(event_id) AS d FROM events WHERE experiment_id = '${EXP}'`)
       expect(Number(c!.n)).toBe(stored.size)
       expect(Number(c!.d)).toBe(stored.size)
       // The replayed segments are gone once written.

@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { embeddedEnv, ROOT } from '../support/cli.js'
+import { chRows, exited } from '../support/crash-helpers.js'
+import { freePort } from '../support/serve.js'
 
 /**
  * The ledger journal (src/adapters/warehouse/journaled-warehouse.ts) acknowledges an
@@ -29,14 +30,6 @@ const children: Array<{ proc: ChildProcess; log: string }> = []
 const acked = new Set<string>()
 const attempted = new Set<string>()
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 const logs = () => children.map((c, i) => `--- server ${i}\n${c.log}`).join('\n')
 
@@ -57,7 +50,6 @@ async function serve(flush?: string, level = 'warn'): Promise<{ proc: ChildProce
   return { proc, url, log: () => child.log }
 }
 
-const exited = (proc: ChildProcess) => (proc.exitCode !== null || proc.signalCode !== null ? Promise.resolve() : new Promise((r) => proc.once('exit', r)))
 
 function spec(id: string, n: number) {
   return {
@@ -109,13 +101,6 @@ async function loadAndKill(round: number, proc: ChildProcess, url: string, targe
   return mine
 }
 
-/** A read-only query through the server's ClickHouse-compatible endpoint, one JSON row per line. */
-async function ch<T>(url: string, sql: string): Promise<T[]> {
-  const res = await fetch(`${url}/clickhouse/?user=default`, { method: 'POST', body: `${sql} FORMAT JSONEachRow` })
-  const text = await res.text()
-  expect(res.status, text).toBe(200)
-  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as T)
-}
 
 afterAll(async () => {
   for (const c of children) c.proc.kill('SIGKILL')
@@ -149,10 +134,10 @@ describe('ledger journal: kill -9 of runway serve mid-load', () => {
 
       // The warehouse itself: no entry twice (dedup of a replayed segment) and nothing acknowledged missing.
       for (const [table, key] of [['lifecycle', 'experiment_id'], ['ledger_heads', 'experiment_id'], ['experiments', 'id']] as const) {
-        expect(await ch(check.url, `SELECT ${key}, count() AS n FROM ${table} GROUP BY ${key} HAVING n > 1`), `${table} duplicates`).toEqual([])
+        expect(await chRows(check.url, `SELECT ${key}, count() AS n FROM ${table} GROUP BY ${key} HAVING n > 1`), `${table} duplicates`).toEqual([])
       }
-      const lifecycle = new Set((await ch<{ experiment_id: string }>(check.url, 'SELECT DISTINCT experiment_id FROM lifecycle')).map((r) => r.experiment_id))
-      const specs = new Set((await ch<{ id: string }>(check.url, 'SELECT id FROM experiments FINAL')).map((r) => r.id))
+      const lifecycle = new Set((await chRows<{ experiment_id: string }>(check.url, 'SELECT DISTINCT experiment_id FROM lifecycle')).map((r) => r.experiment_id))
+      const specs = new Set((await chRows<{ id: string }>(check.url, 'SELECT id FROM experiments FINAL')).map((r) => r.id))
       expect([...acked].filter((id) => lifecycle.has(id)).length).toBe(acked.size)
       expect([...acked].filter((id) => specs.has(id)).length).toBe(acked.size)
       expect(lifecycle.size).toBe(listed.size)
