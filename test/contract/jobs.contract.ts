@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Jobs } from '../../src/ports/jobs.js'
+import { waitFor } from '../support/wait.js'
 import { uid } from './helpers.js'
 
 export interface JobsHarness {
@@ -143,6 +144,28 @@ export function runJobsContract({ name, create, intervalMs = 1_000, tolerance = 
       expect(await ours()).toEqual([id('a'), id('b'), id('c')])
       await h.jobs.removeSchedule(id('b'))
       expect(await ours()).toEqual([id('a'), id('c')])
+    })
+
+    it('close waits for a run in progress to finish', async () => {
+      let started = false
+      let finished = false
+      let release!: () => void
+      const gate = new Promise<void>((r) => (release = r))
+      h.jobs.register(jobName(), async () => {
+        started = true
+        await gate
+        finished = true
+      })
+      await h.jobs.upsertSchedule(id('a'), jobName(), I, { id: id('a') })
+      const passing = h.advance(1.5 * I) // a manual clock awaits the run, so it is not awaited here
+      await waitFor(() => started, { what: 'the run to start', timeoutMs: 30 * I + 10_000 })
+      const closing = h.jobs.close().then(() => finished)
+      closed = true
+      // Give a close that does not wait every chance to resolve first.
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r))
+      release()
+      expect(await closing).toBe(true)
+      await passing
     })
 
     it('close stops every schedule', async () => {

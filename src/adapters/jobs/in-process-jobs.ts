@@ -5,6 +5,8 @@ import type { JobHandler, Jobs } from '../../ports/jobs.js'
 export class InProcessJobs implements Jobs {
   private readonly handlers = new Map<string, JobHandler>()
   private readonly schedules = new Map<string, () => void>()
+  /** Runs in progress: close() waits for them, as BullMQ's worker does, so nothing closes the warehouse under a running job. */
+  private readonly running = new Set<Promise<void>>()
 
   constructor(
     private readonly clock: Clock,
@@ -21,10 +23,18 @@ export class InProcessJobs implements Jobs {
     const cancel = this.clock.every(everyMs, async () => {
       const handler = this.handlers.get(name)
       if (!handler) return this.onError(new Error(`no handler registered for job ${name}`), { id, name })
+      const run = (async () => {
+        try {
+          await handler(data)
+        } catch (error) {
+          this.onError(error, { id, name })
+        }
+      })()
+      this.running.add(run)
       try {
-        await handler(data)
-      } catch (error) {
-        this.onError(error, { id, name })
+        await run
+      } finally {
+        this.running.delete(run)
       }
     })
     this.schedules.set(id, cancel)
@@ -39,8 +49,14 @@ export class InProcessJobs implements Jobs {
     return [...this.schedules.keys()].sort()
   }
 
+  /**
+   * Stops every schedule and resolves once the runs in progress have finished. Closing the embedded
+   * engine under a running evaluation cycle aborted the process (SIGSEGV, or a libc++ assertion) at
+   * the end of bench/freshness.ts with incremental reads, whose cycles are longer.
+   */
   async close(): Promise<void> {
     for (const cancel of this.schedules.values()) cancel()
     this.schedules.clear()
+    await Promise.allSettled([...this.running])
   }
 }
