@@ -1,4 +1,5 @@
 import type { TokenColumn } from '../adapters/warehouse/batch-token.js'
+import { eventsPresentParams } from '../adapters/warehouse/events-present.js'
 import type { Warehouse } from '../ports/warehouse.js'
 import { sqlQuery } from '../sql-files.js'
 
@@ -19,19 +20,8 @@ export async function recentBatchTokens(warehouse: Warehouse, now: number): Prom
 /** The event rows not in `events` yet, by (experiment, event id): a retry whose combined insert may have landed. */
 export async function eventsMissing(warehouse: Warehouse, rows: ReadonlyArray<Record<string, unknown>>): Promise<ReadonlyArray<Record<string, unknown>>> {
   const key = (r: Record<string, unknown>) => `${String(r.experiment_id)}\u0000${String(r.event_id)}`
-  let fromMs = Infinity
-  let toMs = -Infinity
-  for (const r of rows) {
-    const ms = Date.parse(`${String(r.ts).replace(' ', 'T')}Z`)
-    if (ms < fromMs) fromMs = ms
-    if (ms > toMs) toMs = ms
-  }
-  const present = await warehouse.select<{ experiment_id: string; event_id: string }>(sqlQuery('events-present'), {
-    experiments: JSON.stringify([...new Set(rows.map((r) => String(r.experiment_id)))]),
-    ids: JSON.stringify([...new Set(rows.map((r) => String(r.event_id)))]),
-    fromMs,
-    toMs,
-  })
+  const identities = rows.map((r) => ({ experimentId: String(r.experiment_id), eventId: String(r.event_id), ms: Date.parse(`${String(r.ts).replace(' ', 'T')}Z`) }))
+  const present = await warehouse.select<{ experiment_id: string; event_id: string }>(sqlQuery('events-present'), eventsPresentParams(identities))
   const stored = new Set(present.map(key))
   return rows.filter((r) => !stored.has(key(r)))
 }

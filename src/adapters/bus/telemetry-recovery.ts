@@ -1,5 +1,6 @@
 import { eventTimeMs } from '../../domain/telemetry.js'
 import type { Warehouse } from '../../ports/warehouse.js'
+import { eventsPresentParams } from '../warehouse/events-present.js'
 import type { SourceLine } from '../../services/ingest.js'
 import { sqlQuery } from '../../sql-files.js'
 
@@ -79,18 +80,7 @@ export async function rangeOnRecord(engine: Pick<Warehouse, 'select'>, range: Ka
   const candidates = ids.filter((x): x is Identity => x !== null)
   const present = new Set<string>()
   if (candidates.length > 0) {
-    let fromMs = Infinity
-    let toMs = -Infinity
-    for (const c of candidates) {
-      if (c.ms < fromMs) fromMs = c.ms
-      if (c.ms > toMs) toMs = c.ms
-    }
-    const rows = await engine.select<{ experiment_id: string; event_id: string }>(sqlQuery('events-present'), {
-      experiments: JSON.stringify([...new Set(candidates.map((c) => c.experimentId))]),
-      ids: JSON.stringify([...new Set(candidates.map((c) => c.eventId))]),
-      fromMs,
-      toMs,
-    })
+    const rows = await engine.select<{ experiment_id: string; event_id: string }>(sqlQuery('events-present'), eventsPresentParams(candidates))
     for (const r of rows) present.add(keyOf(r.experiment_id, r.event_id))
   }
   const dead = await engine.select<{ at: string; reason: string; raw: string }>(sqlQuery('events-present-dead-letters'), {

@@ -1,6 +1,7 @@
 import type { TableName, Warehouse } from '../../ports/warehouse.js'
 import { sqlQuery } from '../../sql-files.js'
 import type { TokenColumn } from './batch-token.js'
+import { eventsPresentParams } from './events-present.js'
 import type { JournalOptions } from './journal-recovery.js'
 
 /**
@@ -36,7 +37,7 @@ export function eventsJournalOptions(s: EventsJournalSettings): Pick<JournalOpti
     alone: ['dead_letters', 'ingest_masking'],
     recovery: {
       // A segment's events are read back as their events_in lines (experimentId, eventId, ts in epoch ms).
-      events: { query: sqlQuery('journal-present-events'), idOf: eventId, keyOf: (r) => `${experimentId(r)}${NUL}${eventId(r)}`, params: eventParams },
+      events: { query: sqlQuery('events-present'), idOf: eventId, keyOf: (r) => `${experimentId(r)}${NUL}${eventId(r)}`, params: eventParams },
       dead_letters: { query: sqlQuery('journal-present-events-dead-letters'), idOf: byBatch, keyOf: (r) => `${byBatch(r)}${NUL}${String(r.position)}` },
       ingest_masking: { query: sqlQuery('journal-present-events-masking'), idOf: byBatch, keyOf: (r) => `${byBatch(r)}${NUL}${String(r.experiment_id)}` },
     },
@@ -49,21 +50,7 @@ const eventId = (r: Record<string, unknown>) => String(r.eventId ?? r.event_id)
 const tsMs = (r: Record<string, unknown>) => (typeof r.ts === 'number' ? r.ts : Date.parse(`${String(r.ts).replace(' ', 'T')}Z`))
 
 /** The recovery query's bounds: the segment's experiments, event ids and event-time range. */
-function eventParams(rows: ReadonlyArray<Record<string, unknown>>) {
-  let fromMs = Infinity
-  let toMs = -Infinity
-  for (const r of rows) {
-    const ms = tsMs(r)
-    if (ms < fromMs) fromMs = ms
-    if (ms > toMs) toMs = ms
-  }
-  return {
-    experiments: JSON.stringify([...new Set(rows.map(experimentId))]),
-    ids: JSON.stringify([...new Set(rows.map(eventId))]),
-    fromMs,
-    toMs,
-  }
-}
+const eventParams = (rows: ReadonlyArray<Record<string, unknown>>) => eventsPresentParams(rows.map((r) => ({ experimentId: experimentId(r), eventId: eventId(r), ms: tsMs(r) })))
 
 /** Whether the warehouse journals this table (ingest then needs no coalescer of its own). */
 export function journals(warehouse: Warehouse, table: TableName): boolean {
